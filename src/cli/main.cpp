@@ -1,0 +1,48 @@
+// ferry: move data sets too large for the network on ordinary drives.
+#include <cstdio>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "ferry/error.h"
+
+int main(int argc, char** argv) {
+  using namespace ferry::cli;
+  CLI::App app{
+      "ferry packs a source tree onto N drives with erasure coding (any k of N restore\n"
+      "everything), authenticated encryption and per-file SHA-256, verifies drives on\n"
+      "arrival without the key, and restores from any k of them.\n\n"
+      "Typical use:\n"
+      "  ferry keygen -o ship.key\n"
+      "  ferry pack /data --to /mnt/a /mnt/b /mnt/c /mnt/d --parity 1 --key-file ship.key\n"
+      "  ferry info /mnt/a /mnt/b /mnt/c\n"
+      "  ferry restore /mnt/a /mnt/b /mnt/c --to /restored --key-file ship.key\n",
+      "ferry"};
+  app.set_version_flag("--version", std::string("ferry ") + FERRY_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  Runner run;
+  add_keygen(app, run);
+  add_pack(app, run);
+  add_info(app, run);
+  add_ls(app, run);
+  add_restore(app, run);
+  add_plan(app, run);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  try {
+    return run ? run() : kExitUsage;
+  } catch (const ferry::Error& e) {
+    print_error(e.what());
+    return e.kind() == ferry::ErrorKind::kInvalidArgument ? kExitUsage : kExitFailure;
+  } catch (const std::exception& e) {
+    print_error(std::string("internal error: ") + e.what());
+    return kExitFailure;
+  }
+}

@@ -1,0 +1,123 @@
+#include "cli/output.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+namespace ferry::cli {
+
+bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+bool use_colour() {
+  const char* no_colour = std::getenv("NO_COLOR");
+  return stderr_is_terminal() && !(no_colour && *no_colour);
+}
+
+void print_error(const std::string& message) {
+  if (use_colour()) {
+    std::fprintf(stderr, "\033[1;31mferry: error:\033[0m %s\n", message.c_str());
+  } else {
+    std::fprintf(stderr, "ferry: error: %s\n", message.c_str());
+  }
+}
+
+void print_warning(const std::string& message) {
+  if (use_colour()) {
+    std::fprintf(stderr, "\033[1;33mferry: warning:\033[0m %s\n", message.c_str());
+  } else {
+    std::fprintf(stderr, "ferry: warning: %s\n", message.c_str());
+  }
+}
+
+std::string shown(const std::string& raw) {
+  std::string out;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(raw[i]);
+    // Pass valid multi-byte UTF-8 sequences through; escape everything else odd.
+    int extra = c >= 0xF0 && c < 0xF5 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 && c < 0xE0 ? 1 : 0;
+    if (c >= 0x80 && extra && i + extra < raw.size() + 0) {
+      bool ok = true;
+      for (int j = 1; j <= extra; ++j) {
+        if (i + j >= raw.size() || (static_cast<unsigned char>(raw[i + j]) & 0xC0) != 0x80) ok = false;
+      }
+      if (ok) {
+        out.append(raw, i, extra + 1);
+        i += extra;
+        continue;
+      }
+    }
+    if (c < 0x20 || c == 0x7F || c >= 0x80 || c == '\\') {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+std::string human_bytes(uint64_t bytes) {
+  const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1000 && u < 5) {
+    v /= 1000;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+std::string human_seconds(double s) {
+  char buf[32];
+  if (s < 60) {
+    std::snprintf(buf, sizeof buf, "%.0fs", s);
+  } else if (s < 3600) {
+    std::snprintf(buf, sizeof buf, "%dm %02ds", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+  } else if (s < 86400 * 2) {
+    std::snprintf(buf, sizeof buf, "%dh %02dm", static_cast<int>(s) / 3600,
+                  static_cast<int>(s) % 3600 / 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1f days", s / 86400);
+  }
+  return buf;
+}
+
+ProgressLine::ProgressLine(const Progress& progress, bool quiet) : progress_(progress) {
+  if (quiet || !stderr_is_terminal()) return;
+  running_ = true;
+  thread_ = std::thread([this] { loop(); });
+}
+
+ProgressLine::~ProgressLine() { stop(); }
+
+void ProgressLine::stop() {
+  if (!running_.exchange(false)) return;
+  thread_.join();
+  std::fprintf(stderr, "\r\033[K");
+  std::fflush(stderr);
+}
+
+void ProgressLine::loop() {
+  using clock = std::chrono::steady_clock;
+  auto start = clock::now();
+  while (running_) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    double elapsed = std::chrono::duration<double>(clock::now() - start).count();
+    uint64_t done = progress_.bytes_done, total = progress_.bytes_total;
+    double rate = elapsed > 0 ? done / elapsed : 0;
+    std::string eta = rate > 0 && total > done ? human_seconds((total - done) / rate) : "-";
+    std::fprintf(stderr, "\r\033[K%s: %s / %s, %llu / %llu files, %s/s, ETA %s",
+                 progress_.phase.load(), human_bytes(done).c_str(), human_bytes(total).c_str(),
+                 static_cast<unsigned long long>(progress_.files_done.load()),
+                 static_cast<unsigned long long>(progress_.files_total.load()),
+                 human_bytes(static_cast<uint64_t>(rate)).c_str(), eta.c_str());
+    std::fflush(stderr);
+  }
+}
+
+}  // namespace ferry::cli

@@ -1,0 +1,257 @@
+#include "format/catalog.h"
+
+#include <cstring>
+#include <utility>
+
+#include "ferry/error.h"
+
+namespace ferry::format {
+namespace {
+
+// FORMAT.md §Catalog schema.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE entries(
+  id INTEGER PRIMARY KEY,
+  path BLOB NOT NULL UNIQUE,
+  kind INTEGER NOT NULL,
+  mode INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  sha256 BLOB,
+  target BLOB,
+  offset INTEGER,
+  stored INTEGER,
+  encoding INTEGER,
+  frames BLOB
+);
+CREATE TABLE skipped(path BLOB NOT NULL, reason TEXT NOT NULL);
+)sql";
+
+constexpr const char* kColumns =
+    "id, path, kind, mode, mtime_ns, size, sha256, target, offset, stored, encoding, frames";
+
+[[noreturn]] void fail(sqlite3* db, const std::string& what) {
+  throw Error(ErrorKind::kIO, "catalog: " + what + ": " + sqlite3_errmsg(db));
+}
+
+struct Stmt {
+  Stmt(sqlite3* db, const char* sql) : db(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) fail(db, "prepare");
+  }
+  ~Stmt() { sqlite3_finalize(s); }
+  void blob(int i, const void* p, size_t n) {
+    sqlite3_bind_blob64(s, i, n ? p : "", n, SQLITE_TRANSIENT);
+  }
+  void text(int i, const std::string& v) {
+    sqlite3_bind_text64(s, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  }
+  void i64(int i, int64_t v) { sqlite3_bind_int64(s, i, v); }
+  void run() {
+    if (sqlite3_step(s) != SQLITE_DONE) fail(db, "write");
+  }
+  bool row() {
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) return true;
+    if (rc != SQLITE_DONE) fail(db, "read");
+    return false;
+  }
+  sqlite3* db;
+  sqlite3_stmt* s = nullptr;
+};
+
+std::string column_bytes(sqlite3_stmt* s, int i) {
+  const void* p = sqlite3_column_blob(s, i);
+  int n = sqlite3_column_bytes(s, i);
+  return p ? std::string(static_cast<const char*>(p), n) : std::string();
+}
+
+void read_row(sqlite3_stmt* s, Entry& e) {
+  e.id = sqlite3_column_int64(s, 0);
+  e.path = column_bytes(s, 1);
+  e.kind = static_cast<EntryKind>(sqlite3_column_int(s, 2));
+  e.mode = static_cast<uint32_t>(sqlite3_column_int64(s, 3));
+  e.mtime_ns = sqlite3_column_int64(s, 4);
+  e.size = static_cast<uint64_t>(sqlite3_column_int64(s, 5));
+  std::string digest = column_bytes(s, 6);
+  e.sha256 = {};
+  if (digest.size() == e.sha256.size()) std::memcpy(e.sha256.data(), digest.data(), digest.size());
+  e.target = column_bytes(s, 7);
+  e.offset = static_cast<uint64_t>(sqlite3_column_int64(s, 8));
+  e.stored = static_cast<uint64_t>(sqlite3_column_int64(s, 9));
+  e.encoding = static_cast<Encoding>(sqlite3_column_int(s, 10));
+  std::string frames = column_bytes(s, 11);
+  e.frames.resize(frames.size() / 4);
+  for (size_t i = 0; i < e.frames.size(); ++i) {
+    const auto* p = reinterpret_cast<const uint8_t*>(frames.data()) + 4 * i;
+    e.frames[i] = p[0] | p[1] << 8 | p[2] << 16 | static_cast<uint32_t>(p[3]) << 24;
+  }
+}
+
+std::string frames_blob(const std::vector<uint32_t>& frames) {
+  std::string blob(frames.size() * 4, '\0');
+  for (size_t i = 0; i < frames.size(); ++i) {
+    for (int b = 0; b < 4; ++b) blob[4 * i + b] = static_cast<char>(frames[i] >> (8 * b));
+  }
+  return blob;
+}
+
+sqlite3* open_db(const std::string& path, int flags) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    throw Error(ErrorKind::kIO, "cannot open catalog database " + path + ": " + message);
+  }
+  return db;
+}
+
+}  // namespace
+
+Catalog Catalog::create(const std::string& path) {
+  Catalog c(open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
+  // The working catalog is a scratch file until it is sealed onto the drives: durability
+  // comes from the drives' checkpoints, not from SQLite's journal.
+  c.exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=4096;");
+  c.exec(kSchema);
+  return c;
+}
+
+Catalog Catalog::open_readonly(const std::string& path) {
+  Catalog c(open_db(path, SQLITE_OPEN_READONLY));
+  sqlite3_stmt* probe = nullptr;
+  int rc = sqlite3_prepare_v2(c.db_, "SELECT count(*) FROM entries", -1, &probe, nullptr);
+  sqlite3_finalize(probe);
+  if (rc != SQLITE_OK) {
+    throw Error(ErrorKind::kCorruption, "the catalog is not a ferry catalog database");
+  }
+  return c;
+}
+
+Catalog::~Catalog() {
+  if (db_) sqlite3_close(db_);
+}
+Catalog::Catalog(Catalog&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+
+void Catalog::exec(const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string text = message ? message : "unknown error";
+    sqlite3_free(message);
+    throw Error(ErrorKind::kIO, std::string("catalog: ") + text);
+  }
+}
+
+void Catalog::begin() { exec("BEGIN"); }
+void Catalog::commit() { exec("COMMIT"); }
+
+int64_t Catalog::add(const Entry& e) {
+  Stmt st(db_,
+          "INSERT INTO entries(path, kind, mode, mtime_ns, size, sha256, target, offset, stored,"
+          " encoding, frames) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+  st.blob(1, e.path.data(), e.path.size());
+  st.i64(2, static_cast<int>(e.kind));
+  st.i64(3, e.mode);
+  st.i64(4, e.mtime_ns);
+  st.i64(5, static_cast<int64_t>(e.size));
+  st.blob(6, e.sha256.data(), e.kind == EntryKind::kFile ? e.sha256.size() : 0);
+  st.blob(7, e.target.data(), e.target.size());
+  st.i64(8, static_cast<int64_t>(e.offset));
+  st.i64(9, static_cast<int64_t>(e.stored));
+  st.i64(10, static_cast<int>(e.encoding));
+  std::string frames = frames_blob(e.frames);
+  st.blob(11, frames.data(), frames.size());
+  st.run();
+  return sqlite3_last_insert_rowid(db_);
+}
+
+void Catalog::set_file_data(const Entry& e) {
+  Stmt st(db_,
+          "UPDATE entries SET size=?2, mtime_ns=?3, sha256=?4, offset=?5, stored=?6, encoding=?7,"
+          " frames=?8, mode=?9 WHERE id=?1");
+  st.i64(1, e.id);
+  st.i64(2, static_cast<int64_t>(e.size));
+  st.i64(3, e.mtime_ns);
+  st.blob(4, e.sha256.data(), e.sha256.size());
+  st.i64(5, static_cast<int64_t>(e.offset));
+  st.i64(6, static_cast<int64_t>(e.stored));
+  st.i64(7, static_cast<int>(e.encoding));
+  std::string frames = frames_blob(e.frames);
+  st.blob(8, frames.data(), frames.size());
+  st.i64(9, e.mode);
+  st.run();
+}
+
+void Catalog::add_skipped(const std::string& path, const std::string& reason) {
+  Stmt st(db_, "INSERT INTO skipped(path, reason) VALUES (?1, ?2)");
+  st.blob(1, path.data(), path.size());
+  st.text(2, reason);
+  st.run();
+}
+
+void Catalog::remove(int64_t id) {
+  Stmt st(db_, "DELETE FROM entries WHERE id=?1");
+  st.i64(1, id);
+  st.run();
+}
+
+void Catalog::set_meta(const std::string& key, const std::string& value) {
+  Stmt st(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)");
+  st.text(1, key);
+  st.text(2, value);
+  st.run();
+}
+
+std::optional<std::string> Catalog::meta(const std::string& key) {
+  Stmt st(db_, "SELECT value FROM meta WHERE key=?1");
+  st.text(1, key);
+  if (!st.row()) return std::nullopt;
+  return reinterpret_cast<const char*>(sqlite3_column_text(st.s, 0));
+}
+
+std::optional<Entry> Catalog::find(const std::string& path) {
+  std::string sql = std::string("SELECT ") + kColumns + " FROM entries WHERE path=?1";
+  Stmt st(db_, sql.c_str());
+  st.blob(1, path.data(), path.size());
+  if (!st.row()) return std::nullopt;
+  Entry e;
+  read_row(st.s, e);
+  return e;
+}
+
+uint64_t Catalog::count(EntryKind kind) {
+  Stmt st(db_, "SELECT count(*) FROM entries WHERE kind=?1");
+  st.i64(1, static_cast<int>(kind));
+  st.row();
+  return static_cast<uint64_t>(sqlite3_column_int64(st.s, 0));
+}
+
+std::vector<std::pair<std::string, std::string>> Catalog::skipped() {
+  Stmt st(db_, "SELECT path, reason FROM skipped ORDER BY rowid");
+  std::vector<std::pair<std::string, std::string>> out;
+  while (st.row()) {
+    out.emplace_back(column_bytes(st.s, 0),
+                     reinterpret_cast<const char*>(sqlite3_column_text(st.s, 1)));
+  }
+  return out;
+}
+
+Catalog::Cursor::Cursor(sqlite3* db, int64_t after_id) {
+  std::string sql = std::string("SELECT ") + kColumns + " FROM entries WHERE id > ?1 ORDER BY id";
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) fail(db, "prepare");
+  sqlite3_bind_int64(stmt_, 1, after_id);
+}
+
+Catalog::Cursor::~Cursor() { sqlite3_finalize(stmt_); }
+
+bool Catalog::Cursor::next(Entry& entry) {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) {
+    read_row(stmt_, entry);
+    return true;
+  }
+  if (rc != SQLITE_DONE) fail(sqlite3_db_handle(stmt_), "read");
+  return false;
+}
+
+}  // namespace ferry::format

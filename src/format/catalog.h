@@ -1,0 +1,81 @@
+// The catalog: every entry of the shipment with its metadata, its SHA-256 and where
+// its bytes lie in the data stream. An SQLite database; FORMAT.md §Catalog schema.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "codec/sha256.h"
+
+namespace ferry::format {
+
+enum class EntryKind : int { kFile = 0, kDirectory = 1, kSymlink = 2 };
+enum class Encoding : int { kRaw = 0, kZstdFrames = 1 };
+
+struct Entry {
+  int64_t id = 0;    // walk order; files appear in the data stream in this order
+  std::string path;  // relative, '/'-separated, raw bytes (not necessarily UTF-8)
+  EntryKind kind = EntryKind::kFile;
+  uint32_t mode = 0;  // permission bits, 07777
+  int64_t mtime_ns = 0;
+  uint64_t size = 0;          // file bytes
+  codec::Digest sha256{};     // files
+  std::string target;         // symlinks: raw bytes
+  uint64_t offset = 0;        // files: first byte in the data stream
+  uint64_t stored = 0;        // files: bytes in the data stream
+  Encoding encoding = Encoding::kRaw;
+  std::vector<uint32_t> frames;  // kZstdFrames: compressed size of each frame
+};
+
+
+// One connection. Not thread-safe: give each thread its own Catalog.
+class Catalog {
+ public:
+  static Catalog create(const std::string& path);  // a new, empty catalog
+  static Catalog open_readonly(const std::string& path);
+  ~Catalog();
+  Catalog(Catalog&&) noexcept;
+  Catalog& operator=(Catalog&&) = delete;
+
+  void begin();
+  void commit();
+
+  int64_t add(const Entry& entry);  // returns the id
+  // Fills in what is known only after reading a file's bytes.
+  void set_file_data(const Entry& entry);
+  void add_skipped(const std::string& path, const std::string& reason);
+  void remove(int64_t id);
+
+  void set_meta(const std::string& key, const std::string& value);
+  std::optional<std::string> meta(const std::string& key);
+
+  std::optional<Entry> find(const std::string& path);
+  uint64_t count(EntryKind kind);
+  std::vector<std::pair<std::string, std::string>> skipped();
+
+  // Walks entries in id order, starting after `after_id`.
+  class Cursor {
+   public:
+    explicit Cursor(sqlite3* db, int64_t after_id);
+    ~Cursor();
+    bool next(Entry& entry);
+
+   private:
+    sqlite3_stmt* stmt_;
+  };
+  Cursor entries(int64_t after_id = 0) { return Cursor(db_, after_id); }
+
+  sqlite3* handle() { return db_; }
+
+ private:
+  explicit Catalog(sqlite3* db) : db_(db) {}
+  void exec(const char* sql);
+  sqlite3* db_;
+};
+
+}  // namespace ferry::format

@@ -1,0 +1,39 @@
+#include "format/layout.h"
+
+#include <cstdio>
+
+#include "codec/sha256.h"
+#include "codec/erasure.h"
+#include "ferry/error.h"
+
+namespace ferry::format {
+
+void validate(const Layout& layout) {
+  if (layout.k < 1 || layout.n() > static_cast<uint32_t>(codec::ReedSolomon::kMaxFragments)) {
+    throw Error(ErrorKind::kInvalidArgument,
+                "a shipment needs at least 1 data drive and at most " +
+                    std::to_string(codec::ReedSolomon::kMaxFragments) + " drives");
+  }
+  if (layout.block_size < kMinBlockSize || layout.block_size > kMaxBlockSize ||
+      layout.block_size % 64 != 0) {
+    throw Error(ErrorKind::kInvalidArgument,
+                "block size " + std::to_string(layout.block_size) +
+                    " must be a multiple of 64 between " + std::to_string(kMinBlockSize) +
+                    " and " + std::to_string(kMaxBlockSize));
+  }
+  if (layout.segment_stripes < 1) {
+    throw Error(ErrorKind::kInvalidArgument, "a segment must hold at least one block");
+  }
+}
+
+std::string segment_file_name(uint64_t segment) {
+  char name[32];
+  std::snprintf(name, sizeof name, "seg-%08llu.fry", static_cast<unsigned long long>(segment));
+  return name;
+}
+
+std::string id_hex(const ShipmentId& id) { return codec::to_hex(id.data(), id.size()); }
+std::string id_short(const ShipmentId& id) { return id_hex(id).substr(0, 8); }
+std::string shipment_dir_name(const ShipmentId& id) { return kShipmentDirPrefix + id_hex(id); }
+
+}  // namespace ferry::format

@@ -1,0 +1,213 @@
+#include "io/file.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <utility>
+#include <vector>
+
+#include "ferry/error.h"
+
+namespace ferry::io {
+
+File::~File() {
+  if (fd_ >= 0) ::close(fd_);
+}
+File::File(File&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)) {}
+File& File::operator=(File&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+    path_ = std::move(other.path_);
+  }
+  return *this;
+}
+
+File File::open_read(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw_errno("cannot open " + path, errno);
+  return File(fd, path);
+}
+
+File File::open_write(const std::string& path, bool truncate) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0644);
+  if (fd < 0) throw_errno("cannot open " + path + " for writing", errno);
+  return File(fd, path);
+}
+
+File File::create_exclusive(const std::string& path, mode_t mode) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) {
+    if (errno == EEXIST) throw Error(ErrorKind::kConflict, path + " already exists");
+    throw_errno("cannot create " + path, errno);
+  }
+  return File(fd, path);
+}
+
+size_t File::pread(void* buf, size_t len, uint64_t offset) const {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = ::pread(fd_, static_cast<char*>(buf) + done, len - done,
+                        static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("read error in " + path_, errno);
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return done;
+}
+
+size_t File::read(void* buf, size_t len) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = ::read(fd_, static_cast<char*>(buf) + done, len - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("read error in " + path_, errno);
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return done;
+}
+
+void File::pwrite(const void* buf, size_t len, uint64_t offset) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = ::pwrite(fd_, static_cast<const char*>(buf) + done, len - done,
+                         static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("cannot write " + path_, errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
+void File::write(const void* buf, size_t len) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = ::write(fd_, static_cast<const char*>(buf) + done, len - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("cannot write " + path_, errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
+uint64_t File::size() const {
+  struct stat st;
+  if (::fstat(fd_, &st) != 0) throw_errno("cannot stat " + path_, errno);
+  return static_cast<uint64_t>(st.st_size);
+}
+
+void File::sync() {
+  if (::fsync(fd_) != 0) throw_errno("cannot flush " + path_ + " to disk", errno);
+}
+
+void File::close() {
+  if (fd_ < 0) return;
+  int fd = std::exchange(fd_, -1);
+  if (::close(fd) != 0) throw_errno("cannot close " + path_, errno);
+}
+
+bool exists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+bool is_directory(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::string read_whole_file(const std::string& path) {
+  File f = File::open_read(path);
+  std::string data(f.size(), '\0');
+  data.resize(f.pread(data.data(), data.size(), 0));
+  return data;
+}
+
+void fsync_directory(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw_errno("cannot open directory " + path, errno);
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0 && err != EINVAL) throw_errno("cannot flush directory " + path, err);
+}
+
+static std::string parent_of(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+void write_file_atomically(const std::string& path, const std::string& data) {
+  std::string tmp = path + ".tmp";
+  {
+    File f = File::open_write(tmp, true);
+    f.write(data.data(), data.size());
+    f.sync();
+    f.close();
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) throw_errno("cannot rename " + tmp, errno);
+  fsync_directory(parent_of(path));
+}
+
+void make_directories(const std::string& path) {
+  if (path.empty() || is_directory(path)) return;
+  make_directories(parent_of(path));
+  if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+    throw_errno("cannot create directory " + path, errno);
+  }
+}
+
+static void remove_at(int dirfd, const std::string& name, const std::string& shown) {
+  if (::unlinkat(dirfd, name.c_str(), 0) == 0 || errno == ENOENT) return;
+  if (errno != EISDIR && errno != EPERM) throw_errno("cannot remove " + shown, errno);
+  int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) throw_errno("cannot open " + shown, errno);
+  DIR* dir = ::fdopendir(fd);
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(dir)) {
+    std::string child = e->d_name;
+    if (child != "." && child != "..") names.push_back(child);
+  }
+  for (const auto& child : names) remove_at(fd, child, shown + "/" + child);
+  ::closedir(dir);
+  if (::unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
+    throw_errno("cannot remove " + shown, errno);
+  }
+}
+
+void remove_tree(const std::string& path) { remove_at(AT_FDCWD, path, path); }
+
+TempFile::TempFile(const std::string& stem) {
+  const char* dir = std::getenv("TMPDIR");
+  std::string pattern = std::string(dir && *dir ? dir : "/tmp") + "/" + stem + ".XXXXXX";
+  int fd = ::mkstemp(pattern.data());
+  if (fd < 0) throw_errno("cannot create a temporary file in " + parent_of(pattern), errno);
+  ::close(fd);
+  path_ = pattern;
+}
+
+TempFile::~TempFile() {
+  ::unlink(path_.c_str());
+  for (const char* suffix : {"-journal", "-wal", "-shm"}) ::unlink((path_ + suffix).c_str());
+}
+
+std::string join(const std::string& dir, const std::string& name) {
+  if (dir.empty()) return name;
+  return dir.back() == '/' ? dir + name : dir + "/" + name;
+}
+
+}  // namespace ferry::io

@@ -1,0 +1,73 @@
+// Thin RAII wrappers over POSIX files. Every failure throws a ferry::Error naming the
+// path, so callers never lose track of which drive failed.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace ferry::io {
+
+class File {
+ public:
+  File() = default;
+  File(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  ~File();
+  File(File&& other) noexcept;
+  File& operator=(File&& other) noexcept;
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+
+  static File open_read(const std::string& path);
+  // Creates or opens for writing (no truncation); mode 0644.
+  static File open_write(const std::string& path, bool truncate);
+  // Fails with kConflict if the path exists.
+  static File create_exclusive(const std::string& path, mode_t mode);
+
+  bool is_open() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+  const std::string& path() const { return path_; }
+
+  // Reads up to `len` bytes at `offset`; returns fewer only at end of file.
+  size_t pread(void* buf, size_t len, uint64_t offset) const;
+  // Reads up to `len` bytes from the current position; fewer only at end of file.
+  size_t read(void* buf, size_t len);
+  void pwrite(const void* buf, size_t len, uint64_t offset);
+  void write(const void* buf, size_t len);
+  uint64_t size() const;
+  void sync();
+  void close();  // reports errors of the final close, unlike the destructor
+
+ private:
+  int fd_ = -1;
+  std::string path_;
+};
+
+bool exists(const std::string& path);
+bool is_directory(const std::string& path);
+std::string read_whole_file(const std::string& path);
+// Writes `data` to `path` by way of a temporary file, fsync and rename, then fsyncs the
+// directory: the file is either the old one or the new one, never half written.
+void write_file_atomically(const std::string& path, const std::string& data);
+void fsync_directory(const std::string& path);
+void make_directories(const std::string& path);  // mkdir -p
+void remove_tree(const std::string& path);       // rm -rf, never following links
+
+// A file in $TMPDIR removed when this object dies.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& stem);
+  ~TempFile();
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::string join(const std::string& dir, const std::string& name);
+
+}  // namespace ferry::io
