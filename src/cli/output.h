@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "ferry/progress.h"
+#include "util/display.h"
 
 namespace ferry::cli {
 
@@ -16,8 +17,7 @@ bool use_colour();
 void print_error(const std::string& message);
 void print_warning(const std::string& message);
 
-// A path as raw bytes, shown safely: control and non-UTF-8 bytes become \xNN escapes.
-std::string shown(const std::string& raw_path);
+using util::shown;
 std::string human_bytes(uint64_t bytes);    // "1.5 GB"
 std::string human_seconds(double seconds);  // "3m 20s"
 

@@ -63,6 +63,8 @@ class Catalog {
    public:
     explicit Cursor(sqlite3* db, int64_t after_id);
     ~Cursor();
+    Cursor(const Cursor&) = delete;
+    Cursor& operator=(const Cursor&) = delete;
     bool next(Entry& entry);
 
    private:

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "codec/aead.h"
+#include "ferry/credentials.h"
 #include "format/label.h"
 
 namespace ferry::format {
@@ -16,12 +17,7 @@ void write_new_key_file(const std::string& path);
 // Reads a key file; throws kInvalidArgument naming the file when it is not one.
 codec::Key read_key_file(const std::string& path);
 
-// What the user gave to open a shipment: a key file's key, a passphrase, or both.
-struct Credentials {
-  std::optional<codec::Key> key_file;
-  std::optional<std::string> passphrase;
-  bool empty() const { return !key_file && !passphrase; }
-};
+using ferry::Credentials;
 
 // Wraps `data_key` for every credential given.
 std::vector<KeyWrap> wrap_data_key(const codec::Key& data_key, const ShipmentId& shipment,

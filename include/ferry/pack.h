@@ -1,0 +1,43 @@
+// Packing a source tree onto N drives.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ferry/credentials.h"
+#include "ferry/progress.h"
+
+namespace ferry {
+
+struct PackOptions {
+  std::string source;
+  std::vector<std::string> drives;  // N drives; slot i is drives[i]
+  uint32_t parity = 1;              // m; k = N - m
+  uint32_t block_size = 1u << 20;
+  uint64_t segment_bytes = 1ull << 30;
+  Credentials credentials;
+  bool force = false;     // replace shipments already on the drives
+  int threads = 0;        // 0: one per core
+  bool compress = true;   // zstd where a sample shows it pays
+  uint32_t scrypt_log2_n = 17;
+};
+
+struct PackReport {
+  std::string shipment_id;  // 32 hex digits
+  uint32_t k = 0, m = 0;
+  uint64_t files = 0, directories = 0, symlinks = 0;
+  uint64_t source_bytes = 0;  // bytes of the files packed
+  uint64_t stream_bytes = 0;  // bytes in the data stream (after compression)
+  uint64_t stripes = 0;
+  // Special files left out on purpose (socket, FIFO, device), with their kind.
+  std::vector<std::pair<std::string, std::string>> skipped;
+  // Files or folders that could not be read, or kept changing, with why.
+  std::vector<std::pair<std::string, std::string>> unreadable;
+};
+
+// Throws ferry::Error; on success every drive holds a complete, consistent shipment.
+PackReport pack_shipment(const PackOptions& options, Progress& progress);
+
+}  // namespace ferry

@@ -1,0 +1,211 @@
+#include "pack/stripe_pipeline.h"
+
+#include <cstring>
+
+#include "codec/crc32c.h"
+#include "codec/erasure.h"
+#include "format/block.h"
+#include "format/drive_folder.h"
+#include "ferry/error.h"
+#include "io/file.h"
+
+namespace ferry::pack {
+namespace {
+constexpr uint64_t kRingMemoryBudget = 192ull << 20;
+}
+
+StripePipeline::StripePipeline(const PipelineConfig& config)
+    : config_(config),
+      record_size_(config.layout.record_size()),
+      next_stripe_(config.first_stripe) {
+  const format::Layout& layout = config_.layout;
+  size_t stripe_bytes = record_size_ * layout.n();
+  // Enough buffers for every encoder to work while each writer drains one.
+  size_t wanted = static_cast<size_t>(config_.threads) * 2 + 2;
+  size_t affordable = std::max<size_t>(3, kRingMemoryBudget / stripe_bytes);
+  ring_.resize(std::min(wanted, affordable));
+  for (Slot& slot : ring_) slot.buffer.reset(new uint8_t[stripe_bytes]);
+
+  for (int i = 0; i < config_.threads; ++i) threads_.emplace_back([this] { encode_loop(); });
+  for (uint32_t s = 0; s < layout.n(); ++s) threads_.emplace_back([this, s] { write_loop(s); });
+}
+
+StripePipeline::~StripePipeline() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    if (!error_) error_ = std::make_exception_ptr(Error(ErrorKind::kInterrupted, "pack abandoned"));
+  }
+  changed_.notify_all();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+void StripePipeline::fail(std::exception_ptr error) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!error_) error_ = error;
+  }
+  changed_.notify_all();
+}
+
+void StripePipeline::rethrow_if_failed() {
+  if (error_) std::rethrow_exception(error_);
+}
+
+StripePipeline::Slot& StripePipeline::acquire() {
+  Slot& slot = ring_[next_stripe_ % ring_.size()];
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return error_ || slot.state == Slot::kFree; });
+  rethrow_if_failed();
+  slot.state = Slot::kFilling;
+  slot.stripe = next_stripe_;
+  return slot;
+}
+
+uint8_t* StripePipeline::unit(uint32_t j) {
+  if (!filling_) filling_ = &acquire();
+  return filling_->buffer.get() + j * record_size_ + format::kBlockHeaderSize +
+         codec::kNonceSize;
+}
+
+void StripePipeline::submit() {
+  if (!filling_) filling_ = &acquire();
+  {
+    std::lock_guard lock(mutex_);
+    rethrow_if_failed();
+    filling_->state = Slot::kQueued;
+    encode_queue_.push_back(next_stripe_);
+  }
+  changed_.notify_all();
+  filling_ = nullptr;
+  ++next_stripe_;
+}
+
+void StripePipeline::finish() {
+  {
+    std::lock_guard lock(mutex_);
+    end_stripe_ = next_stripe_;
+  }
+  changed_.notify_all();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  std::lock_guard lock(mutex_);
+  rethrow_if_failed();
+}
+
+void StripePipeline::encode_loop() {
+  try {
+    codec::AesGcm aead(config_.block_key);
+    codec::ReedSolomon rs(static_cast<int>(config_.layout.k), static_cast<int>(config_.layout.m));
+    for (;;) {
+      uint64_t stripe;
+      {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] {
+          return error_ || stopping_ || encode_head_ < encode_queue_.size() ||
+                 end_stripe_ != UINT64_MAX;
+        });
+        if (error_ || stopping_) return;
+        if (encode_head_ == encode_queue_.size()) return;  // finished and drained
+        stripe = encode_queue_[encode_head_++];
+        if (encode_head_ == encode_queue_.size()) {
+          encode_queue_.clear();
+          encode_head_ = 0;
+        }
+      }
+      Slot& slot = ring_[stripe % ring_.size()];
+      const format::Layout& layout = config_.layout;
+      const uint32_t plain = layout.unit_plain();
+      for (uint32_t j = 0; j < layout.k; ++j) {
+        uint8_t* payload = slot.buffer.get() + j * record_size_ + format::kBlockHeaderSize;
+        uint64_t unit = stripe * layout.k + j;
+        codec::Nonce nonce = format::unit_nonce(config_.attempt, unit);
+        uint8_t aad[format::kUnitAadSize];
+        format::unit_aad(config_.shipment, layout, unit, aad);
+        std::memcpy(payload, nonce.data(), nonce.size());
+        uint8_t* text = payload + codec::kNonceSize;
+        aead.seal(nonce, aad, sizeof aad, text, plain, text, text + plain);
+      }
+      std::vector<const uint8_t*> data(layout.k);
+      std::vector<uint8_t*> parity(layout.m);
+      for (uint32_t i = 0; i < layout.n(); ++i) {
+        uint8_t* payload = slot.buffer.get() + i * record_size_ + format::kBlockHeaderSize;
+        if (i < layout.k) data[i] = payload; else parity[i - layout.k] = payload;
+      }
+      rs.encode(layout.block_size, data.data(), parity.data());
+      for (uint32_t i = 0; i < layout.n(); ++i) {
+        uint8_t* record = slot.buffer.get() + i * record_size_;
+        format::BlockHeader h;
+        h.shipment = config_.shipment;
+        h.stripe = stripe;
+        h.member = static_cast<uint16_t>(i);
+        h.slot = static_cast<uint16_t>(layout.slot_of(stripe, i));
+        h.block_size = layout.block_size;
+        h.payload_crc = codec::crc32c(record + format::kBlockHeaderSize, layout.block_size);
+        format::encode_block_header(h, record);
+      }
+      {
+        std::lock_guard lock(mutex_);
+        slot.state = Slot::kEncoded;
+        slot.writers_left = layout.n();
+      }
+      changed_.notify_all();
+    }
+  } catch (...) {
+    fail(std::current_exception());
+  }
+}
+
+void StripePipeline::write_loop(uint32_t slot_index) {
+  const format::Layout& layout = config_.layout;
+  const std::string& folder = config_.folders[slot_index];
+  io::File file;
+  uint64_t open_segment = UINT64_MAX;
+  try {
+    for (uint64_t stripe = config_.first_stripe;; ++stripe) {
+      Slot& slot = ring_[stripe % ring_.size()];
+      {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] {
+          return error_ || stopping_ || stripe >= end_stripe_ ||
+                 (slot.state == Slot::kEncoded && slot.stripe == stripe);
+        });
+        if (error_ || stopping_) return;
+        if (stripe >= end_stripe_) break;
+      }
+      uint64_t segment = layout.segment_of(stripe);
+      if (segment != open_segment) {
+        if (file.is_open()) {
+          file.sync();
+          file.close();
+        }
+        file = io::File::open_write(format::segment_path(folder, segment), false);
+        open_segment = segment;
+      }
+      uint32_t member = layout.member_of(stripe, slot_index);
+      file.pwrite(slot.buffer.get() + member * record_size_, record_size_,
+                  layout.offset_in_segment(stripe));
+      bool last = false;
+      {
+        std::lock_guard lock(mutex_);
+        last = --slot.writers_left == 0;
+        if (last) slot.state = Slot::kFree;
+      }
+      if (last) changed_.notify_all();
+    }
+    if (file.is_open()) {
+      file.sync();
+      file.close();
+    }
+  } catch (const Error& e) {
+    fail(std::make_exception_ptr(
+        Error(e.kind(), std::string("drive slot ") + std::to_string(slot_index) + " (" + folder +
+                            "): " + e.what())));
+  } catch (...) {
+    fail(std::current_exception());
+  }
+}
+
+}  // namespace ferry::pack

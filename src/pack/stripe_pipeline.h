@@ -1,0 +1,78 @@
+// The back half of pack: takes stripes of plaintext units, seals each unit with
+// AES-256-GCM, computes Reed–Solomon parity, CRCs and headers on a pool of threads,
+// and has one writer per drive append its blocks in stripe order. A fixed ring of
+// stripe buffers bounds memory whatever the size of the data.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "codec/aead.h"
+#include "format/layout.h"
+
+namespace ferry::pack {
+
+struct PipelineConfig {
+  format::ShipmentId shipment{};
+  format::Layout layout;
+  codec::Key block_key{};          // the data key's block sub-key
+  uint32_t attempt = 1;            // nonce prefix; unique per pack attempt
+  std::vector<std::string> folders;  // shipment folder of each slot, index = slot
+  int threads = 2;                 // encoder threads
+  uint64_t first_stripe = 0;       // where this attempt starts writing
+};
+
+class StripePipeline {
+ public:
+  explicit StripePipeline(const PipelineConfig& config);
+  ~StripePipeline();  // abandons unfinished work; call finish() to complete it
+  StripePipeline(const StripePipeline&) = delete;
+  StripePipeline& operator=(const StripePipeline&) = delete;
+
+  // The plaintext area (unit_plain() bytes) of data unit j of the stripe being filled.
+  // Blocks until a ring buffer is free. Throws the first error of any thread.
+  uint8_t* unit(uint32_t j);
+  // Hands the filled stripe over; the next unit() call starts the next stripe.
+  void submit();
+  // Waits until every submitted stripe is on the drives and fsynced; throws the first
+  // error of any thread.
+  void finish();
+  uint64_t next_stripe() const { return next_stripe_; }
+
+ private:
+  struct Slot {
+    std::unique_ptr<uint8_t[]> buffer;  // n records of header + payload, in member order
+    uint64_t stripe = 0;
+    enum State { kFree, kFilling, kQueued, kEncoded } state = kFree;
+    uint32_t writers_left = 0;
+  };
+
+  void encode_loop();
+  void write_loop(uint32_t slot_index);
+  void fail(std::exception_ptr error);  // records the first error and wakes everyone
+  void rethrow_if_failed();             // caller holds mutex_
+  Slot& acquire();
+
+  PipelineConfig config_;
+  size_t record_size_;
+  std::vector<Slot> ring_;
+  uint64_t next_stripe_;  // the stripe being filled (producer only)
+  Slot* filling_ = nullptr;
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<uint64_t> encode_queue_;  // stripes ready for encoding, FIFO
+  size_t encode_head_ = 0;
+  uint64_t end_stripe_ = UINT64_MAX;  // set by finish(): no stripe at or past it will come
+  bool stopping_ = false;
+  std::exception_ptr error_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace ferry::pack

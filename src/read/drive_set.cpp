@@ -1,0 +1,144 @@
+#include "read/drive_set.h"
+
+#include <map>
+
+#include "ferry/error.h"
+#include "format/drive_folder.h"
+
+namespace ferry::read {
+
+uint32_t DriveSet::present() const {
+  uint32_t n = 0;
+  for (const auto& f : folders) n += !f.empty();
+  return n;
+}
+
+std::vector<uint32_t> DriveSet::missing() const {
+  std::vector<uint32_t> out;
+  for (uint32_t s = 0; s < folders.size(); ++s) {
+    if (folders[s].empty()) out.push_back(s);
+  }
+  return out;
+}
+
+std::vector<std::string> DriveSet::warnings() const {
+  std::vector<std::string> out;
+  for (const DriveRecord& d : drives) {
+    if (d.role != DriveRecord::Role::kMember) out.push_back(d.problem);
+  }
+  return out;
+}
+
+static bool same_shipment_layout(const format::Label& a, const format::Label& b) {
+  return a.layout.k == b.layout.k && a.layout.m == b.layout.m &&
+         a.layout.block_size == b.layout.block_size &&
+         a.layout.segment_stripes == b.layout.segment_stripes && a.stripes == b.stripes &&
+         a.stream_bytes == b.stream_bytes && a.catalog_sha256 == b.catalog_sha256 &&
+         a.state == b.state;
+}
+
+DriveSet open_drives(const std::vector<std::string>& paths) {
+  DriveSet set;
+  std::map<format::ShipmentId, int> votes;
+  for (const std::string& given : paths) {
+    DriveRecord d;
+    d.given = given;
+    try {
+      auto folders = format::find_shipment_folders(given);
+      if (folders.empty()) {
+        d.problem = "drive " + given + " holds no ferry shipment";
+      } else {
+        // Prefer a complete shipment when a drive carries several.
+        for (const std::string& folder : folders) {
+          try {
+            format::Label l = format::read_label(folder);
+            if (!d.label || (l.complete() && !d.label->complete())) {
+              d.label = l;
+              d.folder = folder;
+            }
+          } catch (const Error& e) {
+            if (d.folder.empty()) {
+              d.folder = folder;
+              d.problem = e.what();
+            }
+          }
+        }
+        if (d.label) {
+          d.problem.clear();
+          ++votes[d.label->shipment];
+        } else {
+          d.role = DriveRecord::Role::kUnreadable;
+          if (d.problem.empty()) d.problem = "drive " + given + ": label unreadable";
+        }
+      }
+    } catch (const Error& e) {
+      d.role = DriveRecord::Role::kUnreadable;
+      d.problem = e.what();
+    }
+    set.drives.push_back(std::move(d));
+  }
+  if (votes.empty()) {
+    std::string message = "no readable ferry shipment on the drives given:";
+    for (const auto& d : set.drives) message += "\n  " + d.problem;
+    throw Error(ErrorKind::kInvalidArgument, message);
+  }
+  // The shipment most drives belong to; on a tie, the one named first.
+  format::ShipmentId chosen{};
+  int best = 0;
+  for (const DriveRecord& d : set.drives) {
+    if (d.label && votes[d.label->shipment] > best) {
+      best = votes[d.label->shipment];
+      chosen = d.label->shipment;
+    }
+  }
+  for (DriveRecord& d : set.drives) {
+    if (d.label && d.label->shipment == chosen && set.folders.empty()) {
+      set.label = *d.label;
+      set.folders.assign(set.label.layout.n(), "");
+    }
+  }
+  for (DriveRecord& d : set.drives) {
+    if (!d.label) continue;
+    const format::Label& l = *d.label;
+    if (l.shipment != chosen) {
+      d.role = DriveRecord::Role::kForeign;
+      d.problem = "drive " + d.given + " belongs to shipment " + format::id_short(l.shipment) +
+                  "…, not " + format::id_short(chosen) + "…; ignoring it";
+    } else if (!same_shipment_layout(l, set.label)) {
+      d.role = DriveRecord::Role::kUnreadable;
+      d.problem = "drive " + d.given + " (slot " + std::to_string(l.slot) +
+                  ") has a label that disagrees with the other drives; ignoring it";
+    } else if (!set.folders[l.slot].empty()) {
+      d.role = DriveRecord::Role::kDuplicate;
+      d.problem = "drive " + d.given + " is slot " + std::to_string(l.slot) +
+                  " again (already given as " + set.folders[l.slot] + "); ignoring it";
+    } else {
+      d.role = DriveRecord::Role::kMember;
+      set.folders[l.slot] = d.folder;
+    }
+  }
+  return set;
+}
+
+void require_k(const DriveSet& set) {
+  uint32_t k = set.label.layout.k;
+  if (set.present() >= k) return;
+  std::string missing;
+  for (uint32_t s : set.missing()) missing += (missing.empty() ? "" : ", ") + std::to_string(s);
+  throw Error(ErrorKind::kNotEnoughDrives,
+              "shipment " + format::id_short(set.label.shipment) + "… needs any " +
+                  std::to_string(k) + " of its " + std::to_string(set.label.layout.n()) +
+                  " drives, but only " + std::to_string(set.present()) +
+                  " are here; missing slots: " + missing + ". Attach " +
+                  std::to_string(k - set.present()) + " more of the missing drives. Nothing was written.");
+}
+
+void require_complete(const DriveSet& set) {
+  if (set.label.complete()) return;
+  throw Error(ErrorKind::kConflict,
+              "shipment " + format::id_short(set.label.shipment) +
+                  "… was never finished (pack was interrupted); run the same `ferry pack` "
+                  "command again to complete it");
+}
+
+}  // namespace ferry::read

@@ -1,0 +1,43 @@
+// The drives a user named, sorted out: which slot of which shipment each holds, which
+// belong to another shipment, which are unreadable, and which slots are missing.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "format/label.h"
+
+namespace ferry::read {
+
+struct DriveRecord {
+  std::string given;   // the path as the user gave it
+  std::string folder;  // the shipment folder found there (may be empty)
+  std::optional<format::Label> label;
+  enum class Role { kMember, kForeign, kDuplicate, kUnreadable, kNoShipment } role = Role::kNoShipment;
+  std::string problem;  // for anything but kMember: what is wrong, for people
+};
+
+struct DriveSet {
+  format::Label label;  // the chosen shipment's label (its `slot` is the first member's)
+  std::vector<std::string> folders;  // index = slot; empty string when the slot is missing
+  std::vector<DriveRecord> drives;   // one per path given, in the order given
+
+  uint32_t present() const;
+  std::vector<uint32_t> missing() const;
+  // Warnings about drives not used: foreign, duplicate, unreadable, empty.
+  std::vector<std::string> warnings() const;
+};
+
+// Reads the labels on `paths` and keeps the shipment most of them belong to. Throws
+// kInvalidArgument when no path holds a readable ferry label.
+DriveSet open_drives(const std::vector<std::string>& paths);
+
+// Throws kNotEnoughDrives naming the missing slots and how many more are needed.
+void require_k(const DriveSet& set);
+
+// The ferry-wide "incomplete shipment" refusal.
+void require_complete(const DriveSet& set);
+
+}  // namespace ferry::read

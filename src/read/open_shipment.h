@@ -1,0 +1,31 @@
+// A shipment opened with its key: drives sorted out, data key unwrapped, catalog
+// decrypted from the first intact copy into a private temporary file.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "codec/aead.h"
+#include "ferry/credentials.h"
+#include "format/catalog.h"
+#include "io/file.h"
+#include "read/drive_set.h"
+
+namespace ferry::read {
+
+struct OpenShipment {
+  DriveSet drives;
+  codec::Key data_key{};
+  std::unique_ptr<io::TempFile> catalog_file;  // the decrypted SQLite database
+  std::vector<std::string> catalog_problems;   // copies found damaged, for the report
+
+  // A new read-only connection to the catalog (one per thread).
+  format::Catalog catalog() const { return format::Catalog::open_readonly(catalog_file->path()); }
+};
+
+// Throws kWrongKey when the credentials do not open the shipment, kCorruption when no
+// catalog copy on the present drives is intact.
+std::unique_ptr<OpenShipment> open_shipment(DriveSet drives, const Credentials& credentials);
+
+}  // namespace ferry::read

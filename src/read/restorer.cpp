@@ -1,0 +1,333 @@
+// restore: open the drives and the key, check the target, then write directories, file
+// contents (streamed in stream order, verified by SHA-256 before taking their final
+// name), symbolic links, and last the directories' own metadata.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "codec/kdf.h"
+#include "codec/sha256.h"
+#include "codec/zstd.h"
+#include "ferry/error.h"
+#include "ferry/restore.h"
+#include "format/constants.h"
+#include "io/file.h"
+#include "read/open_shipment.h"
+#include "read/selection.h"
+#include "read/stream_cursor.h"
+#include "read/stripe_source.h"
+#include "read/target_check.h"
+#include "util/dir_chain.h"
+#include "util/display.h"
+#include "util/safe_path.h"
+
+namespace ferry {
+namespace {
+
+using format::Entry;
+using format::EntryKind;
+
+struct timespec to_timespec(int64_t ns) {
+  struct timespec t;
+  t.tv_sec = static_cast<time_t>(ns / 1000000000);
+  t.tv_nsec = static_cast<long>(ns % 1000000000);
+  if (t.tv_nsec < 0) {
+    t.tv_nsec += 1000000000;
+    --t.tv_sec;
+  }
+  return t;
+}
+
+// Every selected path must be safe, and no entry may lie below a file or symlink of
+// the catalog: such a path could only be written by going through a link.
+void check_paths(format::Catalog& catalog, const read::Selection& selection, Progress& progress) {
+  auto cursor = catalog.entries();
+  Entry e;
+  while (cursor.next(e)) {
+    if (!selection.contains(e.path)) continue;
+    std::string why;
+    if (!util::is_safe_relative_path(e.path, &why)) {
+      throw Error(ErrorKind::kUnsafePath, "the catalog holds an unsafe path " + util::shown(e.path) +
+                                              " (" + why + "); refusing to restore anything from it");
+    }
+    for (std::string parent = util::parent_path(e.path); !parent.empty();
+         parent = util::parent_path(parent)) {
+      auto p = catalog.find(parent);
+      if (p && p->kind != EntryKind::kDirectory) {
+        throw Error(ErrorKind::kUnsafePath,
+                    "the catalog places " + util::shown(e.path) + " below " + util::shown(parent) +
+                        ", which is not a folder; refusing to restore anything from it");
+      }
+      if (p) break;  // its own parents were checked when it was
+    }
+    if (e.kind == EntryKind::kFile) {
+      ++progress.files_total;
+      progress.bytes_total += e.size;
+    }
+  }
+}
+
+class Restorer {
+ public:
+  Restorer(const RestoreOptions& o, read::OpenShipment& s, Progress& progress, RestoreReport& r)
+      : options_(o), shipment_(s), progress_(progress), report_(r), out_(o.target) {}
+
+  void run(const read::Selection& selection) {
+    format::Catalog catalog = shipment_.catalog();
+    make_directories(catalog, selection);
+    restore_files(catalog, selection);
+    make_symlinks(catalog, selection);
+    set_directory_metadata(catalog, selection);
+  }
+
+ private:
+  void make_directories(format::Catalog& catalog, const read::Selection& selection) {
+    auto cursor = catalog.entries();
+    Entry e;
+    while (cursor.next(e)) {
+      if (e.kind != EntryKind::kDirectory || !selection.contains(e.path)) continue;
+      std::string leaf;
+      int dirfd = out_.parent_of(e.path, &leaf, true);
+      if (::mkdirat(dirfd, leaf.c_str(), 0755) != 0 && errno != EEXIST) {
+        throw_errno("cannot create directory " + io::join(options_.target, e.path), errno);
+      }
+      ++report_.directories;
+    }
+  }
+
+  void restore_files(format::Catalog& catalog, const read::Selection& selection) {
+    const format::Layout& layout = shipment_.drives.label.layout;
+    // The schedule walks the same entries as the writer below, on its own connection.
+    struct ScheduleState {
+      explicit ScheduleState(format::Catalog c) : catalog(std::move(c)), cursor(catalog.entries()) {}
+      format::Catalog catalog;  // declared first: outlives the cursor
+      format::Catalog::Cursor cursor;
+      uint64_t first = 1, end = 0;  // stripes of the current file not yet handed out
+      int64_t last = -1;            // the last stripe handed out
+    };
+    auto state = std::make_shared<ScheduleState>(shipment_.catalog());
+    auto schedule = [state, layout, &selection]() -> std::optional<uint64_t> {
+      ScheduleState& st = *state;
+      for (;;) {
+        while (st.first < st.end) {
+          uint64_t s = st.first++;
+          if (static_cast<int64_t>(s) > st.last) {
+            st.last = static_cast<int64_t>(s);
+            return s;
+          }
+        }
+        Entry e;
+        if (!st.cursor.next(e)) return std::nullopt;
+        if (e.kind != EntryKind::kFile || e.stored == 0 || !selection.contains(e.path)) continue;
+        st.first = e.offset / layout.stripe_plain();
+        st.end = (e.offset + e.stored - 1) / layout.stripe_plain() + 1;
+      }
+    };
+    int threads = options_.threads > 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
+    read::StripeReader reader(shipment_.drives.label, shipment_.drives.folders);
+    read::StripeSource source(reader, codec::hkdf(shipment_.data_key, format::kBlockKeyInfo),
+                              schedule, threads);
+    read::StreamCursor cursor(source, layout);
+    std::vector<uint8_t> frame_in(codec::zstd_bound(format::kCompressionFrameSize));
+    std::vector<uint8_t> frame_out(format::kCompressionFrameSize);
+
+    auto entries = catalog.entries();
+    Entry e;
+    while (entries.next(e)) {
+      if (e.kind != EntryKind::kFile || !selection.contains(e.path)) continue;
+      restore_file(e, cursor, frame_in, frame_out);
+      ++progress_.files_done;
+    }
+    report_.units_rebuilt = cursor.rebuilt();
+  }
+
+  // Writes one file under a temporary name, checks it, then gives it its final name.
+  void restore_file(const Entry& e, read::StreamCursor& cursor, std::vector<uint8_t>& frame_in,
+                    std::vector<uint8_t>& frame_out) {
+    std::string leaf;
+    int dirfd = out_.parent_of(e.path, &leaf, true);
+    if (read::already_restored(dirfd, leaf, e)) {
+      ++report_.already_present;
+      progress_.bytes_done += e.size;
+      skip_stream(e, cursor);
+      return;
+    }
+    std::string tmp = ".ferry-tmp-" + std::to_string(e.id);
+    ::unlinkat(dirfd, tmp.c_str(), 0);
+    int fd = ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) throw_errno("cannot create a file in " + io::join(options_.target, util::parent_path(e.path)), errno);
+    io::File file(fd, io::join(options_.target, e.path));
+    codec::Sha256 sha;
+    bool intact = true;
+    uint64_t written = 0;
+    auto emit = [&](const uint8_t* p, size_t n) {
+      sha.update(p, n);
+      file.write(p, n);
+      written += n;
+      progress_.bytes_done += n;
+    };
+    if (e.encoding == format::Encoding::kRaw) {
+      for (uint64_t pos = e.offset, end = e.offset + e.stored; pos < end;) {
+        size_t len;
+        bool ok;
+        const uint8_t* p = cursor.at(pos, static_cast<size_t>(end - pos), &len, &ok);
+        if (!ok) intact = false;
+        if (intact) emit(p, len);
+        pos += len;
+      }
+    } else {
+      uint64_t pos = e.offset;
+      codec::ZstdDecompressor zstd;
+      for (uint32_t frame : e.frames) {
+        if (frame > frame_in.size()) {
+          intact = false;
+          break;
+        }
+        size_t got = 0;
+        while (got < frame) {
+          size_t len;
+          bool ok;
+          const uint8_t* p = cursor.at(pos, frame - got, &len, &ok);
+          if (!ok) intact = false;
+          std::memcpy(frame_in.data() + got, p, len);
+          got += len;
+          pos += len;
+        }
+        if (!intact) continue;
+        try {
+          size_t n = zstd.decompress(frame_in.data(), frame, frame_out.data(), frame_out.size());
+          emit(frame_out.data(), n);
+        } catch (const Error&) {
+          intact = false;
+        }
+      }
+      if (!intact) skip_to(e.offset + e.stored, pos, cursor);
+    }
+    if (!intact || written != e.size || sha.finish() != e.sha256) {
+      file.close();
+      ::unlinkat(dirfd, tmp.c_str(), 0);
+      report_.lost.push_back(e.path);
+      return;
+    }
+    struct timespec times[2] = {to_timespec(e.mtime_ns), to_timespec(e.mtime_ns)};
+    if (::fchmod(file.fd(), e.mode & 07777) != 0 || ::futimens(file.fd(), times) != 0) {
+      throw_errno("cannot set metadata of " + file.path(), errno);
+    }
+    file.close();
+    if (::renameat(dirfd, tmp.c_str(), dirfd, leaf.c_str()) != 0) {
+      int err = errno;
+      ::unlinkat(dirfd, tmp.c_str(), 0);
+      throw_errno("cannot give " + file.path() + " its final name", err);
+    }
+    ++report_.files;
+    report_.bytes += e.size;
+  }
+
+  // Moves the cursor past a file without using its bytes (the schedule fetched them).
+  void skip_stream(const Entry& e, read::StreamCursor& cursor) { skip_to(e.offset + e.stored, e.offset, cursor); }
+  void skip_to(uint64_t end, uint64_t pos, read::StreamCursor& cursor) {
+    while (pos < end) {
+      size_t len;
+      bool ok;
+      cursor.at(pos, static_cast<size_t>(end - pos), &len, &ok);
+      pos += len;
+    }
+  }
+
+  void make_symlinks(format::Catalog& catalog, const read::Selection& selection) {
+    auto cursor = catalog.entries();
+    Entry e;
+    while (cursor.next(e)) {
+      if (e.kind != EntryKind::kSymlink || !selection.contains(e.path)) continue;
+      std::string leaf;
+      int dirfd = out_.parent_of(e.path, &leaf, true);
+      if (!read::already_restored(dirfd, leaf, e)) {
+        std::string tmp = ".ferry-tmp-" + std::to_string(e.id);
+        ::unlinkat(dirfd, tmp.c_str(), 0);
+        if (::symlinkat(e.target.c_str(), dirfd, tmp.c_str()) != 0 ||
+            ::renameat(dirfd, tmp.c_str(), dirfd, leaf.c_str()) != 0) {
+          int err = errno;
+          ::unlinkat(dirfd, tmp.c_str(), 0);
+          throw_errno("cannot create symbolic link " + io::join(options_.target, e.path), err);
+        }
+      }
+      struct timespec times[2] = {to_timespec(e.mtime_ns), to_timespec(e.mtime_ns)};
+      ::utimensat(dirfd, leaf.c_str(), times, AT_SYMLINK_NOFOLLOW);
+      ++report_.symlinks;
+    }
+  }
+
+  // Deepest first, after everything inside them is written, so their mtimes stay.
+  void set_directory_metadata(format::Catalog& catalog, const read::Selection& selection) {
+    sqlite3_stmt* stmt = nullptr;
+    sqlite3_prepare_v2(catalog.handle(),
+                       "SELECT path, mode, mtime_ns FROM entries WHERE kind=1 ORDER BY id DESC", -1,
+                       &stmt, nullptr);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      std::string path(static_cast<const char*>(sqlite3_column_blob(stmt, 0)),
+                       static_cast<size_t>(sqlite3_column_bytes(stmt, 0)));
+      if (!selection.contains(path)) continue;
+      std::string leaf;
+      int dirfd = out_.parent_of(path, &leaf, true);
+      auto mode = static_cast<mode_t>(sqlite3_column_int64(stmt, 1) & 07777);
+      int64_t mtime = sqlite3_column_int64(stmt, 2);
+      struct timespec times[2] = {to_timespec(mtime), to_timespec(mtime)};
+      if (::fchmodat(dirfd, leaf.c_str(), mode, 0) != 0 ||
+          ::utimensat(dirfd, leaf.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+        sqlite3_finalize(stmt);
+        throw_errno("cannot set metadata of " + io::join(options_.target, path), errno);
+      }
+    }
+    sqlite3_finalize(stmt);
+  }
+
+  const RestoreOptions& options_;
+  read::OpenShipment& shipment_;
+  Progress& progress_;
+  RestoreReport& report_;
+  util::DirChain out_;
+};
+
+}  // namespace
+
+RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
+  if (o.target.empty()) throw Error(ErrorKind::kInvalidArgument, "restore needs --to DIR");
+  if (o.credentials.empty()) {
+    throw Error(ErrorKind::kInvalidArgument,
+                "restore needs the shipment's key: --key-file F, --passphrase-file F or FERRY_PASSPHRASE");
+  }
+  progress.phase = "opening";
+  read::DriveSet drives = read::open_drives(o.drives);
+  read::require_complete(drives);
+  read::require_k(drives);
+  RestoreReport report;
+  report.warnings = drives.warnings();
+  auto shipment = read::open_shipment(std::move(drives), o.credentials);
+  for (const auto& p : shipment->catalog_problems) report.warnings.push_back(p);
+  report.shipment_id = format::id_hex(shipment->drives.label.shipment);
+
+  format::Catalog catalog = shipment->catalog();
+  read::Selection selection(o.only);
+  for (const std::string& root : selection.roots()) {
+    if (!catalog.find(root)) {
+      throw Error(ErrorKind::kInvalidArgument,
+                  "--only " + util::shown(root) + ": no such file or folder in the shipment (see `ferry ls`)");
+    }
+  }
+  check_paths(catalog, selection, progress);
+  if (io::exists(o.target) && !io::is_directory(o.target)) {
+    throw Error(ErrorKind::kInvalidArgument, "target " + o.target + " exists and is not a folder");
+  }
+  io::make_directories(o.target);
+  if (!o.overwrite) read::check_target(o.target, catalog, selection);
+
+  progress.phase = "restoring";
+  Restorer(o, *shipment, progress, report).run(selection);
+  return report;
+}
+
+}  // namespace ferry

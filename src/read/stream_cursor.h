@@ -1,0 +1,29 @@
+// Reads the data stream forward by position, pulling stripes from a StripeSource.
+#pragma once
+
+#include <cstdint>
+
+#include "read/stripe_source.h"
+
+namespace ferry::read {
+
+class StreamCursor {
+ public:
+  StreamCursor(StripeSource& source, const format::Layout& layout);
+
+  // Bytes at stream position `pos`: a pointer and how many follow contiguously (up to
+  // the end of their unit, at most `want`). `ok` is false when that unit could not be
+  // recovered; the bytes are then meaningless. Positions must not go backwards across
+  // stripes.
+  const uint8_t* at(uint64_t pos, size_t want, size_t* len, bool* ok);
+
+  uint64_t rebuilt() const { return rebuilt_; }
+
+ private:
+  StripeSource& source_;
+  format::Layout layout_;
+  const FetchedStripe* current_ = nullptr;
+  uint64_t rebuilt_ = 0;
+};
+
+}  // namespace ferry::read

@@ -1,0 +1,151 @@
+#include "read/stripe_reader.h"
+
+#include <cstring>
+
+#include "codec/crc32c.h"
+#include "format/block.h"
+#include "format/drive_folder.h"
+#include "ferry/error.h"
+
+namespace ferry::read {
+
+StripeScratch::StripeScratch(const format::Layout& layout, const codec::Key& block_key)
+    : records(layout.n() * layout.record_size()), aead(block_key) {}
+
+StripeReader::StripeReader(const format::Label& label, std::vector<std::string> folders)
+    : label_(label),
+      folders_(std::move(folders)),
+      rs_(static_cast<int>(label.layout.k), static_cast<int>(label.layout.m)) {}
+
+std::shared_ptr<io::File> StripeReader::segment(uint32_t slot, uint64_t index) const {
+  std::lock_guard lock(mutex_);
+  auto key = std::make_pair(slot, index);
+  auto it = segments_.find(key);
+  if (it != segments_.end()) return it->second;
+  std::shared_ptr<io::File> file;
+  try {
+    file = std::make_shared<io::File>(io::File::open_read(format::segment_path(folders_[slot], index)));
+  } catch (const Error&) {
+    // Missing or unreadable: remembered as absent, reported per block.
+  }
+  segments_[key] = file;
+  return file;
+}
+
+bool StripeReader::fetch(uint64_t stripe, uint32_t member, uint8_t* record,
+                         std::string* problem) const {
+  const format::Layout& layout = label_.layout;
+  uint32_t slot = layout.slot_of(stripe, member);
+  if (folders_[slot].empty()) {
+    *problem = "slot " + std::to_string(slot) + " missing";
+    return false;
+  }
+  auto file = segment(slot, layout.segment_of(stripe));
+  std::string where = "slot " + std::to_string(slot) + " stripe " + std::to_string(stripe);
+  if (!file) {
+    *problem = where + ": segment file missing or unreadable";
+    return false;
+  }
+  size_t got = 0;
+  try {
+    got = file->pread(record, layout.record_size(), layout.offset_in_segment(stripe));
+  } catch (const Error& e) {
+    *problem = where + ": " + e.what();
+    return false;
+  }
+  if (got != layout.record_size()) {
+    *problem = where + ": block truncated";
+    return false;
+  }
+  std::string why;
+  auto header = format::decode_block_header(record, &why);
+  if (!header) {
+    *problem = where + ": " + why;
+    return false;
+  }
+  if (header->shipment != label_.shipment) {
+    *problem = where + ": block of another shipment (" + format::id_short(header->shipment) + "…)";
+    return false;
+  }
+  if (header->stripe != stripe || header->slot != slot || header->member != member ||
+      header->block_size != layout.block_size) {
+    *problem = where + ": misplaced block (holds stripe " + std::to_string(header->stripe) +
+               " slot " + std::to_string(header->slot) + ")";
+    return false;
+  }
+  if (codec::crc32c(record + format::kBlockHeaderSize, layout.block_size) != header->payload_crc) {
+    *problem = where + ": block damaged (checksum mismatch)";
+    return false;
+  }
+  return true;
+}
+
+StripeResult StripeReader::read(uint64_t stripe, StripeScratch& scratch, uint8_t* plain) const {
+  const format::Layout& layout = label_.layout;
+  const uint32_t k = layout.k, n = layout.n(), unit_plain = layout.unit_plain();
+  const size_t record = layout.record_size();
+  StripeResult result;
+  result.unit_ok.assign(k, false);
+  uint64_t good = 0;     // members whose block passed the checks
+  std::vector<uint8_t*> payloads(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    payloads[i] = scratch.records.data() + i * record + format::kBlockHeaderSize;
+  }
+
+  auto try_fetch = [&](uint32_t member) {
+    std::string problem;
+    if (fetch(stripe, member, scratch.records.data() + member * record, &problem)) {
+      good |= 1ull << member;
+    } else {
+      result.problems.push_back(problem);
+    }
+  };
+  auto open_unit = [&](uint32_t j) {
+    const uint8_t* payload = payloads[j];
+    codec::Nonce nonce;
+    std::memcpy(nonce.data(), payload, nonce.size());
+    uint64_t unit = stripe * k + j;
+    uint8_t aad[format::kUnitAadSize];
+    format::unit_aad(label_.shipment, layout, unit, aad);
+    const uint8_t* text = payload + codec::kNonceSize;
+    return scratch.aead.open(nonce, aad, sizeof aad, text, unit_plain,
+                             plain + static_cast<size_t>(j) * unit_plain, text + unit_plain);
+  };
+
+  // Data blocks first: with every drive present and intact, parity is never read.
+  for (uint32_t j = 0; j < k; ++j) try_fetch(j);
+  for (uint32_t j = 0; j < k; ++j) {
+    if (good >> j & 1) {
+      if (open_unit(j)) {
+        result.unit_ok[j] = true;
+      } else {
+        // Right CRC but wrong authentication: deliberately altered. Treat as lost.
+        good &= ~(1ull << j);
+        result.problems.push_back("stripe " + std::to_string(stripe) + " unit " +
+                                  std::to_string(j) + " fails authentication");
+      }
+    }
+  }
+  uint32_t missing = 0;
+  for (uint32_t j = 0; j < k; ++j) missing += !result.unit_ok[j];
+  if (missing == 0) return result;
+
+  for (uint32_t i = k; i < n && static_cast<uint32_t>(__builtin_popcountll(good)) < k; ++i) {
+    try_fetch(i);
+  }
+  if (static_cast<uint32_t>(__builtin_popcountll(good)) < k) return result;  // beyond repair
+  if (!rs_.reconstruct(layout.block_size, payloads.data(), good)) return result;
+  for (uint32_t j = 0; j < k; ++j) {
+    if (result.unit_ok[j]) continue;
+    if (open_unit(j)) {
+      result.unit_ok[j] = true;
+      ++result.rebuilt;
+    } else {
+      result.problems.push_back("stripe " + std::to_string(stripe) + " unit " +
+                                std::to_string(j) + " could not be rebuilt");
+    }
+  }
+  return result;
+}
+
+}  // namespace ferry::read

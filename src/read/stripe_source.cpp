@@ -1,0 +1,87 @@
+#include "read/stripe_source.h"
+
+namespace ferry::read {
+
+StripeSource::StripeSource(const StripeReader& reader, const codec::Key& block_key,
+                           Schedule schedule, int threads)
+    : reader_(reader), schedule_(std::move(schedule)) {
+  ring_.resize(static_cast<size_t>(threads) * 2 + 2);
+  for (Slot& s : ring_) s.fetched.plain.resize(reader.layout().stripe_plain());
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this, block_key] { work(block_key); });
+  }
+}
+
+StripeSource::~StripeSource() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+void StripeSource::work(const codec::Key& block_key) {
+  try {
+    StripeScratch scratch(reader_.layout(), block_key);
+    for (;;) {
+      Slot* slot;
+      uint64_t stripe;
+      {
+        std::unique_lock lock(mutex_);
+        // Position `issued_` may use its ring slot once the consumer moved past its
+        // previous occupant.
+        changed_.wait(lock, [&] {
+          return stopping_ || schedule_done_ ||
+                 (issued_ < consumed_ + ring_.size() - 1 &&
+                  ring_[issued_ % ring_.size()].state == Slot::kFree);
+        });
+        if (stopping_ || schedule_done_) return;
+        std::optional<uint64_t> next = schedule_();
+        if (!next) {
+          schedule_done_ = true;
+          schedule_length_ = issued_;
+          changed_.notify_all();
+          return;
+        }
+        slot = &ring_[issued_ % ring_.size()];
+        slot->state = Slot::kWorking;
+        slot->sequence = issued_++;
+        stripe = *next;
+      }
+      slot->fetched.stripe = stripe;
+      slot->fetched.result = reader_.read(stripe, scratch, slot->fetched.plain.data());
+      {
+        std::lock_guard lock(mutex_);
+        slot->state = Slot::kReady;
+      }
+      changed_.notify_all();
+    }
+  } catch (...) {
+    std::lock_guard lock(mutex_);
+    if (!error_) error_ = std::current_exception();
+    stopping_ = true;
+    changed_.notify_all();
+  }
+}
+
+const FetchedStripe* StripeSource::next() {
+  std::unique_lock lock(mutex_);
+  if (holding_) {
+    ring_[consumed_ % ring_.size()].state = Slot::kFree;
+    ++consumed_;
+    holding_ = false;
+    changed_.notify_all();
+  }
+  Slot& slot = ring_[consumed_ % ring_.size()];
+  changed_.wait(lock, [&] {
+    return error_ || consumed_ >= schedule_length_ ||
+           (slot.state == Slot::kReady && slot.sequence == consumed_);
+  });
+  if (error_) std::rethrow_exception(error_);
+  if (consumed_ >= schedule_length_) return nullptr;
+  holding_ = true;
+  return &slot.fetched;
+}
+
+}  // namespace ferry::read

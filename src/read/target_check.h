@@ -1,0 +1,20 @@
+// Before restore writes a byte: is the target free to write into? An empty or missing
+// folder is; so is one whose contents are exactly what the restore would put there
+// (a restore run again). Anything else needs --overwrite.
+#pragma once
+
+#include <string>
+
+#include "format/catalog.h"
+#include "read/selection.h"
+
+namespace ferry::read {
+
+// True when the file, symlink or folder at `dirfd`/`leaf` already holds `entry`.
+bool already_restored(int dirfd, const std::string& leaf, const format::Entry& entry);
+
+// Throws kConflict, naming the first conflict, when `target` holds anything the restore
+// would overwrite or that is not part of the selected entries.
+void check_target(const std::string& target, format::Catalog& catalog, const Selection& selection);
+
+}  // namespace ferry::read
