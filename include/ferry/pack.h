@@ -22,6 +22,9 @@ struct PackOptions {
   int threads = 0;        // 0: one per core
   bool compress = true;   // zstd where a sample shows it pays
   uint32_t scrypt_log2_n = 17;
+  // Refuse before writing when the drives' free space cannot hold the shipment. Off only
+  // for file systems that misreport free space.
+  bool check_space = true;
 };
 
 struct PackReport {

@@ -77,6 +77,9 @@ void add_pack(CLI::App& app, Runner& run) {
   sub->add_flag("!--no-compress", c->pack.compress, "Never compress");
   sub->add_option("--segment-size", c->pack.segment_bytes, "Bytes per segment file (default 1 GiB)")
       ->group("");
+  sub->add_flag("!--no-space-check", c->pack.check_space,
+                "Do not refuse when the drives report too little free space")
+      ->group("");
   sub->add_option("--kdf-log2-n", c->pack.scrypt_log2_n, "scrypt cost (default 17)")->group("");
   sub->add_flag("-q,--quiet", c->quiet, "No progress line and no summary");
   sub->callback([c, &run] { run = [c] { return run_pack(*c); }; });

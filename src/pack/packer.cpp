@@ -137,7 +137,7 @@ PackReport pack_shipment(const PackOptions& o, Progress& progress) {
   progress.bytes_total = totals.file_bytes;
 
   // 2. Nothing is written before we know it fits.
-  check_space(o, layout, totals);
+  if (o.check_space) check_space(o, layout, totals);
   for (const std::string& folder : old_shipments) io::remove_tree(folder);
 
   // 3. Claim the drives: folder, lock, label saying "packing", the note.

@@ -1,0 +1,23 @@
+// Runs the built ferry binary as a user would, capturing exit code and output.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ferry::test {
+
+struct RunResult {
+  int exit_code = -1;  // 128 + signal when killed
+  std::string out;
+  std::string err;
+};
+
+// Runs `ferry args...` with `env` added to the environment (NAME=VALUE).
+RunResult run_ferry(const std::vector<std::string>& args,
+                    const std::vector<std::string>& env = {});
+
+// The path of the ferry binary under test.
+std::string ferry_binary();
+
+}  // namespace ferry::test
