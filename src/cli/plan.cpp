@@ -1,6 +1,7 @@
 // ferry plan [SRC] --drives N --drive-size SIZE --parity M [...]
 #include <unistd.h>
 
+#include <cmath>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -73,12 +74,20 @@ plan::PlanInput read_input(const PlanOptions& o) {
   }
   plan::PlanInput in;
   if (!o.source.empty()) {
-    if (stderr_is_terminal()) std::cerr << "scanning " << shown(o.source) << " ..." << std::flush;
-    plan::SourceSummary s = plan::scan_source(o.source);
-    if (stderr_is_terminal()) std::cerr << "\r\033[K" << std::flush;
+    // A scan of millions of files takes a while: say what is going on, on a terminal.
+    bool note = stderr_is_terminal();
+    if (note) std::cerr << "scanning " << shown(o.source) << " ..." << std::flush;
+    plan::SourceSummary s;
+    try {
+      s = plan::scan_source(o.source);
+    } catch (...) {
+      if (note) std::cerr << "\r\033[K" << std::flush;
+      throw;
+    }
+    if (note) std::cerr << "\r\033[K" << std::flush;
     if (s.unreadable > 0) {
       print_warning(counted(s.unreadable, "entry", "entries") +
-                    " could not be read and what is below them is not counted (first: " +
+                    " could not be read, so what lies below is not counted (first: " +
                     shown(s.first_error) + ")");
     }
     if (s.others > 0) {
@@ -143,6 +152,13 @@ nlohmann::json to_json(const plan::PlanInput& in, const plan::Plan& p) {
   return j;
 }
 
+// Three significant digits: a figure to read, not to feed back in.
+std::string readable_bit_rate(double bytes_per_second) {
+  if (!(bytes_per_second > 0)) return "0bit/s";
+  double step = std::pow(10, std::floor(std::log10(bytes_per_second * 8)) - 2);
+  return plan::format_bit_rate(std::round(bytes_per_second * 8 / step) * step / 8);
+}
+
 std::string layout_text(int drives, int parity, uint64_t drive_bytes) {
   return std::to_string(drives) + " x " + human_bytes(drive_bytes) + " drives, parity " +
          std::to_string(parity) + ": any " + std::to_string(drives - parity) + " of " +
@@ -153,7 +169,10 @@ void print_human(const plan::PlanInput& in, const plan::Plan& p, std::ostream& o
   auto row = [&out](const char* label, const std::string& value) {
     out << "  " << label << std::string(15 - std::string(label).size(), ' ') << value << "\n";
   };
-  row("source", human_bytes(in.source_bytes) + " in " + counted(in.files, "file", "files") +
+  // A size given without --files has no count to show.
+  bool counts = in.files || in.directories || in.symlinks;
+  row("source", human_bytes(in.source_bytes) +
+                    (counts ? " in " + counted(in.files, "file", "files") : "") +
                     (in.directories || in.symlinks
                          ? ", " + counted(in.directories, "directory", "directories") + ", " +
                                counted(in.symlinks, "symlink", "symlinks")
@@ -167,13 +186,15 @@ void print_human(const plan::PlanInput& in, const plan::Plan& p, std::ostream& o
                         " (" + human_bytes(in.source_bytes - p.usable_bytes) + " short)");
   }
   row("per drive", human_bytes(p.bytes_per_drive) + " written, parity included");
-  row("pack", human_seconds(p.times.pack_seconds) + " at " +
-                  plan::format_rate(in.drive_bytes_per_second) + " per drive");
+  row("pack", human_seconds(p.times.pack_seconds) +
+                  (p.times.ferry_bound
+                       ? " at ferry's own rate of " + plan::format_rate(in.ferry_bytes_per_second)
+                       : " at " + plan::format_rate(in.drive_bytes_per_second) + " per drive"));
   row("transit", human_seconds(in.transit_seconds));
   row("restore", human_seconds(p.times.restore_seconds) + " reading " +
                      std::to_string(p.data_drives) + " drives at once");
   row("door to door", human_seconds(p.times.door_to_door_seconds) + ", a trip of " +
-                          plan::format_bit_rate(p.effective_bits_per_second / 8));
+                          readable_bit_rate(p.effective_bits_per_second / 8));
   std::ostringstream efficiency;
   efficiency << in.link_efficiency * 100;
   row("network", human_seconds(p.network_seconds) + " over " +
@@ -183,10 +204,12 @@ void print_human(const plan::PlanInput& in, const plan::Plan& p, std::ostream& o
 
   if (p.recommendation) {
     const auto& r = *p.recommendation;
-    std::string why =
-        in.bags >= 2 ? "; losing any one of the " + std::to_string(in.bags) + " bags loses nothing"
-                     : "; all in one bag (--bags 2 or more to survive a lost bag)";
-    row("recommended", layout_text(r.drives, r.parity, in.drive_bytes) + why);
+    row("recommended", layout_text(r.drives, r.parity, in.drive_bytes));
+    out << std::string(17, ' ')
+        << (in.bags >= 2
+                ? "losing any one of the " + std::to_string(in.bags) + " bags loses nothing:"
+                : "all in one bag (--bags 2 or more to survive a lost bag):")
+        << "\n";
     for (size_t b = 0; b < r.bags.size(); ++b) {
       out << std::string(17, ' ') << "bag " << b + 1 << ": " << drive_list(r.bags[b]) << "\n";
     }
@@ -208,8 +231,8 @@ void print_human(const plan::PlanInput& in, const plan::Plan& p, std::ostream& o
   } else if (p.fits || p.recommendation) {
     out << paint("1;33", "the network wins: ") << network << " vs " << drives << "\n";
   } else {
-    out << paint("1;33", "the network it is: ") << network
-        << "; no set of these drives holds the data\n";
+    out << paint("1;33", "no drive layout works: ") << network
+        << "; larger drives or several shipments would do\n";
   }
 }
 

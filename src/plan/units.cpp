@@ -4,7 +4,6 @@
 #include <charconv>
 #include <cmath>
 #include <optional>
-#include <vector>
 
 #include "ferry/error.h"
 
@@ -96,10 +95,10 @@ struct SizeUnit {
 };
 
 constexpr SizeUnit kDecimalUnits[] = {{"kB", 1000ull},
-                                      {"MB", 1000'000ull},
-                                      {"GB", 1000'000'000ull},
-                                      {"TB", 1000'000'000'000ull},
-                                      {"PB", 1000'000'000'000'000ull}};
+                                      {"MB", 1'000'000ull},
+                                      {"GB", 1'000'000'000ull},
+                                      {"TB", 1'000'000'000'000ull},
+                                      {"PB", 1'000'000'000'000'000ull}};
 constexpr SizeUnit kBinaryUnits[] = {{"KiB", 1ull << 10},
                                      {"MiB", 1ull << 20},
                                      {"GiB", 1ull << 30},
