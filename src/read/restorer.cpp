@@ -16,6 +16,7 @@
 #include "ferry/restore.h"
 #include "format/constants.h"
 #include "io/file.h"
+#include "read/file_streamer.h"
 #include "read/open_shipment.h"
 #include "read/selection.h"
 #include "read/stream_cursor.h"
@@ -132,82 +133,40 @@ class Restorer {
     read::StripeSource source(reader, codec::hkdf(shipment_.data_key, format::kBlockKeyInfo),
                               schedule, threads);
     read::StreamCursor cursor(source, layout);
-    std::vector<uint8_t> frame_in(codec::zstd_bound(format::kCompressionFrameSize));
-    std::vector<uint8_t> frame_out(format::kCompressionFrameSize);
+    read::FileStreamer streamer(cursor);
 
     auto entries = catalog.entries();
     Entry e;
     while (entries.next(e)) {
       if (e.kind != EntryKind::kFile || !selection.contains(e.path)) continue;
-      restore_file(e, cursor, frame_in, frame_out);
+      restore_file(e, streamer);
       ++progress_.files_done;
     }
     report_.units_rebuilt = cursor.rebuilt();
   }
 
   // Writes one file under a temporary name, checks it, then gives it its final name.
-  void restore_file(const Entry& e, read::StreamCursor& cursor, std::vector<uint8_t>& frame_in,
-                    std::vector<uint8_t>& frame_out) {
+  void restore_file(const Entry& e, read::FileStreamer& streamer) {
     std::string leaf;
     int dirfd = out_.parent_of(e.path, &leaf, true);
     if (read::already_restored(dirfd, leaf, e)) {
       ++report_.already_present;
       progress_.bytes_done += e.size;
-      skip_stream(e, cursor);
+      streamer.skip(e);
       return;
     }
     std::string tmp = ".ferry-tmp-" + std::to_string(e.id);
     ::unlinkat(dirfd, tmp.c_str(), 0);
     int fd = ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) throw_errno("cannot create a file in " + io::join(options_.target, util::parent_path(e.path)), errno);
-    io::File file(fd, io::join(options_.target, e.path));
-    codec::Sha256 sha;
-    bool intact = true;
-    uint64_t written = 0;
-    auto emit = [&](const uint8_t* p, size_t n) {
-      sha.update(p, n);
-      file.write(p, n);
-      written += n;
-      progress_.bytes_done += n;
-    };
-    if (e.encoding == format::Encoding::kRaw) {
-      for (uint64_t pos = e.offset, end = e.offset + e.stored; pos < end;) {
-        size_t len;
-        bool ok;
-        const uint8_t* p = cursor.at(pos, static_cast<size_t>(end - pos), &len, &ok);
-        if (!ok) intact = false;
-        if (intact) emit(p, len);
-        pos += len;
-      }
-    } else {
-      uint64_t pos = e.offset;
-      codec::ZstdDecompressor zstd;
-      for (uint32_t frame : e.frames) {
-        if (frame > frame_in.size()) {
-          intact = false;
-          break;
-        }
-        size_t got = 0;
-        while (got < frame) {
-          size_t len;
-          bool ok;
-          const uint8_t* p = cursor.at(pos, frame - got, &len, &ok);
-          if (!ok) intact = false;
-          std::memcpy(frame_in.data() + got, p, len);
-          got += len;
-          pos += len;
-        }
-        if (!intact) continue;
-        try {
-          size_t n = zstd.decompress(frame_in.data(), frame, frame_out.data(), frame_out.size());
-          emit(frame_out.data(), n);
-        } catch (const Error&) {
-          intact = false;
-        }
-      }
-      if (!intact) skip_to(e.offset + e.stored, pos, cursor);
+    if (fd < 0) {
+      throw_errno("cannot create a file in " + io::join(options_.target, util::shown(util::parent_path(e.path))), errno);
     }
-    if (!intact || written != e.size || sha.finish() != e.sha256) {
+    io::File file(fd, io::join(options_.target, util::shown(e.path)));
+    bool intact = streamer.stream(e, [&](const uint8_t* p, size_t n) {
+      file.write(p, n);
+      progress_.bytes_done += n;
+    });
+    if (!intact) {
       file.close();
       ::unlinkat(dirfd, tmp.c_str(), 0);
       report_.lost.push_back(e.path);
@@ -225,17 +184,6 @@ class Restorer {
     }
     ++report_.files;
     report_.bytes += e.size;
-  }
-
-  // Moves the cursor past a file without using its bytes (the schedule fetched them).
-  void skip_stream(const Entry& e, read::StreamCursor& cursor) { skip_to(e.offset + e.stored, e.offset, cursor); }
-  void skip_to(uint64_t end, uint64_t pos, read::StreamCursor& cursor) {
-    while (pos < end) {
-      size_t len;
-      bool ok;
-      cursor.at(pos, static_cast<size_t>(end - pos), &len, &ok);
-      pos += len;
-    }
   }
 
   void make_symlinks(format::Catalog& catalog, const read::Selection& selection) {

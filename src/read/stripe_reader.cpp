@@ -12,19 +12,21 @@ namespace ferry::read {
 StripeScratch::StripeScratch(const format::Layout& layout, const codec::Key& block_key)
     : records(layout.n() * layout.record_size()), aead(block_key) {}
 
-StripeReader::StripeReader(const format::Label& label, std::vector<std::string> folders)
+StripeReader::StripeReader(const format::Label& label, std::vector<std::string> folders,
+                           const io::ReadEnv& env)
     : label_(label),
       folders_(std::move(folders)),
+      env_(env),
       rs_(static_cast<int>(label.layout.k), static_cast<int>(label.layout.m)) {}
 
-std::shared_ptr<io::File> StripeReader::segment(uint32_t slot, uint64_t index) const {
+std::shared_ptr<io::RandomAccessFile> StripeReader::segment(uint32_t slot, uint64_t index) const {
   std::lock_guard lock(mutex_);
   auto key = std::make_pair(slot, index);
   auto it = segments_.find(key);
   if (it != segments_.end()) return it->second;
-  std::shared_ptr<io::File> file;
+  std::shared_ptr<io::RandomAccessFile> file;
   try {
-    file = std::make_shared<io::File>(io::File::open_read(format::segment_path(folders_[slot], index)));
+    file = env_.open(format::segment_path(folders_[slot], index));
   } catch (const Error&) {
     // Missing or unreadable: remembered as absent, reported per block.
   }
@@ -32,52 +34,56 @@ std::shared_ptr<io::File> StripeReader::segment(uint32_t slot, uint64_t index) c
   return file;
 }
 
-bool StripeReader::fetch(uint64_t stripe, uint32_t member, uint8_t* record,
-                         std::string* problem) const {
+BlockStatus StripeReader::fetch(uint64_t stripe, uint32_t member, uint8_t* record,
+                                std::string* problem) const {
   const format::Layout& layout = label_.layout;
   uint32_t slot = layout.slot_of(stripe, member);
+  std::string where = "slot " + std::to_string(slot) + " stripe " + std::to_string(stripe);
   if (folders_[slot].empty()) {
     *problem = "slot " + std::to_string(slot) + " missing";
-    return false;
+    return BlockStatus::kMissing;
   }
   auto file = segment(slot, layout.segment_of(stripe));
-  std::string where = "slot " + std::to_string(slot) + " stripe " + std::to_string(stripe);
   if (!file) {
     *problem = where + ": segment file missing or unreadable";
-    return false;
+    return BlockStatus::kMissing;
   }
   size_t got = 0;
   try {
     got = file->pread(record, layout.record_size(), layout.offset_in_segment(stripe));
   } catch (const Error& e) {
     *problem = where + ": " + e.what();
-    return false;
+    return BlockStatus::kUnreadable;
+  }
+  if (got == 0) {
+    *problem = where + ": block missing (segment too short)";
+    return BlockStatus::kMissing;
   }
   if (got != layout.record_size()) {
     *problem = where + ": block truncated";
-    return false;
+    return BlockStatus::kTruncated;
   }
   std::string why;
   auto header = format::decode_block_header(record, &why);
   if (!header) {
     *problem = where + ": " + why;
-    return false;
+    return BlockStatus::kDamaged;
   }
   if (header->shipment != label_.shipment) {
     *problem = where + ": block of another shipment (" + format::id_short(header->shipment) + "…)";
-    return false;
+    return BlockStatus::kForeign;
   }
   if (header->stripe != stripe || header->slot != slot || header->member != member ||
       header->block_size != layout.block_size) {
     *problem = where + ": misplaced block (holds stripe " + std::to_string(header->stripe) +
                " slot " + std::to_string(header->slot) + ")";
-    return false;
+    return BlockStatus::kMisplaced;
   }
   if (codec::crc32c(record + format::kBlockHeaderSize, layout.block_size) != header->payload_crc) {
     *problem = where + ": block damaged (checksum mismatch)";
-    return false;
+    return BlockStatus::kDamaged;
   }
-  return true;
+  return BlockStatus::kOk;
 }
 
 StripeResult StripeReader::read(uint64_t stripe, StripeScratch& scratch, uint8_t* plain) const {
@@ -94,7 +100,8 @@ StripeResult StripeReader::read(uint64_t stripe, StripeScratch& scratch, uint8_t
 
   auto try_fetch = [&](uint32_t member) {
     std::string problem;
-    if (fetch(stripe, member, scratch.records.data() + member * record, &problem)) {
+    if (fetch(stripe, member, scratch.records.data() + member * record, &problem) ==
+        BlockStatus::kOk) {
       good |= 1ull << member;
     } else {
       result.problems.push_back(problem);

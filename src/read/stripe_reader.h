@@ -14,9 +14,12 @@
 #include "codec/aead.h"
 #include "codec/erasure.h"
 #include "format/label.h"
-#include "io/file.h"
+#include "ferry/read_env.h"
 
 namespace ferry::read {
+
+// What a block check found, for verify's per-drive counts.
+enum class BlockStatus { kOk, kMissing, kTruncated, kDamaged, kMisplaced, kForeign, kUnreadable };
 
 struct StripeResult {
   std::vector<bool> unit_ok;  // per data unit: plaintext is authentic
@@ -35,23 +38,29 @@ class StripeScratch {
 class StripeReader {
  public:
   // `folders` is indexed by slot; an empty string is a missing drive. Thread-safe.
-  StripeReader(const format::Label& label, std::vector<std::string> folders);
+  StripeReader(const format::Label& label, std::vector<std::string> folders,
+               const io::ReadEnv& env = io::ReadEnv::posix());
 
   // Fills `plain` (k × unit_plain bytes) with stripe `stripe`'s plaintext.
   StripeResult read(uint64_t stripe, StripeScratch& scratch, uint8_t* plain) const;
 
   const format::Layout& layout() const { return label_.layout; }
 
+  // Reads the block of `member` of `stripe` into `record` and checks header, position
+  // and CRC. Anything but kOk comes with a reason for people in `problem`.
+  BlockStatus fetch(uint64_t stripe, uint32_t member, uint8_t* record, std::string* problem) const;
+
+  const codec::ReedSolomon& erasure() const { return rs_; }
+
  private:
-  // Reads and checks the block of `member`; false (with a reason) if missing or damaged.
-  bool fetch(uint64_t stripe, uint32_t member, uint8_t* record, std::string* problem) const;
-  std::shared_ptr<io::File> segment(uint32_t slot, uint64_t index) const;
+  std::shared_ptr<io::RandomAccessFile> segment(uint32_t slot, uint64_t index) const;
 
   format::Label label_;
   std::vector<std::string> folders_;
+  const io::ReadEnv& env_;
   codec::ReedSolomon rs_;
   mutable std::mutex mutex_;
-  mutable std::map<std::pair<uint32_t, uint64_t>, std::shared_ptr<io::File>> segments_;
+  mutable std::map<std::pair<uint32_t, uint64_t>, std::shared_ptr<io::RandomAccessFile>> segments_;
 };
 
 }  // namespace ferry::read

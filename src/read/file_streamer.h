@@ -1,0 +1,34 @@
+// Streams one file's bytes back out of the data stream: raw or zstd frames, hashed
+// as they go, and checked against the catalog's size and SHA-256 at the end. Used by
+// restore (which writes them) and by verify (which only checks them).
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "codec/zstd.h"
+#include "format/catalog.h"
+#include "read/stream_cursor.h"
+
+namespace ferry::read {
+
+class FileStreamer {
+ public:
+  using Sink = std::function<void(const uint8_t*, size_t)>;
+  explicit FileStreamer(StreamCursor& cursor);
+
+  // Hands the file's bytes to `sink` in order while every byte is recovered; returns
+  // true only when all were and size and SHA-256 match the catalog. The cursor always
+  // ends past the file.
+  bool stream(const format::Entry& entry, const Sink& sink);
+  // Moves past the file without using its bytes.
+  void skip(const format::Entry& entry);
+
+ private:
+  void skip_to(uint64_t pos, uint64_t end);
+  StreamCursor& cursor_;
+  codec::ZstdDecompressor zstd_;
+  std::vector<uint8_t> frame_in_, frame_out_;
+};
+
+}  // namespace ferry::read
