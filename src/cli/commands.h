@@ -24,5 +24,7 @@ void add_info(CLI::App& app, Runner& run);
 void add_ls(CLI::App& app, Runner& run);
 void add_restore(CLI::App& app, Runner& run);
 void add_plan(CLI::App& app, Runner& run);
+void add_verify(CLI::App& app, Runner& run);
+void add_repair(CLI::App& app, Runner& run);
 
 }  // namespace ferry::cli

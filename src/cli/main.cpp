@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   add_ls(app, run);
   add_restore(app, run);
   add_plan(app, run);
+  add_verify(app, run);
+  add_repair(app, run);
 
   try {
     app.parse(argc, argv);

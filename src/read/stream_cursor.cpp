@@ -9,6 +9,16 @@ namespace ferry::read {
 StreamCursor::StreamCursor(StripeSource& source, const format::Layout& layout)
     : source_(source), layout_(layout) {}
 
+void StreamCursor::count(const FetchedStripe& stripe) {
+  rebuilt_ += stripe.result.rebuilt;
+  unauthentic_ += stripe.result.unauthentic;
+  for (bool ok : stripe.result.unit_ok) unrecovered_ += !ok;
+}
+
+void StreamCursor::drain() {
+  while ((current_ = source_.next())) count(*current_);
+}
+
 const uint8_t* StreamCursor::at(uint64_t pos, size_t want, size_t* len, bool* ok) {
   const uint64_t stripe = pos / layout_.stripe_plain();
   while (!current_ || current_->stripe < stripe) {
@@ -17,7 +27,7 @@ const uint8_t* StreamCursor::at(uint64_t pos, size_t want, size_t* len, bool* ok
       throw Error(ErrorKind::kCorruption,
                   "the catalog points past the end of the data (stripe " + std::to_string(stripe) + ")");
     }
-    rebuilt_ += current_->result.rebuilt;
+    count(*current_);
   }
   if (current_->stripe != stripe) {
     throw Error(ErrorKind::kCorruption, "stream read out of order at stripe " + std::to_string(stripe));

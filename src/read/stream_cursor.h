@@ -17,13 +17,19 @@ class StreamCursor {
   // stripes.
   const uint8_t* at(uint64_t pos, size_t want, size_t* len, bool* ok);
 
+  // Consumes the stripes left in the schedule, so their counts are in.
+  void drain();
+
   uint64_t rebuilt() const { return rebuilt_; }
+  uint64_t unauthentic() const { return unauthentic_; }
+  uint64_t unrecovered() const { return unrecovered_; }  // data units beyond repair
 
  private:
   StripeSource& source_;
   format::Layout layout_;
   const FetchedStripe* current_ = nullptr;
-  uint64_t rebuilt_ = 0;
+  void count(const FetchedStripe& stripe);
+  uint64_t rebuilt_ = 0, unauthentic_ = 0, unrecovered_ = 0;
 };
 
 }  // namespace ferry::read

@@ -128,6 +128,7 @@ StripeResult StripeReader::read(uint64_t stripe, StripeScratch& scratch, uint8_t
       } else {
         // Right CRC but wrong authentication: deliberately altered. Treat as lost.
         good &= ~(1ull << j);
+        ++result.unauthentic;
         result.problems.push_back("stripe " + std::to_string(stripe) + " unit " +
                                   std::to_string(j) + " fails authentication");
       }

@@ -24,6 +24,7 @@ enum class BlockStatus { kOk, kMissing, kTruncated, kDamaged, kMisplaced, kForei
 struct StripeResult {
   std::vector<bool> unit_ok;  // per data unit: plaintext is authentic
   uint32_t rebuilt = 0;       // data units rebuilt from parity
+  uint32_t unauthentic = 0;   // blocks whose CRC was right but whose unit failed authentication
   std::vector<std::string> problems;  // damaged or missing blocks, for the report
 };
 

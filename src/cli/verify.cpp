@@ -1,0 +1,159 @@
+// ferry verify DRIVE... [--key-file F | --passphrase-file F] [--json]
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/key_options.h"
+#include "cli/output.h"
+#include "ferry/verify.h"
+
+namespace ferry::cli {
+namespace {
+
+struct VerifyCommand {
+  VerifyOptions verify;
+  KeyOptions keys;
+  bool json = false;
+  bool quiet = false;
+};
+
+int exit_code_for(Verdict v) {
+  switch (v) {
+    case Verdict::kIntact: return kExitOk;
+    case Verdict::kRecoverable: return kExitPartial;
+    case Verdict::kDataLost: return kExitDataLost;
+  }
+  return kExitFailure;
+}
+
+const char* verdict_text(Verdict v) {
+  switch (v) {
+    case Verdict::kIntact: return "intact";
+    case Verdict::kRecoverable: return "damaged but fully recoverable";
+    case Verdict::kDataLost: return "data lost";
+  }
+  return "?";
+}
+
+nlohmann::json to_json(const VerifyReport& r) {
+  nlohmann::json drives = nlohmann::json::array();
+  for (const DriveCheck& d : r.drives) {
+    nlohmann::json j = {{"path", d.path},         {"slot", d.slot},
+                        {"role", d.role},         {"blocks_ok", d.ok},
+                        {"blocks_damaged", d.damaged}, {"blocks_missing", d.missing},
+                        {"blocks_truncated", d.truncated}, {"blocks_misplaced", d.misplaced},
+                        {"blocks_foreign", d.foreign}, {"blocks_unreadable", d.unreadable},
+                        {"catalog_ok", d.catalog_ok}, {"examples", d.examples}};
+    if (!d.problem.empty()) j["problem"] = d.problem;
+    drives.push_back(j);
+  }
+  nlohmann::json lost = nlohmann::json::array();
+  for (const std::string& p : r.lost_files) lost.push_back(shown(p));
+  return {{"shipment", r.shipment_id},
+          {"data_drives", r.k},
+          {"parity_drives", r.m},
+          {"keyed", r.keyed},
+          {"verdict", r.verdict == Verdict::kIntact        ? "intact"
+                      : r.verdict == Verdict::kRecoverable ? "recoverable"
+                                                           : "data-lost"},
+          {"stripes", r.stripes},
+          {"stripes_intact", r.stripes_intact},
+          {"stripes_degraded", r.stripes_degraded},
+          {"stripes_lost", r.stripes_lost},
+          {"parity_mismatches", r.parity_mismatches},
+          {"catalog_intact", r.catalog_intact},
+          {"units_unauthentic", r.units_unauthentic},
+          {"units_unrecoverable", r.units_unrecoverable},
+          {"files_checked", r.files_checked},
+          {"lost_files", lost},
+          {"drives", drives}};
+}
+
+void print_human(const VerifyReport& r) {
+  std::printf("shipment %s: %u data + %u parity, %llu stripes, %s\n", r.shipment_id.c_str(), r.k,
+              r.m, static_cast<unsigned long long>(r.stripes),
+              r.keyed ? "checked with the key" : "checked without the key");
+  for (const DriveCheck& d : r.drives) {
+    std::string where = d.path.empty() ? "(not given)" : d.path;
+    if (d.role != "member") {
+      std::printf("  %-9s %s: %s\n", d.role.c_str(), where.c_str(), d.problem.c_str());
+      continue;
+    }
+    uint64_t bad = d.damaged + d.missing + d.truncated + d.misplaced + d.foreign + d.unreadable;
+    std::printf("  slot %-3d  %s: %llu blocks ok", d.slot, where.c_str(),
+                static_cast<unsigned long long>(d.ok));
+    if (bad) {
+      std::printf(", %llu damaged, %llu missing, %llu truncated, %llu misplaced, %llu foreign, %llu unreadable",
+                  static_cast<unsigned long long>(d.damaged), static_cast<unsigned long long>(d.missing),
+                  static_cast<unsigned long long>(d.truncated),
+                  static_cast<unsigned long long>(d.misplaced),
+                  static_cast<unsigned long long>(d.foreign),
+                  static_cast<unsigned long long>(d.unreadable));
+    }
+    std::printf("%s\n", d.catalog_ok ? "" : "; catalog copy DAMAGED");
+    for (const std::string& e : d.examples) std::printf("            %s\n", e.c_str());
+  }
+  std::printf("  stripes: %llu intact, %llu damaged but rebuildable, %llu lost\n",
+              static_cast<unsigned long long>(r.stripes_intact),
+              static_cast<unsigned long long>(r.stripes_degraded),
+              static_cast<unsigned long long>(r.stripes_lost));
+  if (r.parity_mismatches) {
+    std::printf("  %llu stripes have every checksum right but parity that disagrees: a block was "
+                "altered on purpose or by a fault; verify with the key to locate it\n",
+                static_cast<unsigned long long>(r.parity_mismatches));
+  }
+  if (!r.catalog_intact) std::printf("  no intact catalog copy on the drives given\n");
+  if (r.keyed) {
+    std::printf("  %llu files checked by SHA-256", static_cast<unsigned long long>(r.files_checked));
+    if (r.units_unauthentic) {
+      std::printf(", %llu altered blocks found and rebuilt", static_cast<unsigned long long>(r.units_unauthentic));
+    }
+    std::printf("\n");
+    for (const std::string& p : r.lost_files) std::printf("  lost: %s\n", shown(p).c_str());
+  }
+  std::printf("verdict: %s\n", verdict_text(r.verdict));
+  if (r.verdict == Verdict::kRecoverable) {
+    std::printf("run `ferry repair` on these drives to make the shipment whole again\n");
+  }
+}
+
+int run_verify(VerifyCommand& c) {
+  c.verify.credentials = load_credentials(c.keys, false);
+  Progress progress;
+  VerifyReport r;
+  {
+    ProgressLine line(progress, c.quiet || c.json);
+    r = verify_shipment(c.verify, progress);
+  }
+  if (c.json) {
+    std::cout << to_json(r).dump(2) << "\n";
+  } else if (!c.quiet) {
+    print_human(r);
+  }
+  return exit_code_for(r.verdict);
+}
+
+}  // namespace
+
+void add_verify(CLI::App& app, Runner& run) {
+  auto c = std::make_shared<VerifyCommand>();
+  CLI::App* sub = app.add_subcommand("verify", "Check the drives of a shipment, with or without the key");
+  sub->footer(
+      "Without a key: every block's header, position and checksum, and every stripe's\n"
+      "parity. With a key: also every block's authentication, the catalog and every\n"
+      "file's SHA-256. Exit codes: 0 intact; 3 damaged but fully recoverable; 4 data\n"
+      "lost; 1 error; 2 usage error.\n\n"
+      "Examples:\n"
+      "  ferry verify /mnt/a /mnt/b /mnt/c /mnt/d\n"
+      "  ferry verify /mnt/* --key-file ship.key\n"
+      "  ferry verify /mnt/a /mnt/b /mnt/c --json > arrival-report.json");
+  sub->add_option("drives", c->verify.drives, "Drives of the shipment")->required();
+  add_key_options(*sub, c->keys);
+  sub->add_option("--threads", c->verify.threads, "Reader threads (default: one per core)");
+  sub->add_flag("--json", c->json, "Machine-readable report");
+  sub->add_flag("-q,--quiet", c->quiet, "No progress line and no report; the exit code says it all");
+  sub->callback([c, &run] { run = [c] { return run_verify(*c); }; });
+}
+
+}  // namespace ferry::cli

@@ -1,0 +1,261 @@
+// verify: a keyless pass over every block of every present drive (header, position,
+// CRC, parity recomputed per stripe), then with the key a pass that authenticates
+// every unit and re-hashes every file as restore would, writing nothing.
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include "codec/kdf.h"
+#include "ferry/error.h"
+#include "ferry/verify.h"
+#include "format/catalog_file.h"
+#include "format/constants.h"
+#include "format/drive_folder.h"
+#include "read/drive_set.h"
+#include "read/file_streamer.h"
+#include "read/open_shipment.h"
+#include "read/stripe_reader.h"
+#include "read/stripe_source.h"
+
+namespace ferry {
+namespace {
+
+constexpr size_t kExamplesPerDrive = 5;
+constexpr uint64_t kStripesPerClaim = 8;
+
+const char* role_name(read::DriveRecord::Role r) {
+  switch (r) {
+    case read::DriveRecord::Role::kMember: return "member";
+    case read::DriveRecord::Role::kForeign: return "foreign";
+    case read::DriveRecord::Role::kDuplicate: return "duplicate";
+    case read::DriveRecord::Role::kUnreadable: return "unreadable";
+    case read::DriveRecord::Role::kNoShipment: return "no-shipment";
+  }
+  return "?";
+}
+
+// Per-slot tallies of the keyless pass, merged from the workers.
+struct Tally {
+  uint64_t by_status[7] = {};
+  std::vector<std::string> examples;
+};
+
+class BlockScan {
+ public:
+  BlockScan(const read::DriveSet& set, const io::ReadEnv& env, Progress& progress)
+      : set_(set), reader_(set.label, set.folders, env), progress_(progress),
+        tallies_(set.label.layout.n()) {}
+
+  void run(int threads, VerifyReport& report) {
+    std::vector<std::thread> pool;
+    for (int i = 0; i < threads; ++i) pool.emplace_back([this] { work(); });
+    for (auto& t : pool) t.join();
+    if (error_) std::rethrow_exception(error_);
+    report.stripes_intact = intact_;
+    report.stripes_degraded = degraded_;
+    report.stripes_lost = lost_;
+    report.parity_mismatches = mismatches_;
+  }
+
+  const Tally& tally(uint32_t slot) const { return tallies_[slot]; }
+
+ private:
+  void work() {
+    try {
+      const format::Layout& layout = set_.label.layout;
+      const uint32_t n = layout.n(), k = layout.k;
+      const size_t record = layout.record_size();
+      std::vector<uint8_t> records(n * record), parity(static_cast<size_t>(layout.m) * layout.block_size);
+      std::vector<Tally> local(n);
+      uint64_t intact = 0, degraded = 0, lost = 0, mismatches = 0;
+      for (;;) {
+        uint64_t first = next_.fetch_add(kStripesPerClaim);
+        if (first >= set_.label.stripes) break;
+        uint64_t last = std::min(first + kStripesPerClaim, set_.label.stripes);
+        for (uint64_t s = first; s < last; ++s) {
+          uint32_t good = 0;
+          for (uint32_t member = 0; member < n; ++member) {
+            std::string problem;
+            auto status = reader_.fetch(s, member, records.data() + member * record, &problem);
+            uint32_t slot = layout.slot_of(s, member);
+            if (!set_.folders[slot].empty()) {
+              local[slot].by_status[static_cast<int>(status)]++;
+              if (status != read::BlockStatus::kOk && local[slot].examples.size() < kExamplesPerDrive) {
+                local[slot].examples.push_back(problem);
+              }
+              progress_.bytes_done += record;
+            }
+            good += status == read::BlockStatus::kOk;
+          }
+          if (good == n) {
+            // Every CRC is right; parity recomputed from the data must match what is stored.
+            std::vector<const uint8_t*> data(k);
+            std::vector<uint8_t*> out(layout.m);
+            for (uint32_t j = 0; j < k; ++j) data[j] = records.data() + j * record + format::kBlockHeaderSize;
+            for (uint32_t j = 0; j < layout.m; ++j) out[j] = parity.data() + static_cast<size_t>(j) * layout.block_size;
+            reader_.erasure().encode(layout.block_size, data.data(), out.data());
+            bool same = true;
+            for (uint32_t j = 0; j < layout.m && same; ++j) {
+              same = std::memcmp(out[j], records.data() + (k + j) * record + format::kBlockHeaderSize,
+                                 layout.block_size) == 0;
+            }
+            if (same) {
+              ++intact;
+            } else {
+              ++mismatches;
+              ++degraded;
+            }
+          } else if (good >= k) {
+            ++degraded;
+          } else {
+            ++lost;
+          }
+        }
+      }
+      std::lock_guard lock(mutex_);
+      for (uint32_t slot = 0; slot < n; ++slot) {
+        for (int i = 0; i < 7; ++i) tallies_[slot].by_status[i] += local[slot].by_status[i];
+        for (auto& e : local[slot].examples) {
+          if (tallies_[slot].examples.size() < kExamplesPerDrive) tallies_[slot].examples.push_back(e);
+        }
+      }
+      intact_ += intact;
+      degraded_ += degraded;
+      lost_ += lost;
+      mismatches_ += mismatches;
+    } catch (...) {
+      std::lock_guard lock(mutex_);
+      if (!error_) error_ = std::current_exception();
+    }
+  }
+
+  const read::DriveSet& set_;
+  read::StripeReader reader_;
+  Progress& progress_;
+  std::atomic<uint64_t> next_{0};
+  std::mutex mutex_;
+  std::vector<Tally> tallies_;
+  uint64_t intact_ = 0, degraded_ = 0, lost_ = 0, mismatches_ = 0;
+  std::exception_ptr error_;
+};
+
+// With the key: read every file as restore would and check its SHA-256.
+void check_files(read::OpenShipment& shipment, const io::ReadEnv& env, int threads,
+                 Progress& progress, VerifyReport& report) {
+  const format::Layout& layout = shipment.drives.label.layout;
+  read::StripeReader reader(shipment.drives.label, shipment.drives.folders, env);
+  uint64_t next = 0, stripes = shipment.drives.label.stripes;
+  read::StripeSource source(reader, codec::hkdf(shipment.data_key, format::kBlockKeyInfo),
+                            [&]() -> std::optional<uint64_t> {
+                              if (next >= stripes) return std::nullopt;
+                              return next++;
+                            },
+                            threads);
+  read::StreamCursor cursor(source, layout);
+  read::FileStreamer streamer(cursor);
+  format::Catalog catalog = shipment.catalog();
+  auto entries = catalog.entries();
+  format::Entry e;
+  while (entries.next(e)) {
+    if (e.kind != format::EntryKind::kFile) continue;
+    if (!streamer.stream(e, [&](const uint8_t*, size_t n) { progress.bytes_done += n; })) {
+      report.lost_files.push_back(e.path);
+    }
+    ++report.files_checked;
+    ++progress.files_done;
+  }
+  cursor.drain();  // the stripes after the last file are authenticated too
+  report.units_unauthentic = cursor.unauthentic();
+  report.units_unrecoverable = cursor.unrecovered();
+}
+
+}  // namespace
+
+VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
+  const io::ReadEnv& env = o.env ? *o.env : io::ReadEnv::posix();
+  int threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  progress.phase = "opening";
+  read::DriveSet set = read::open_drives(o.drives);
+  read::require_complete(set);
+  const format::Label& label = set.label;
+  VerifyReport report;
+  report.shipment_id = format::id_hex(label.shipment);
+  report.k = label.layout.k;
+  report.m = label.layout.m;
+  report.stripes = label.stripes;
+  report.keyed = !o.credentials.empty();
+
+  // Catalog copies: checked against the digest in the label, no key needed.
+  std::vector<bool> catalog_ok(label.layout.n(), false);
+  for (uint32_t slot = 0; slot < label.layout.n(); ++slot) {
+    if (set.folders[slot].empty()) continue;
+    try {
+      uint64_t size = 0;
+      catalog_ok[slot] = format::file_sha256(format::catalog_path(set.folders[slot]), &size) ==
+                             label.catalog_sha256 && size == label.catalog_bytes;
+    } catch (const Error&) {
+    }
+    report.catalog_intact = report.catalog_intact || catalog_ok[slot];
+  }
+
+  progress.phase = "checking blocks";
+  progress.bytes_total = label.stripes * label.layout.record_size() * set.present();
+  BlockScan scan(set, env, progress);
+  scan.run(threads, report);
+
+  for (const read::DriveRecord& d : set.drives) {
+    DriveCheck c;
+    c.path = d.given;
+    c.role = role_name(d.role);
+    c.problem = d.problem;
+    if (d.role == read::DriveRecord::Role::kMember) {
+      c.slot = static_cast<int>(d.label->slot);
+      const Tally& t = scan.tally(d.label->slot);
+      c.ok = t.by_status[static_cast<int>(read::BlockStatus::kOk)];
+      c.missing = t.by_status[static_cast<int>(read::BlockStatus::kMissing)];
+      c.truncated = t.by_status[static_cast<int>(read::BlockStatus::kTruncated)];
+      c.damaged = t.by_status[static_cast<int>(read::BlockStatus::kDamaged)];
+      c.misplaced = t.by_status[static_cast<int>(read::BlockStatus::kMisplaced)];
+      c.foreign = t.by_status[static_cast<int>(read::BlockStatus::kForeign)];
+      c.unreadable = t.by_status[static_cast<int>(read::BlockStatus::kUnreadable)];
+      c.examples = t.examples;
+      c.catalog_ok = catalog_ok[d.label->slot];
+    } else if (d.label) {
+      c.slot = d.role == read::DriveRecord::Role::kForeign ? -1 : static_cast<int>(d.label->slot);
+    }
+    report.drives.push_back(c);
+  }
+  for (uint32_t slot : set.missing()) {
+    DriveCheck c;
+    c.slot = static_cast<int>(slot);
+    c.role = "missing";
+    c.missing = label.stripes;
+    c.problem = "slot " + std::to_string(slot) + " was not given";
+    report.drives.push_back(c);
+  }
+
+  if (report.keyed && report.catalog_intact && set.present() >= label.layout.k) {
+    progress.phase = "checking files";
+    progress.bytes_done = 0;
+    progress.bytes_total = label.stream_bytes;
+    auto shipment = read::open_shipment(set, o.credentials);  // throws kWrongKey
+    check_files(*shipment, env, threads, progress, report);
+  }
+
+  bool damaged = report.stripes_degraded > 0 || !set.missing().empty() ||
+                 report.units_unauthentic > 0;
+  for (const DriveCheck& c : report.drives) damaged = damaged || (c.role == "member" && !c.catalog_ok);
+  if (report.stripes_lost > 0 || !report.catalog_intact || !report.lost_files.empty() ||
+      report.units_unrecoverable > 0) {
+    report.verdict = Verdict::kDataLost;
+  } else if (damaged) {
+    report.verdict = Verdict::kRecoverable;
+  } else {
+    report.verdict = Verdict::kIntact;
+  }
+  return report;
+}
+
+}  // namespace ferry
