@@ -7,6 +7,7 @@ packages=(
   libisal-dev libssl-dev libzstd-dev libsqlite3-dev
   libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds ferry and runs the whole test suite.
+# Installs what is missing, builds ferry and runs the whole test suite: unit and
+# end-to-end tests, then each fuzz target for a bounded time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
-cd build
-ctest --output-on-failure -j"$(nproc)"
+(cd build && ctest --output-on-failure -j"$(nproc)")
+bash scripts/fuzz.sh

@@ -125,12 +125,17 @@ void require_k(const DriveSet& set) {
   if (set.present() >= k) return;
   std::string missing;
   for (uint32_t s : set.missing()) missing += (missing.empty() ? "" : ", ") + std::to_string(s);
+  // Drives given but not counted (foreign, duplicate, unreadable) are named, so the user
+  // learns why fewer are "here" than were given.
+  std::string ignored;
+  for (const std::string& w : set.warnings()) ignored += "\n  " + w;
   throw Error(ErrorKind::kNotEnoughDrives,
               "shipment " + format::id_short(set.label.shipment) + "… needs any " +
                   std::to_string(k) + " of its " + std::to_string(set.label.layout.n()) +
                   " drives, but only " + std::to_string(set.present()) +
                   " are here; missing slots: " + missing + ". Attach " +
-                  std::to_string(k - set.present()) + " more of the missing drives. Nothing was written.");
+                  std::to_string(k - set.present()) + " more of the missing drives. Nothing was written." +
+                  ignored);
 }
 
 void require_complete(const DriveSet& set) {

@@ -16,7 +16,7 @@ std::unique_ptr<OpenShipment> open_shipment(DriveSet drives, const Credentials& 
     std::string what = credentials.key_file && credentials.passphrase ? "key file and passphrase"
                        : credentials.key_file                          ? "key file"
                                                                        : "passphrase";
-    throw Error(ErrorKind::kWrongKey, "the " + what + " given do not open shipment " +
+    throw Error(ErrorKind::kWrongKey, "the " + what + " given does not open shipment " +
                                           format::id_short(label.shipment) +
                                           "… (wrong key or passphrase?); nothing was written");
   }
