@@ -1,6 +1,7 @@
 // Packing a source tree onto N drives.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -25,6 +26,11 @@ struct PackOptions {
   // Refuse before writing when the drives' free space cannot hold the shipment. Off only
   // for file systems that misreport free space.
   bool check_space = true;
+  // Stream bytes between checkpoints; a resumed pack loses at most this much work.
+  // Grows with the catalog, whose snapshot each checkpoint writes to every drive.
+  uint64_t checkpoint_bytes = 1ull << 30;
+  // When set (by a SIGINT/SIGTERM handler), pack checkpoints and throws kInterrupted.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct PackReport {
@@ -38,6 +44,9 @@ struct PackReport {
   std::vector<std::pair<std::string, std::string>> skipped;
   // Files or folders that could not be read, or kept changing, with why.
   std::vector<std::pair<std::string, std::string>> unreadable;
+  // Set when the drives held an unfinished pack of the same source that this run completed.
+  bool resumed = false;
+  uint64_t resumed_files = 0, resumed_bytes = 0;  // already packed before this run
 };
 
 // Throws ferry::Error; on success every drive holds a complete, consistent shipment.

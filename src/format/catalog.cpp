@@ -128,6 +128,12 @@ Catalog Catalog::open_readonly(const std::string& path) {
   return c;
 }
 
+Catalog Catalog::open_readwrite(const std::string& path) {
+  Catalog c(open_db(path, SQLITE_OPEN_READWRITE));
+  c.exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;");
+  return c;
+}
+
 Catalog::~Catalog() {
   if (db_) sqlite3_close(db_);
 }
@@ -224,6 +230,14 @@ uint64_t Catalog::count(EntryKind kind) {
   st.i64(1, static_cast<int>(kind));
   st.row();
   return static_cast<uint64_t>(sqlite3_column_int64(st.s, 0));
+}
+
+std::pair<uint64_t, uint64_t> Catalog::file_totals(int64_t last_id) {
+  Stmt st(db_, "SELECT count(*), sum(size) FROM entries WHERE kind=0 AND id <= ?1");
+  st.i64(1, last_id);
+  st.row();
+  return {static_cast<uint64_t>(sqlite3_column_int64(st.s, 0)),
+          static_cast<uint64_t>(sqlite3_column_int64(st.s, 1))};
 }
 
 std::vector<std::pair<std::string, std::string>> Catalog::skipped() {

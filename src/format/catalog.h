@@ -38,6 +38,8 @@ class Catalog {
  public:
   static Catalog create(const std::string& path);  // a new, empty catalog
   static Catalog open_readonly(const std::string& path);
+  // An existing working catalog, to continue an interrupted pack.
+  static Catalog open_readwrite(const std::string& path);
   ~Catalog();
   Catalog(Catalog&&) noexcept;
   Catalog& operator=(Catalog&&) = delete;
@@ -56,6 +58,8 @@ class Catalog {
 
   std::optional<Entry> find(const std::string& path);
   uint64_t count(EntryKind kind);
+  // Number and bytes of the files with id <= `last_id`.
+  std::pair<uint64_t, uint64_t> file_totals(int64_t last_id);
   std::vector<std::pair<std::string, std::string>> skipped();
 
   // Walks entries in id order, starting after `after_id`.

@@ -16,6 +16,7 @@ constexpr const char* kNoteFile = "README.txt";
 constexpr const char* kCatalogFile = "catalog.ferry";
 constexpr const char* kSegmentDir = "segments";
 constexpr const char* kLockFile = "lock";
+constexpr const char* kCheckpointPrefix = "checkpoint-";  // + sequence + ".ferry"
 
 // FORMAT.md §Blocks
 constexpr char kBlockMagic[4] = {'F', 'R', 'Y', 'B'};

@@ -34,6 +34,10 @@ std::string segment_path(const std::string& folder, uint64_t segment) {
   return io::join(io::join(folder, kSegmentDir), segment_file_name(segment));
 }
 
+std::string checkpoint_path(const std::string& folder, uint64_t sequence) {
+  return io::join(folder, std::string(kCheckpointPrefix) + std::to_string(sequence) + ".ferry");
+}
+
 Label read_label(const std::string& folder) {
   std::string path = label_path(folder);
   std::string text;

@@ -17,6 +17,8 @@ std::vector<std::string> find_shipment_folders(const std::string& given);
 std::string label_path(const std::string& folder);
 std::string catalog_path(const std::string& folder);
 std::string segment_path(const std::string& folder, uint64_t segment);
+// The catalog snapshot of an unfinished pack's checkpoint `sequence`.
+std::string checkpoint_path(const std::string& folder, uint64_t sequence);
 
 // Reads and checks the label in `folder`.
 Label read_label(const std::string& folder);

@@ -16,11 +16,10 @@ namespace {
 constexpr const char* kKeyFileTag = "ferry-key-1";
 
 std::vector<uint8_t> wrap_aad(const ShipmentId& shipment, const std::string& type) {
-  std::string prefix = "ferry v1 wrap ";
-  std::vector<uint8_t> aad(prefix.begin(), prefix.end());
-  aad.insert(aad.end(), shipment.begin(), shipment.end());
-  aad.insert(aad.end(), type.begin(), type.end());
-  return aad;
+  std::string aad = "ferry v1 wrap ";
+  aad.append(reinterpret_cast<const char*>(shipment.data()), shipment.size());
+  aad += type;
+  return std::vector<uint8_t>(aad.begin(), aad.end());
 }
 
 codec::Key key_file_kek(const codec::Key& file_key, const std::vector<uint8_t>& salt) {

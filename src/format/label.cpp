@@ -41,7 +41,7 @@ json body_of(const Label& l) {
     }
     keys.push_back(k);
   }
-  return {{"format", "ferry"},
+  json body = {{"format", "ferry"},
           {"version", kFormatVersion},
           {"shipment", id_hex(l.shipment)},
           {"created_unix", l.created_unix},
@@ -58,6 +58,15 @@ json body_of(const Label& l) {
           {"catalog", {{"bytes", l.catalog_bytes},
                        {"sha256", codec::to_hex(l.catalog_sha256)}}},
           {"keys", keys}};
+  if (l.checkpoint) {
+    const Label::Checkpoint& c = *l.checkpoint;
+    body["checkpoint"] = {{"sequence", c.sequence},
+                          {"stripes", c.stripes},
+                          {"last_entry", c.last_entry},
+                          {"bytes", c.bytes},
+                          {"sha256", codec::to_hex(c.sha256)}};
+  }
+  return body;
 }
 
 std::string crc_of(const json& body) {
@@ -118,6 +127,16 @@ Label label_from_json(const std::string& text, const std::string& where) {
       throw std::invalid_argument("inconsistent drive counts");
     }
     validate(l.layout);
+    if (j.contains("checkpoint")) {
+      const json& c = j.at("checkpoint");
+      Label::Checkpoint cp;
+      cp.sequence = c.at("sequence").get<uint64_t>();
+      cp.stripes = c.at("stripes").get<uint64_t>();
+      cp.last_entry = c.at("last_entry").get<int64_t>();
+      cp.bytes = c.at("bytes").get<uint64_t>();
+      parse_hex(c, "sha256", cp.sha256);
+      l.checkpoint = cp;
+    }
     for (const json& k : j.at("keys")) {
       KeyWrap w;
       w.type = k.at("type").get<std::string>();

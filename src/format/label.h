@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,16 @@ struct Label {
   uint64_t catalog_bytes = 0;
   codec::Digest catalog_sha256{};
   std::vector<KeyWrap> keys;
+
+  // While packing: the last checkpoint, from which an interrupted pack resumes.
+  struct Checkpoint {
+    uint64_t sequence = 0;    // file checkpoint-<sequence>.ferry holds the catalog
+    uint64_t stripes = 0;     // stripes below this are durable
+    int64_t last_entry = 0;   // entries up to this id are packed
+    uint64_t bytes = 0;       // size and digest of the checkpoint file
+    codec::Digest sha256{};
+  };
+  std::optional<Checkpoint> checkpoint;
 
   bool complete() const { return state == "complete"; }
 };

@@ -1,13 +1,21 @@
 // pack: walk the source into a working catalog, check the drives and the space, then
 // stream every file through the stripe pipeline and seal the catalog and labels onto
 // every drive. The labels say "complete" only once everything else is durable.
+//
+// Crash safety: at checkpoints the stream is padded to a stripe boundary, the blocks
+// are fsynced, and only then is a snapshot of the catalog (sealed) and the position
+// recorded in every label. Running the same command again finds the unfinished
+// shipment, takes the newest intact checkpoint, bumps the pack attempt (so no nonce is
+// ever reused) and carries on from there.
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <ctime>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "codec/kdf.h"
@@ -33,6 +41,17 @@ std::string real_path(const std::string& path) {
   char buf[PATH_MAX];
   if (!::realpath(path.c_str(), buf)) throw_errno("cannot resolve " + path, errno);
   return buf;
+}
+
+format::Layout requested_layout(const PackOptions& o) {
+  format::Layout layout;
+  layout.m = o.parity;
+  layout.k = static_cast<uint32_t>(o.drives.size()) - o.parity;
+  layout.block_size = o.block_size;
+  layout.segment_stripes =
+      std::max<uint64_t>(1, o.segment_bytes / (format::kBlockHeaderSize + layout.block_size));
+  format::validate(layout);
+  return layout;
 }
 
 void check_options(const PackOptions& o) {
@@ -72,25 +91,59 @@ void check_options(const PackOptions& o) {
   }
 }
 
-// Shipment folders already on the drives: refused, or with --force removed.
-std::vector<std::string> existing_shipments(const PackOptions& o) {
-  std::vector<std::string> found;
-  for (const std::string& drive : o.drives) {
-    for (const std::string& folder : format::find_shipment_folders(drive)) {
-      if (!o.force) {
-        std::string what = folder;
-        try {
-          format::Label l = format::read_label(folder);
-          what = "shipment " + format::id_short(l.shipment) + " (slot " + std::to_string(l.slot) + ")";
-        } catch (const Error&) {
-        }
-        throw Error(ErrorKind::kConflict, "drive " + drive + " already holds " + what +
-                                              "; use --force to replace it, or choose another drive");
+// What the drives already hold: nothing, an unfinished pack this command can resume
+// (every drive in its slot, same layout), or something else.
+struct DriveContents {
+  std::vector<std::string> folders;        // every shipment folder found
+  std::vector<std::string> resume_folders;  // by slot, when resumable
+};
+
+DriveContents inspect_drives(const PackOptions& o, const format::Layout& layout) {
+  DriveContents found;
+  std::optional<format::ShipmentId> unfinished;
+  bool resumable = true;
+  for (uint32_t slot = 0; slot < o.drives.size(); ++slot) {
+    auto folders = format::find_shipment_folders(o.drives[slot]);
+    found.folders.insert(found.folders.end(), folders.begin(), folders.end());
+    if (folders.size() != 1) {
+      resumable = false;
+      continue;
+    }
+    try {
+      format::Label l = format::read_label(folders[0]);
+      bool same = !l.complete() && l.slot == slot && l.layout.k == layout.k &&
+                  l.layout.m == layout.m && l.layout.block_size == layout.block_size &&
+                  (!unfinished || *unfinished == l.shipment);
+      if (same) {
+        unfinished = l.shipment;
+        found.resume_folders.push_back(folders[0]);
+      } else {
+        resumable = false;
       }
-      found.push_back(folder);
+    } catch (const Error&) {
+      resumable = false;
     }
   }
+  if (!resumable) found.resume_folders.clear();
   return found;
+}
+
+void refuse_occupied(const PackOptions& o) {
+  for (const std::string& drive : o.drives) {
+    for (const std::string& folder : format::find_shipment_folders(drive)) {
+      std::string what = folder;
+      try {
+        format::Label l = format::read_label(folder);
+        what = (l.complete() ? "shipment " : "an unfinished pack of shipment ") +
+               format::id_short(l.shipment) + "… (slot " + std::to_string(l.slot) + ")";
+      } catch (const Error&) {
+      }
+      throw Error(ErrorKind::kConflict,
+                  "drive " + drive + " already holds " + what +
+                      "; use --force to replace it, or choose another drive (an unfinished pack "
+                      "resumes only with the same drives in the same order and the same layout)");
+    }
+  }
 }
 
 void check_space(const PackOptions& o, const format::Layout& layout, const pack::WalkTotals& t) {
@@ -115,140 +168,265 @@ void check_space(const PackOptions& o, const format::Layout& layout, const pack:
   }
 }
 
+bool is_special_kind(const std::string& reason) {
+  static const std::set<std::string> kinds = {"socket", "FIFO", "character device", "block device",
+                                              "unknown file type"};
+  return kinds.count(reason) > 0;
+}
+
+class Packer {
+ public:
+  Packer(const PackOptions& o, Progress& progress)
+      : o_(o), progress_(progress), work_db_("ferry-catalog") {}
+
+  PackReport fresh(const format::Layout& layout, const std::vector<std::string>& old_folders) {
+    progress_.phase = "scanning";
+    catalog_.emplace(format::Catalog::create(work_db_.path()));
+    pack::WalkTotals totals = pack::walk_source(o_.source, *catalog_);
+    if (o_.check_space) check_space(o_, layout, totals);  // nothing is written before this
+    for (const std::string& folder : old_folders) io::remove_tree(folder);
+
+    label_.layout = layout;
+    codec::random_bytes(label_.shipment.data(), label_.shipment.size());
+    label_.created_unix = static_cast<int64_t>(std::time(nullptr));
+    codec::random_bytes(data_key_.data(), data_key_.size());
+    codec::ScryptParams scrypt;
+    scrypt.log2_n = o_.scrypt_log2_n;
+    label_.keys = format::wrap_data_key(data_key_, label_.shipment, o_.credentials, scrypt);
+    for (uint32_t slot = 0; slot < layout.n(); ++slot) {
+      std::string folder = io::join(o_.drives[slot], format::shipment_dir_name(label_.shipment));
+      io::make_directories(io::join(folder, format::kSegmentDir));
+      locks_.push_back(std::make_unique<io::DriveLock>(folder));
+      folders_.push_back(folder);
+    }
+    catalog_->set_meta("source", real_path(o_.source));
+    write_labels();
+    for (const std::string& folder : folders_) {
+      label_.slot = static_cast<uint32_t>(&folder - folders_.data());
+      format::write_note(folder, label_);
+    }
+    checkpoint(0, 0);
+    return stream(0, 0);
+  }
+
+  PackReport resume(const std::vector<std::string>& folders) {
+    progress_.phase = "resuming";
+    folders_ = folders;
+    for (const std::string& folder : folders_) locks_.push_back(std::make_unique<io::DriveLock>(folder));
+    std::vector<format::Label> labels;
+    uint32_t attempt = 0;
+    for (const std::string& folder : folders_) {
+      labels.push_back(format::read_label(folder));
+      attempt = std::max(attempt, labels.back().pack_attempt);
+    }
+    auto key = format::unwrap_data_key(labels[0], o_.credentials);
+    if (!key) {
+      throw Error(ErrorKind::kWrongKey, "the drives hold an unfinished pack of shipment " +
+                                            format::id_short(labels[0].shipment) +
+                                            "…, but the key given does not open it; use its key, "
+                                            "or --force to start a new shipment");
+    }
+    data_key_ = *key;
+    // The newest checkpoint whose snapshot is intact on some drive.
+    std::sort(labels.begin(), labels.end(), [](const format::Label& a, const format::Label& b) {
+      return (a.checkpoint ? a.checkpoint->sequence + 1 : 0) > (b.checkpoint ? b.checkpoint->sequence + 1 : 0);
+    });
+    bool opened = false;
+    for (const format::Label& l : labels) {
+      if (!l.checkpoint) continue;
+      for (const std::string& folder : folders_) {
+        std::string path = format::checkpoint_path(folder, l.checkpoint->sequence);
+        try {
+          if (format::file_sha256(path) != l.checkpoint->sha256) continue;
+          format::open_catalog(path, work_db_.path(), l.shipment, data_key_);
+          label_ = l;
+          opened = true;
+          break;
+        } catch (const Error&) {
+        }
+      }
+      if (opened) break;
+    }
+    if (!opened) {
+      throw Error(ErrorKind::kCorruption,
+                  "the drives hold an unfinished pack of shipment " +
+                      format::id_short(labels[0].shipment) +
+                      "… without an intact checkpoint; use --force to start over");
+    }
+    catalog_.emplace(format::Catalog::open_readwrite(work_db_.path()));
+    auto source = catalog_->meta("source");
+    if (source && *source != real_path(o_.source)) {
+      throw Error(ErrorKind::kConflict, "the drives hold an unfinished pack of " + *source +
+                                            ", not of " + o_.source +
+                                            "; run that pack again, or use --force to start over");
+    }
+    // A new attempt number, durable before the first unit is sealed with it.
+    label_.pack_attempt = attempt + 1;
+    write_labels();
+
+    const format::Label::Checkpoint cp = *label_.checkpoint;
+    auto done = catalog_->file_totals(cp.last_entry);
+    report_.resumed = true;
+    report_.resumed_files = done.first;
+    report_.resumed_bytes = done.second;
+    progress_.files_done = done.first;
+    progress_.bytes_done = done.second;
+    return stream(cp.last_entry, cp.stripes);
+  }
+
+ private:
+  void write_labels() {
+    for (uint32_t slot = 0; slot < folders_.size(); ++slot) {
+      label_.slot = slot;
+      format::write_label(folders_[slot], label_);
+    }
+  }
+
+  // Records that stripes below `stripes` are durable and entries up to `last_entry`
+  // packed. The caller has fsynced those stripes and committed the catalog.
+  void checkpoint(uint64_t stripes, int64_t last_entry) {
+    format::Label::Checkpoint cp;
+    cp.sequence = label_.checkpoint ? label_.checkpoint->sequence + 1 : 0;
+    cp.stripes = stripes;
+    cp.last_entry = last_entry;
+    io::TempFile sealed("ferry-checkpoint");
+    format::seal_catalog(work_db_.path(), sealed.path(), label_.shipment, data_key_);
+    cp.sha256 = format::file_sha256(sealed.path(), &cp.bytes);
+    std::string bytes = io::read_whole_file(sealed.path());
+    for (const std::string& folder : folders_) {
+      io::write_file_atomically(format::checkpoint_path(folder, cp.sequence), bytes);
+    }
+    std::optional<format::Label::Checkpoint> previous = label_.checkpoint;
+    label_.checkpoint = cp;
+    write_labels();
+    if (previous) remove_checkpoint_files(previous->sequence);
+  }
+
+  void remove_checkpoint_files(uint64_t sequence) {
+    for (const std::string& folder : folders_) ::unlink(format::checkpoint_path(folder, sequence).c_str());
+  }
+
+  PackReport stream(int64_t after_entry, uint64_t first_stripe) {
+    const format::Layout& layout = label_.layout;
+    progress_.files_total = catalog_->count(format::EntryKind::kFile);
+    progress_.bytes_total = catalog_->file_totals(INT64_MAX).second;
+    progress_.phase = "packing";
+    pack::PipelineConfig config;
+    config.shipment = label_.shipment;
+    config.layout = layout;
+    config.block_key = codec::hkdf(data_key_, format::kBlockKeyInfo);
+    config.attempt = label_.pack_attempt;
+    config.folders = folders_;
+    config.threads = o_.threads > 0 ? o_.threads : std::max(1u, std::thread::hardware_concurrency());
+    config.first_stripe = first_stripe;
+    pack::StripePipeline pipeline(config);
+    pack::StreamWriter stream(pipeline, layout, first_stripe * layout.stripe_plain());
+    util::DirChain source(o_.source);
+    pack::FilePacker packer(stream, source, progress_, o_.compress);
+
+    uint64_t interval = std::max<uint64_t>(o_.checkpoint_bytes, 16 * io::File::open_read(work_db_.path()).size());
+    uint64_t last_checkpoint = stream.position();
+    int64_t last_id = after_entry;
+    for (;;) {
+      std::vector<format::Entry> batch;
+      {
+        auto cursor = catalog_->entries(last_id);
+        format::Entry e;
+        while (batch.size() < kCatalogBatch && cursor.next(e)) batch.push_back(e);
+      }
+      if (batch.empty()) break;
+      catalog_->begin();
+      for (format::Entry& e : batch) {
+        last_id = e.id;
+        if (e.kind != format::EntryKind::kFile) continue;
+        std::string reason;
+        if (packer.pack(e, &reason) == pack::FileOutcome::kPacked) {
+          catalog_->set_file_data(e);
+        } else {
+          catalog_->remove(e.id);
+          catalog_->add_skipped(e.path, reason);
+        }
+        ++progress_.files_done;
+        bool stop = o_.stop && o_.stop->load();
+        if (stop || stream.position() - last_checkpoint >= interval) {
+          catalog_->commit();
+          stream.pad_to_stripe();
+          pipeline.sync();
+          checkpoint(pipeline.next_stripe(), e.id);
+          last_checkpoint = stream.position();
+          if (stop) {
+            throw Error(ErrorKind::kInterrupted,
+                        "stopped at a checkpoint on request; run the same command again to resume");
+          }
+          catalog_->begin();
+        }
+      }
+      catalog_->commit();
+    }
+    const uint64_t stream_end = stream.position();  // before the last stripe's padding
+    stream.finish();
+    return finish(stream_end);
+  }
+
+  PackReport finish(uint64_t stream_end) {
+    progress_.phase = "finishing";
+    label_.stream_bytes = stream_end;
+    label_.stripes = label_.layout.stripes_for(stream_end);
+    catalog_->set_meta("format_version", std::to_string(format::kFormatVersion));
+    catalog_->set_meta("shipment", format::id_hex(label_.shipment));
+    catalog_->set_meta("stream_bytes", std::to_string(label_.stream_bytes));
+    catalog_->set_meta("created_unix", std::to_string(label_.created_unix));
+    io::TempFile sealed("ferry-catalog-sealed");
+    format::seal_catalog(work_db_.path(), sealed.path(), label_.shipment, data_key_);
+    label_.catalog_sha256 = format::file_sha256(sealed.path(), &label_.catalog_bytes);
+    std::string sealed_bytes = io::read_whole_file(sealed.path());
+    for (const std::string& folder : folders_) {
+      io::write_file_atomically(format::catalog_path(folder), sealed_bytes);
+    }
+    std::optional<format::Label::Checkpoint> last = label_.checkpoint;
+    label_.checkpoint.reset();
+    label_.state = "complete";
+    write_labels();
+    if (last) remove_checkpoint_files(last->sequence);
+
+    PackReport& r = report_;
+    r.shipment_id = format::id_hex(label_.shipment);
+    r.k = label_.layout.k;
+    r.m = label_.layout.m;
+    r.stream_bytes = label_.stream_bytes;
+    r.stripes = label_.stripes;
+    r.files = catalog_->count(format::EntryKind::kFile);
+    r.directories = catalog_->count(format::EntryKind::kDirectory);
+    r.symlinks = catalog_->count(format::EntryKind::kSymlink);
+    r.source_bytes = catalog_->file_totals(INT64_MAX).second;
+    for (auto& [path, reason] : catalog_->skipped()) {
+      (is_special_kind(reason) ? r.skipped : r.unreadable).emplace_back(path, reason);
+    }
+    return r;
+  }
+
+  const PackOptions& o_;
+  Progress& progress_;
+  io::TempFile work_db_;
+  std::optional<format::Catalog> catalog_;
+  format::Label label_;
+  codec::Key data_key_{};
+  std::vector<std::string> folders_;
+  std::vector<std::unique_ptr<io::DriveLock>> locks_;
+  PackReport report_;
+};
+
 }  // namespace
 
 PackReport pack_shipment(const PackOptions& o, Progress& progress) {
   check_options(o);
-  std::vector<std::string> old_shipments = existing_shipments(o);
-
-  format::Layout layout;
-  layout.m = o.parity;
-  layout.k = static_cast<uint32_t>(o.drives.size()) - o.parity;
-  layout.block_size = o.block_size;
-  layout.segment_stripes = std::max<uint64_t>(1, o.segment_bytes / (format::kBlockHeaderSize + layout.block_size));
-  format::validate(layout);
-
-  // 1. Walk the source into a working catalog.
-  progress.phase = "scanning";
-  io::TempFile work_db("ferry-catalog");
-  format::Catalog catalog = format::Catalog::create(work_db.path());
-  pack::WalkTotals totals = pack::walk_source(o.source, catalog);
-  progress.files_total = totals.files;
-  progress.bytes_total = totals.file_bytes;
-
-  // 2. Nothing is written before we know it fits.
-  if (o.check_space) check_space(o, layout, totals);
-  for (const std::string& folder : old_shipments) io::remove_tree(folder);
-
-  // 3. Claim the drives: folder, lock, label saying "packing", the note.
-  format::Label label;
-  codec::random_bytes(label.shipment.data(), label.shipment.size());
-  label.created_unix = static_cast<int64_t>(std::time(nullptr));
-  label.layout = layout;
-  codec::Key data_key;
-  codec::random_bytes(data_key.data(), data_key.size());
-  codec::ScryptParams scrypt;
-  scrypt.log2_n = o.scrypt_log2_n;
-  label.keys = format::wrap_data_key(data_key, label.shipment, o.credentials, scrypt);
-
-  std::vector<std::string> folders;
-  std::vector<std::unique_ptr<io::DriveLock>> locks;
-  for (uint32_t slot = 0; slot < layout.n(); ++slot) {
-    std::string folder = io::join(o.drives[slot], format::shipment_dir_name(label.shipment));
-    io::make_directories(io::join(folder, format::kSegmentDir));
-    locks.push_back(std::make_unique<io::DriveLock>(folder));
-    label.slot = slot;
-    format::write_label(folder, label);
-    format::write_note(folder, label);
-    folders.push_back(folder);
+  format::Layout layout = requested_layout(o);
+  DriveContents contents = inspect_drives(o, layout);
+  if (!contents.resume_folders.empty() && !o.force) {
+    return Packer(o, progress).resume(contents.resume_folders);
   }
-
-  // 4. Stream every file.
-  progress.phase = "packing";
-  pack::PipelineConfig config;
-  config.shipment = label.shipment;
-  config.layout = layout;
-  config.block_key = codec::hkdf(data_key, format::kBlockKeyInfo);
-  config.attempt = label.pack_attempt;
-  config.folders = folders;
-  config.threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
-  pack::StripePipeline pipeline(config);
-  pack::StreamWriter stream(pipeline, layout, 0);
-  util::DirChain source(o.source);
-  pack::FilePacker packer(stream, source, progress, o.compress);
-
-  PackReport report;
-  report.skipped = totals.skipped;
-  if (totals.unreadable) {
-    for (auto& [path, why] : totals.skipped) {
-      if (why.find("cannot") != std::string::npos) report.unreadable.emplace_back(path, why);
-    }
-    std::erase_if(report.skipped, [](const auto& s) { return s.second.find("cannot") != std::string::npos; });
-  }
-  int64_t last_id = 0;
-  for (;;) {
-    std::vector<format::Entry> batch;
-    {
-      auto cursor = catalog.entries(last_id);
-      format::Entry e;
-      while (batch.size() < kCatalogBatch && cursor.next(e)) batch.push_back(e);
-    }
-    if (batch.empty()) break;
-    last_id = batch.back().id;
-    catalog.begin();
-    for (format::Entry& e : batch) {
-      if (e.kind == format::EntryKind::kDirectory) {
-        ++report.directories;
-        continue;
-      }
-      if (e.kind == format::EntryKind::kSymlink) {
-        ++report.symlinks;
-        continue;
-      }
-      std::string reason;
-      if (packer.pack(e, &reason) == pack::FileOutcome::kPacked) {
-        catalog.set_file_data(e);
-        ++report.files;
-        report.source_bytes += e.size;
-      } else {
-        catalog.remove(e.id);
-        catalog.add_skipped(e.path, reason);
-        report.unreadable.emplace_back(e.path, reason);
-      }
-      ++progress.files_done;
-    }
-    catalog.commit();
-  }
-  const uint64_t stream_end = stream.position();  // before the last stripe's padding
-  stream.finish();
-
-  // 5. Seal the catalog onto every drive, then publish the final labels.
-  progress.phase = "finishing";
-  label.stream_bytes = stream_end;
-  label.stripes = label.layout.stripes_for(label.stream_bytes);
-  catalog.set_meta("format_version", std::to_string(format::kFormatVersion));
-  catalog.set_meta("shipment", format::id_hex(label.shipment));
-  catalog.set_meta("stream_bytes", std::to_string(label.stream_bytes));
-  catalog.set_meta("created_unix", std::to_string(label.created_unix));
-  io::TempFile sealed("ferry-catalog-sealed");
-  format::seal_catalog(work_db.path(), sealed.path(), label.shipment, data_key);
-  label.catalog_sha256 = format::file_sha256(sealed.path(), &label.catalog_bytes);
-  std::string sealed_bytes = io::read_whole_file(sealed.path());
-  for (uint32_t slot = 0; slot < layout.n(); ++slot) {
-    io::write_file_atomically(format::catalog_path(folders[slot]), sealed_bytes);
-  }
-  label.state = "complete";
-  for (uint32_t slot = 0; slot < layout.n(); ++slot) {
-    label.slot = slot;
-    format::write_label(folders[slot], label);
-  }
-
-  report.shipment_id = format::id_hex(label.shipment);
-  report.k = layout.k;
-  report.m = layout.m;
-  report.stream_bytes = label.stream_bytes;
-  report.stripes = label.stripes;
-  return report;
+  if (!contents.folders.empty() && !o.force) refuse_occupied(o);
+  return Packer(o, progress).fresh(layout, contents.folders);
 }
 
 }  // namespace ferry

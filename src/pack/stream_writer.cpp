@@ -32,12 +32,16 @@ void StreamWriter::write(const void* data, size_t len) {
   }
 }
 
-void StreamWriter::finish() {
+void StreamWriter::pad_to_stripe() {
   while (position_ % layout_.stripe_plain() != 0) {
     auto [dst, space] = room();
     std::memset(dst, 0, space);
     advance(space);
   }
+}
+
+void StreamWriter::finish() {
+  pad_to_stripe();
   pipeline_.finish();
 }
 

@@ -21,7 +21,10 @@ class StreamWriter {
   // Marks `n` bytes of room() as filled.
   void advance(size_t n);
   void write(const void* data, size_t len);
-  // Pads the last stripe with zeros, submits it and waits for the pipeline to finish.
+  // Pads the current stripe with zeros and submits it, so the stream restarts on a
+  // stripe boundary (at checkpoints; the padding is dead space).
+  void pad_to_stripe();
+  // Pads the last stripe, submits it and waits for the pipeline to finish.
   void finish();
 
  private:

@@ -17,7 +17,8 @@ constexpr uint64_t kRingMemoryBudget = 192ull << 20;
 StripePipeline::StripePipeline(const PipelineConfig& config)
     : config_(config),
       record_size_(config.layout.record_size()),
-      next_stripe_(config.first_stripe) {
+      next_stripe_(config.first_stripe),
+      synced_stripe_(config.first_stripe) {
   const format::Layout& layout = config_.layout;
   size_t stripe_bytes = record_size_ * layout.n();
   // Enough buffers for every encoder to work while each writer drains one.
@@ -81,6 +82,32 @@ void StripePipeline::submit() {
   changed_.notify_all();
   filling_ = nullptr;
   ++next_stripe_;
+}
+
+void StripePipeline::sync() {
+  if (filling_) throw Error(ErrorKind::kInvalidArgument, "sync() in the middle of a stripe");
+  {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] {
+      if (error_) return true;
+      for (const Slot& slot : ring_) {
+        if (slot.state != Slot::kFree) return false;
+      }
+      return true;
+    });
+    rethrow_if_failed();
+  }
+  if (next_stripe_ == synced_stripe_) return;
+  const format::Layout& layout = config_.layout;
+  // fsync through a second descriptor flushes the same inode the writer wrote.
+  for (uint64_t seg = layout.segment_of(synced_stripe_); seg <= layout.segment_of(next_stripe_ - 1); ++seg) {
+    for (const std::string& folder : config_.folders) {
+      io::File f = io::File::open_write(format::segment_path(folder, seg), false);
+      f.sync();
+      f.close();
+    }
+  }
+  synced_stripe_ = next_stripe_;
 }
 
 void StripePipeline::finish() {

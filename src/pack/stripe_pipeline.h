@@ -40,6 +40,9 @@ class StripePipeline {
   uint8_t* unit(uint32_t j);
   // Hands the filled stripe over; the next unit() call starts the next stripe.
   void submit();
+  // Waits until every submitted stripe is written, then fsyncs the segment files written
+  // since the last call: afterwards those blocks survive a crash or power loss.
+  void sync();
   // Waits until every submitted stripe is on the drives and fsynced; throws the first
   // error of any thread.
   void finish();
@@ -63,6 +66,7 @@ class StripePipeline {
   size_t record_size_;
   std::vector<Slot> ring_;
   uint64_t next_stripe_;  // the stripe being filled (producer only)
+  uint64_t synced_stripe_;  // stripes below this are durable
   Slot* filling_ = nullptr;
 
   std::mutex mutex_;
