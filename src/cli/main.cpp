@@ -18,6 +18,19 @@ int main(int argc, char** argv) {
       "  ferry info /mnt/a /mnt/b /mnt/c\n"
       "  ferry restore /mnt/a /mnt/b /mnt/c --to /restored --key-file ship.key\n",
       "ferry"};
+  app.footer(
+      "Exit codes:\n"
+      "  0  success\n"
+      "  1  failure\n"
+      "  2  usage error\n"
+      "  3  done, but something was left out or damaged: pack could not read some files\n"
+      "     (listed); verify found damage that parity can still repair\n"
+      "  4  data lost: some files cannot be recovered from the drives given (listed, never\n"
+      "     written by restore)\n\n"
+      "Environment:\n"
+      "  FERRY_PASSPHRASE  the passphrase, when neither --key-file nor --passphrase-file is given\n"
+      "  NO_COLOR          when set and not empty, no colour, even on a terminal\n\n"
+      "Run `ferry help COMMAND` (or `ferry COMMAND --help`) for a command's options and examples.");
   app.set_version_flag("--version", std::string("ferry ") + FERRY_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
@@ -31,6 +44,7 @@ int main(int argc, char** argv) {
   add_plan(app, run);
   add_verify(app, run);
   add_repair(app, run);
+  add_help(app, run);
 
   try {
     app.parse(argc, argv);

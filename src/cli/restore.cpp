@@ -1,11 +1,15 @@
-// ferry restore DRIVE... --to DIR (--key-file F | --passphrase-file F) [--only PATH]...
+// ferry restore DRIVE... --to DIR (--key-file F | --passphrase-file F) [--only PATH]... [--json]
+#include "ferry/restore.h"
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/key_options.h"
 #include "cli/output.h"
-#include "ferry/restore.h"
 
 namespace ferry::cli {
 namespace {
@@ -13,8 +17,25 @@ namespace {
 struct RestoreCommand {
   RestoreOptions restore;
   KeyOptions keys;
+  bool json = false;
   bool quiet = false;
 };
+
+nlohmann::json to_json(const RestoreOptions& o, const RestoreReport& r, double seconds) {
+  nlohmann::json lost = nlohmann::json::array();
+  for (const std::string& path : r.lost) lost.push_back(shown(path));
+  return {{"shipment", r.shipment_id},
+          {"target", shown(o.target)},
+          {"files", r.files},
+          {"directories", r.directories},
+          {"symlinks", r.symlinks},
+          {"bytes", r.bytes},
+          {"already_present", r.already_present},
+          {"units_rebuilt", r.units_rebuilt},
+          {"seconds", seconds},
+          {"lost_files", lost},
+          {"warnings", r.warnings}};
+}
 
 int run_restore(RestoreCommand& c) {
   c.restore.credentials = load_credentials(c.keys, true);
@@ -22,12 +43,19 @@ int run_restore(RestoreCommand& c) {
   auto start = std::chrono::steady_clock::now();
   RestoreReport r;
   {
-    ProgressLine line(progress, c.quiet);
+    ProgressLine line(progress, c.quiet || c.json);
     r = restore_shipment(c.restore, progress);
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  for (const std::string& w : r.warnings) print_warning(w);
-  if (!c.quiet) {
+  if (c.json) {
+    // The warnings and the lost files are in the report; stderr only says that some are lost.
+    std::cout << to_json(c.restore, r, seconds)
+                     .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
+  } else {
+    for (const std::string& w : r.warnings) print_warning(w);
+  }
+  if (!c.quiet && !c.json) {
     std::printf("restored shipment %s into %s\n", r.shipment_id.c_str(), c.restore.target.c_str());
     std::printf("  %llu files (%s), %llu directories, %llu symlinks in %s (%s/s)\n",
                 static_cast<unsigned long long>(r.files), human_bytes(r.bytes).c_str(),
@@ -44,10 +72,13 @@ int run_restore(RestoreCommand& c) {
     }
   }
   if (!r.lost.empty()) {
-    for (const std::string& path : r.lost) print_error("lost: " + shown(path));
+    if (!c.json) {
+      for (const std::string& path : r.lost) print_error("lost: " + shown(path));
+    }
     print_error(std::to_string(r.lost.size()) +
-                " files could not be recovered from the drives given and were not written; "
-                "attach more drives of the shipment and restore again");
+                " files could not be recovered from the drives given and were not written" +
+                (c.json ? " (listed in the report)" : "") +
+                "; attach more drives of the shipment and restore again");
     return kExitDataLost;
   }
   return kExitOk;
@@ -65,13 +96,16 @@ void add_restore(CLI::App& app, Runner& run) {
       "Examples:\n"
       "  ferry restore /mnt/a /mnt/b /mnt/c --to /data --key-file ship.key\n"
       "  ferry restore /mnt/* --to /data --key-file ship.key --only images/2024 --only labels.csv\n"
-      "  FERRY_PASSPHRASE='long phrase' ferry restore /media/d1 /media/d3 /media/d4 --to ./out");
+      "  FERRY_PASSPHRASE='long phrase' ferry restore /media/d1 /media/d3 /media/d4 --to ./out "
+      "--json");
   sub->add_option("drives", c->restore.drives, "Drives of the shipment (at least k)")->required();
-  sub->add_option("--to", c->restore.target, "Folder to restore into (created if missing)")->required();
+  sub->add_option("--to", c->restore.target, "Folder to restore into (created if missing)")
+      ->required();
   add_key_options(*sub, c->keys);
   sub->add_option("--only", c->restore.only, "Restore only this file or folder (repeatable)");
   sub->add_flag("--overwrite", c->restore.overwrite, "Replace files already in the target");
   sub->add_option("--threads", c->restore.threads, "Reader threads (default: one per core)");
+  sub->add_flag("--json", c->json, "Print the report as JSON on stdout (no progress, no summary)");
   sub->add_flag("-q,--quiet", c->quiet, "No progress line and no summary");
   sub->callback([c, &run] { run = [c] { return run_restore(*c); }; });
 }
