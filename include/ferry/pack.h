@@ -46,6 +46,8 @@ struct PackReport {
   std::vector<std::pair<std::string, std::string>> unreadable;
   // Set when the drives held an unfinished pack of the same source that this run completed.
   bool resumed = false;
+  // Set when the drives already held this source's complete shipment: nothing was written.
+  bool already_complete = false;
   uint64_t resumed_files = 0, resumed_bytes = 0;  // already packed before this run
 };
 

@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
     return run ? run() : kExitUsage;
   } catch (const ferry::Error& e) {
     print_error(e.what());
+    if (e.kind() == ferry::ErrorKind::kInterrupted) return kExitInterrupted;
     return e.kind() == ferry::ErrorKind::kInvalidArgument ? kExitUsage : kExitFailure;
   } catch (const std::exception& e) {
     print_error(std::string("internal error: ") + e.what());

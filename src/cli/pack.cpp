@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/interrupt.h"
 #include "cli/key_options.h"
 #include "cli/output.h"
 #include "codec/sha256.h"
@@ -54,6 +55,7 @@ nlohmann::json to_json(const PackReport& r, double seconds) {
 
 int run_pack(PackCommand& c) {
   c.pack.credentials = load_credentials(c.keys, true);
+  c.pack.stop = stop_on_signals();
   c.pack.block_size = c.block_size_kib * 1024;
   if (c.no_compress) c.pack.compress = false;
   Progress progress;
@@ -68,6 +70,15 @@ int run_pack(PackCommand& c) {
     std::cout << to_json(r, seconds).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
   } else if (!c.quiet) {
+    if (r.already_complete) {
+      std::printf("the drives already hold the complete shipment of this source; nothing to do "
+                  "(use --force to pack it again)\n");
+    }
+    if (r.resumed) {
+      std::printf("resumed an interrupted pack: %llu files (%s) were already packed\n",
+                  static_cast<unsigned long long>(r.resumed_files),
+                  human_bytes(r.resumed_bytes).c_str());
+    }
     std::printf("packed shipment %s: %u data + %u parity drives (any %u restore everything)\n",
                 r.shipment_id.c_str(), r.k, r.m, r.k);
     std::printf(
@@ -126,6 +137,9 @@ void add_pack(CLI::App& app, Runner& run) {
                 "Do not refuse when the drives report too little free space")
       ->group("");
   sub->add_option("--kdf-log2-n", c->pack.scrypt_log2_n, "scrypt cost (default 17)")->group("");
+  sub->add_option("--checkpoint-bytes", c->pack.checkpoint_bytes,
+                  "Stream bytes between checkpoints (default 1 GiB)")
+      ->group("");
   sub->add_flag("--json", c->json, "Print the report as JSON on stdout (no progress, no summary)");
   sub->add_flag("-q,--quiet", c->quiet, "No progress line and no summary");
   sub->callback([c, &run] { run = [c] { return run_pack(*c); }; });

@@ -96,21 +96,42 @@ void check_options(const PackOptions& o) {
 struct DriveContents {
   std::vector<std::string> folders;        // every shipment folder found
   std::vector<std::string> resume_folders;  // by slot, when resumable
+  std::vector<std::string> complete_folders;  // by slot, when one complete shipment fills them
+  // Every folder found is a pack killed before its first checkpoint: nothing in it is
+  // worth keeping, so the same command starts over without --force.
+  bool only_abandoned_starts = true;
 };
 
 DriveContents inspect_drives(const PackOptions& o, const format::Layout& layout) {
   DriveContents found;
-  std::optional<format::ShipmentId> unfinished;
-  bool resumable = true;
+  std::optional<format::ShipmentId> unfinished, finished;
+  bool resumable = true, complete = true;
   for (uint32_t slot = 0; slot < o.drives.size(); ++slot) {
     auto folders = format::find_shipment_folders(o.drives[slot]);
     found.folders.insert(found.folders.end(), folders.begin(), folders.end());
+    for (const std::string& folder : folders) {
+      if (!io::exists(format::label_path(folder))) continue;  // claimed, label not yet written
+      try {
+        format::Label l = format::read_label(folder);
+        if (l.complete() || l.checkpoint) found.only_abandoned_starts = false;
+      } catch (const Error&) {
+        found.only_abandoned_starts = false;
+      }
+    }
     if (folders.size() != 1) {
-      resumable = false;
+      resumable = complete = false;
       continue;
     }
     try {
       format::Label l = format::read_label(folders[0]);
+      bool done = l.complete() && l.slot == slot && l.layout.k == layout.k &&
+                  l.layout.m == layout.m && (!finished || *finished == l.shipment);
+      if (done) {
+        finished = l.shipment;
+        found.complete_folders.push_back(folders[0]);
+      } else {
+        complete = false;
+      }
       bool same = !l.complete() && l.slot == slot && l.layout.k == layout.k &&
                   l.layout.m == layout.m && l.layout.block_size == layout.block_size &&
                   (!unfinished || *unfinished == l.shipment);
@@ -121,10 +142,11 @@ DriveContents inspect_drives(const PackOptions& o, const format::Layout& layout)
         resumable = false;
       }
     } catch (const Error&) {
-      resumable = false;
+      resumable = complete = false;
     }
   }
   if (!resumable) found.resume_folders.clear();
+  if (!complete) found.complete_folders.clear();
   return found;
 }
 
@@ -207,6 +229,24 @@ class Packer {
     }
     checkpoint(0, 0);
     return stream(0, 0);
+  }
+
+  // The same command run again after it finished: nothing to do, if the shipment on the
+  // drives opens with this key and was packed from this source.
+  std::optional<PackReport> already_done(const std::vector<std::string>& folders) {
+    format::Label l = format::read_label(folders[0]);
+    auto key = format::unwrap_data_key(l, o_.credentials);
+    if (!key) return std::nullopt;
+    try {
+      format::open_catalog(format::catalog_path(folders[0]), work_db_.path(), l.shipment, *key);
+    } catch (const Error&) {
+      return std::nullopt;
+    }
+    catalog_.emplace(format::Catalog::open_readonly(work_db_.path()));
+    if (catalog_->meta("source") != real_path(o_.source)) return std::nullopt;
+    label_ = l;
+    report_.already_complete = true;
+    return finish_report();
   }
 
   PackReport resume(const std::vector<std::string>& folders) {
@@ -388,7 +428,10 @@ class Packer {
     label_.state = "complete";
     write_labels();
     if (last) remove_checkpoint_files(last->sequence);
+    return finish_report();
+  }
 
+  PackReport finish_report() {
     PackReport& r = report_;
     r.shipment_id = format::id_hex(label_.shipment);
     r.k = label_.layout.k;
@@ -422,6 +465,10 @@ PackReport pack_shipment(const PackOptions& o, Progress& progress) {
   check_options(o);
   format::Layout layout = requested_layout(o);
   DriveContents contents = inspect_drives(o, layout);
+  if (contents.only_abandoned_starts) return Packer(o, progress).fresh(layout, contents.folders);
+  if (!contents.complete_folders.empty() && !o.force) {
+    if (auto done = Packer(o, progress).already_done(contents.complete_folders)) return *done;
+  }
   if (!contents.resume_folders.empty() && !o.force) {
     return Packer(o, progress).resume(contents.resume_folders);
   }

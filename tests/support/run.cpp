@@ -24,6 +24,30 @@ static std::string slurp_and_remove(const std::string& path) {
   return ss.str();
 }
 
+int spawn_ferry(const std::vector<std::string>& args) {
+  std::vector<std::string> argv_s = {ferry_binary()};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid;
+  int rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot start " + ferry_binary());
+  return pid;
+}
+
+int wait_ferry(int pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 RunResult run_ferry(const std::vector<std::string>& args, const std::vector<std::string>& env) {
   char out_path[] = "/tmp/ferry-test-out.XXXXXX";
   char err_path[] = "/tmp/ferry-test-err.XXXXXX";

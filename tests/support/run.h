@@ -17,6 +17,11 @@ struct RunResult {
 RunResult run_ferry(const std::vector<std::string>& args,
                     const std::vector<std::string>& env = {});
 
+// Starts `ferry args...` in the background (output discarded); returns its pid.
+int spawn_ferry(const std::vector<std::string>& args);
+// Waits for a process started by spawn_ferry; returns its exit code or 128 + signal.
+int wait_ferry(int pid);
+
 // The path of the ferry binary under test.
 std::string ferry_binary();
 

@@ -1,0 +1,184 @@
+// kill -9 at seeded moments during pack, restore and repair; running the same command
+// again must finish with exactly the result of an uninterrupted run, and no nonce may
+// ever seal two different plaintexts.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "codec/crc32c.h"
+#include "codec/sha256.h"
+#include "e2e/fixture.h"
+#include "format/block.h"
+#include "format/drive_folder.h"
+#include "io/file.h"
+
+namespace ferry::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+void make_source(const std::string& root, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  for (int i = 0; i < 60; ++i) {
+    size_t len = 1000 + rng() % 150000;
+    std::string name = "dir" + std::to_string(i % 5) + "/file-" + std::to_string(i);
+    write_file(root, name, i % 3 ? random_bytes(len, seed * 100 + i) : csv_text(len, seed * 100 + i));
+  }
+}
+
+// Every data block on the drives, valid by header and CRC: nonce -> digest of payload.
+// A nonce seen with two different payloads means a (key, nonce) pair was reused.
+void collect_nonces(const std::vector<std::string>& drives,
+                    std::map<std::string, std::string>& seen, int& reuses) {
+  for (const std::string& drive : drives) {
+    for (const std::string& folder : format::find_shipment_folders(drive)) {
+      format::Label label = format::read_label(folder);
+      const format::Layout& layout = label.layout;
+      std::string segments = io::join(folder, format::kSegmentDir);
+      if (!fs::exists(segments)) continue;
+      for (const auto& entry : fs::directory_iterator(segments)) {
+        std::string data = io::read_whole_file(entry.path());
+        for (size_t off = 0; off + layout.record_size() <= data.size(); off += layout.record_size()) {
+          const auto* rec = reinterpret_cast<const uint8_t*>(data.data() + off);
+          std::string why;
+          auto h = format::decode_block_header(rec, &why);
+          if (!h || h->member >= layout.k) continue;
+          const uint8_t* payload = rec + format::kBlockHeaderSize;
+          if (codec::crc32c(payload, layout.block_size) != h->payload_crc) continue;
+          std::string nonce(reinterpret_cast<const char*>(payload), codec::kNonceSize);
+          std::string digest = codec::to_hex(codec::sha256(payload, layout.block_size));
+          auto [it, inserted] = seen.emplace(nonce, digest);
+          if (!inserted && it->second != digest) ++reuses;
+        }
+      }
+    }
+  }
+}
+
+class Crash : public ShipmentTest {
+ protected:
+  std::vector<std::string> pack_args(int n, int parity) {
+    std::vector<std::string> args = {"pack", source(), "--parity", std::to_string(parity),
+                                     "--key-file", key(), "--block-size", "4",
+                                     "--checkpoint-bytes", "60000", "--quiet", "--to"};
+    for (const auto& d : drives(n)) args.push_back(d);
+    return args;
+  }
+  // Starts `args`, kills it with SIGKILL after `delay_us`; returns whether it was killed
+  // (false when it had already finished).
+  bool kill_after(const std::vector<std::string>& args, int delay_us) {
+    int pid = spawn_ferry(args);
+    std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
+    ::kill(pid, SIGKILL);
+    return wait_ferry(pid) == 128 + SIGKILL;
+  }
+};
+
+TEST_F(Crash, PackKilledManyTimesResumesToAnIdenticalShipmentWithoutNonceReuse) {
+  make_source(source(), 7);
+  std::mt19937 rng(20261129);
+  std::map<std::string, std::string> nonces;
+  int reuses = 0, kills = 0;
+  for (int round = 0; round < 12; ++round) {
+    if (kill_after(pack_args(4, 1), 20000 + static_cast<int>(rng() % 200000))) ++kills;
+    collect_nonces(drives(4), nonces, reuses);
+  }
+  RunResult last = run_ferry(pack_args(4, 1));
+  ASSERT_EQ(last.exit_code, 0) << last.err;
+  collect_nonces(drives(4), nonces, reuses);
+  EXPECT_GT(kills, 0) << "no run was interrupted: the test proves nothing";
+  EXPECT_EQ(reuses, 0) << "a nonce sealed two different plaintexts";
+  RunResult v = run_ferry({"verify", drive(0), drive(1), drive(2), drive(3), "--key-file", key(), "-q"});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  RunResult r = restore({drive(3), drive(1), drive(0)}, target());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(compare_trees(source(), target()), "");
+}
+
+// Resumed attempts must not reuse nonces even when what they seal differs from what the
+// killed attempt sealed at the same stream position: here the source changes between
+// attempts, so the same unit numbers carry other plaintext.
+TEST_F(Crash, ResumingAfterTheSourceChangedNeverReusesANonce) {
+  make_source(source(), 11);
+  std::mt19937 rng(4242);
+  std::map<std::string, std::string> nonces;
+  int reuses = 0, kills = 0;
+  for (int round = 0; round < 10; ++round) {
+    if (kill_after(pack_args(4, 1), 20000 + static_cast<int>(rng() % 200000))) ++kills;
+    collect_nonces(drives(4), nonces, reuses);
+    for (int i = 0; i < 60; i += 3) {  // same sizes, new bytes
+      std::string name = "dir" + std::to_string(i % 5) + "/file-" + std::to_string(i);
+      size_t len = fs::file_size(source() + "/" + name);
+      write_file(source(), name, random_bytes(len, 1000 + round * 100 + i));
+    }
+  }
+  ASSERT_EQ(run_ferry(pack_args(4, 1)).exit_code, 0);
+  collect_nonces(drives(4), nonces, reuses);
+  EXPECT_GT(kills, 0) << "no run was interrupted: the test proves nothing";
+  EXPECT_EQ(reuses, 0) << "a nonce sealed two different plaintexts";
+  RunResult v = run_ferry({"verify", drive(0), drive(1), drive(2), drive(3), "--key-file", key(), "-q"});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+}
+
+TEST_F(Crash, ResumeSaysSoAndKeepsWorkDone) {
+  make_source(source(), 8);
+  // Kill late enough that at least one checkpoint was written.
+  bool killed = false;
+  for (int delay = 20000; delay < 400000 && !killed; delay *= 2) {
+    killed = kill_after(pack_args(4, 1), delay);
+    bool has_checkpoint = false;
+    for (const auto& folder : format::find_shipment_folders(drive(0))) {
+      auto l = format::read_label(folder);
+      has_checkpoint = !l.complete() && l.checkpoint && l.checkpoint->last_entry > 0;
+    }
+    if (killed && !has_checkpoint) {
+      killed = false;
+      for (const auto& d : drives(4)) fs::remove_all(d), fs::create_directory(d);
+    }
+  }
+  if (!killed) GTEST_SKIP() << "pack always finished or died before a checkpoint on this machine";
+  auto args = pack_args(4, 1);
+  args.erase(std::find(args.begin(), args.end(), "--quiet"));
+  RunResult r = run_ferry(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("resumed an interrupted pack"), std::string::npos) << r.out;
+  ASSERT_EQ(restore(drives(4), target()).exit_code, 0);
+  EXPECT_EQ(compare_trees(source(), target()), "");
+}
+
+TEST_F(Crash, RestoreKilledManyTimesFinishesIdentical) {
+  make_source(source(), 9);
+  ASSERT_EQ(run_ferry(pack_args(4, 1)).exit_code, 0);
+  std::vector<std::string> args = {"restore", drive(0), drive(2), drive(3), "--to", target(),
+                                   "--key-file", key(), "--quiet"};
+  std::mt19937 rng(77);
+  for (int round = 0; round < 8; ++round) kill_after(args, 10000 + static_cast<int>(rng() % 100000));
+  RunResult r = run_ferry(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(compare_trees(source(), target()), "");
+}
+
+TEST_F(Crash, RepairKilledManyTimesFinishesIntact) {
+  make_source(source(), 10);
+  ASSERT_EQ(run_ferry(pack_args(4, 1)).exit_code, 0);
+  fs::remove_all(drive(2));
+  std::string fresh = dir_ / "fresh-drive";
+  fs::create_directory(fresh);
+  std::vector<std::string> args = {"repair", drive(0), drive(1), drive(3), "--rebuild", fresh, "-q"};
+  std::mt19937 rng(78);
+  for (int round = 0; round < 8; ++round) kill_after(args, 10000 + static_cast<int>(rng() % 100000));
+  RunResult r = run_ferry(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  RunResult v = run_ferry({"verify", drive(0), drive(1), fresh, drive(3), "--key-file", key(), "-q"});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  ASSERT_EQ(restore({drive(1), fresh, drive(3)}, target()).exit_code, 0);
+  EXPECT_EQ(compare_trees(source(), target()), "");
+}
+
+}  // namespace
+}  // namespace ferry::test
