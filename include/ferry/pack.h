@@ -9,6 +9,7 @@
 
 #include "ferry/credentials.h"
 #include "ferry/progress.h"
+#include "ferry/write_env.h"
 
 namespace ferry {
 
@@ -31,6 +32,9 @@ struct PackOptions {
   uint64_t checkpoint_bytes = 1ull << 30;
   // When set (by a SIGINT/SIGTERM handler), pack checkpoints and throws kInterrupted.
   const std::atomic<bool>* stop = nullptr;
+  // Where blocks, labels, checkpoints and catalog copies are written; nullptr: the real
+  // file system.
+  const io::WriteEnv* env = nullptr;
 };
 
 struct PackReport {

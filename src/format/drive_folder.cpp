@@ -49,8 +49,8 @@ Label read_label(const std::string& folder) {
   return label_from_json(text, path);
 }
 
-void write_label(const std::string& folder, const Label& label) {
-  io::write_file_atomically(label_path(folder), label_to_json(label));
+void write_label(const std::string& folder, const Label& label, const io::WriteEnv& env) {
+  env.write_atomically(label_path(folder), label_to_json(label));
 }
 
 void write_note(const std::string& folder, const Label& label) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ferry/write_env.h"
 #include "format/label.h"
 
 namespace ferry::format {
@@ -23,7 +24,8 @@ std::string checkpoint_path(const std::string& folder, uint64_t sequence);
 // Reads and checks the label in `folder`.
 Label read_label(const std::string& folder);
 // Publishes `label` atomically (temporary file, fsync, rename).
-void write_label(const std::string& folder, const Label& label);
+void write_label(const std::string& folder, const Label& label,
+                 const io::WriteEnv& env = io::WriteEnv::posix());
 // The plain-text note telling a person what the drive is and how to restore it.
 void write_note(const std::string& folder, const Label& label);
 

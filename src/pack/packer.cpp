@@ -199,7 +199,8 @@ bool is_special_kind(const std::string& reason) {
 class Packer {
  public:
   Packer(const PackOptions& o, Progress& progress)
-      : o_(o), progress_(progress), work_db_("ferry-catalog") {}
+      : o_(o), env_(o.env ? *o.env : io::WriteEnv::posix()), progress_(progress),
+        work_db_("ferry-catalog") {}
 
   PackReport fresh(const format::Layout& layout, const std::vector<std::string>& old_folders) {
     progress_.phase = "scanning";
@@ -318,7 +319,7 @@ class Packer {
   void write_labels() {
     for (uint32_t slot = 0; slot < folders_.size(); ++slot) {
       label_.slot = slot;
-      format::write_label(folders_[slot], label_);
+      format::write_label(folders_[slot], label_, env_);
     }
   }
 
@@ -334,7 +335,7 @@ class Packer {
     cp.sha256 = format::file_sha256(sealed.path(), &cp.bytes);
     std::string bytes = io::read_whole_file(sealed.path());
     for (const std::string& folder : folders_) {
-      io::write_file_atomically(format::checkpoint_path(folder, cp.sequence), bytes);
+      env_.write_atomically(format::checkpoint_path(folder, cp.sequence), bytes);
     }
     std::optional<format::Label::Checkpoint> previous = label_.checkpoint;
     label_.checkpoint = cp;
@@ -359,6 +360,7 @@ class Packer {
     config.folders = folders_;
     config.threads = o_.threads > 0 ? o_.threads : std::max(1u, std::thread::hardware_concurrency());
     config.first_stripe = first_stripe;
+    config.env = &env_;
     pack::StripePipeline pipeline(config);
     pack::StreamWriter stream(pipeline, layout, first_stripe * layout.stripe_plain());
     util::DirChain source(o_.source);
@@ -421,7 +423,7 @@ class Packer {
     label_.catalog_sha256 = format::file_sha256(sealed.path(), &label_.catalog_bytes);
     std::string sealed_bytes = io::read_whole_file(sealed.path());
     for (const std::string& folder : folders_) {
-      io::write_file_atomically(format::catalog_path(folder), sealed_bytes);
+      env_.write_atomically(format::catalog_path(folder), sealed_bytes);
     }
     std::optional<format::Label::Checkpoint> last = label_.checkpoint;
     label_.checkpoint.reset();
@@ -449,6 +451,7 @@ class Packer {
   }
 
   const PackOptions& o_;
+  const io::WriteEnv& env_;
   Progress& progress_;
   io::TempFile work_db_;
   std::optional<format::Catalog> catalog_;

@@ -102,9 +102,9 @@ void StripePipeline::sync() {
   // fsync through a second descriptor flushes the same inode the writer wrote.
   for (uint64_t seg = layout.segment_of(synced_stripe_); seg <= layout.segment_of(next_stripe_ - 1); ++seg) {
     for (const std::string& folder : config_.folders) {
-      io::File f = io::File::open_write(format::segment_path(folder, seg), false);
-      f.sync();
-      f.close();
+      auto f = config_.env->open(format::segment_path(folder, seg));
+      f->sync();
+      f->close();
     }
   }
   synced_stripe_ = next_stripe_;
@@ -188,7 +188,7 @@ void StripePipeline::encode_loop() {
 void StripePipeline::write_loop(uint32_t slot_index) {
   const format::Layout& layout = config_.layout;
   const std::string& folder = config_.folders[slot_index];
-  io::File file;
+  std::unique_ptr<io::WritableFile> file;
   uint64_t open_segment = UINT64_MAX;
   try {
     for (uint64_t stripe = config_.first_stripe;; ++stripe) {
@@ -204,15 +204,15 @@ void StripePipeline::write_loop(uint32_t slot_index) {
       }
       uint64_t segment = layout.segment_of(stripe);
       if (segment != open_segment) {
-        if (file.is_open()) {
-          file.sync();
-          file.close();
+        if (file) {
+          file->sync();
+          file->close();
         }
-        file = io::File::open_write(format::segment_path(folder, segment), false);
+        file = config_.env->open(format::segment_path(folder, segment));
         open_segment = segment;
       }
       uint32_t member = layout.member_of(stripe, slot_index);
-      file.pwrite(slot.buffer.get() + member * record_size_, record_size_,
+      file->pwrite(slot.buffer.get() + member * record_size_, record_size_,
                   layout.offset_in_segment(stripe));
       bool last = false;
       {
@@ -222,9 +222,9 @@ void StripePipeline::write_loop(uint32_t slot_index) {
       }
       if (last) changed_.notify_all();
     }
-    if (file.is_open()) {
-      file.sync();
-      file.close();
+    if (file) {
+      file->sync();
+      file->close();
     }
   } catch (const Error& e) {
     fail(std::make_exception_ptr(

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "codec/aead.h"
+#include "ferry/write_env.h"
 #include "format/layout.h"
 
 namespace ferry::pack {
@@ -26,6 +27,7 @@ struct PipelineConfig {
   std::vector<std::string> folders;  // shipment folder of each slot, index = slot
   int threads = 2;                 // encoder threads
   uint64_t first_stripe = 0;       // where this attempt starts writing
+  const io::WriteEnv* env = &io::WriteEnv::posix();
 };
 
 class StripePipeline {

@@ -1,0 +1,33 @@
+// How pack writes to the drives. Every block, label, checkpoint and catalog copy goes
+// through a WriteEnv, so tests can simulate a power cut that loses whatever was not
+// yet fsynced, as LevelDB's fault-injection tests do.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace ferry::io {
+
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+  virtual void pwrite(const void* buf, size_t len, uint64_t offset) = 0;
+  // Makes everything written so far durable.
+  virtual void sync() = 0;
+  virtual void close() = 0;
+};
+
+class WriteEnv {
+ public:
+  virtual ~WriteEnv() = default;
+  // Creates the file if missing; never truncates. Throws kIO / kNoSpace naming the path.
+  virtual std::unique_ptr<WritableFile> open(const std::string& path) const = 0;
+  // Replaces `path` with `data` durably: afterwards it is the old or the new file, whole.
+  virtual void write_atomically(const std::string& path, const std::string& data) const = 0;
+  // The real file system.
+  static const WriteEnv& posix();
+};
+
+}  // namespace ferry::io

@@ -1,0 +1,184 @@
+// A power cut during pack loses every write that was not fsynced. The environment
+// below records what each unsynced write overwrote and puts it back on "power loss",
+// like LevelDB's fault-injection test. Whatever moment the power fails, running pack
+// again must finish a shipment that verifies intact and restores exactly: a checkpoint
+// may only be recorded once the blocks it covers are durable.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <climits>
+#include <map>
+#include <mutex>
+
+#include "codec/kdf.h"
+#include "ferry/error.h"
+#include "ferry/pack.h"
+#include "ferry/restore.h"
+#include "ferry/verify.h"
+#include "io/file.h"
+#include "support/temp_dir.h"
+#include "support/tree.h"
+
+namespace ferry::test {
+namespace {
+
+class PowerCutEnv : public io::WriteEnv {
+ public:
+  explicit PowerCutEnv(int cut_at) : cut_at_(cut_at) {}
+
+  std::unique_ptr<io::WritableFile> open(const std::string& path) const override {
+    tick();
+    return std::make_unique<File>(this, path);
+  }
+
+  void write_atomically(const std::string& path, const std::string& data) const override {
+    tick();  // the real one fsyncs the file and its folder before returning
+    io::WriteEnv::posix().write_atomically(path, data);
+  }
+
+  // The power comes back: every write not fsynced since is undone.
+  void lose_unsynced() {
+    for (auto& [path, undos] : unsynced_) {
+      io::File f = io::File::open_write(path, false);
+      for (auto it = undos.rbegin(); it != undos.rend(); ++it) {
+        f.pwrite(it->old.data(), it->old.size(), it->offset);
+        if (::ftruncate(f.fd(), static_cast<off_t>(it->old_size)) != 0) throw std::runtime_error("ftruncate");
+      }
+    }
+    unsynced_.clear();
+  }
+
+  int operations() const { return ops_; }
+  bool was_cut() const { return cut_; }
+
+ private:
+  struct Undo {
+    uint64_t offset;
+    std::string old;  // the bytes the write replaced
+    uint64_t old_size;
+  };
+
+  class File : public io::WritableFile {
+   public:
+    File(const PowerCutEnv* env, std::string path)
+        : env_(env), path_(std::move(path)), file_(io::File::open_write(path_, false)) {}
+    void pwrite(const void* buf, size_t len, uint64_t offset) override {
+      env_->tick();
+      Undo undo{offset, std::string(), file_.size()};
+      if (offset < undo.old_size) {
+        undo.old.resize(std::min<uint64_t>(len, undo.old_size - offset));
+        file_.pread(undo.old.data(), undo.old.size(), offset);
+      }
+      {
+        std::lock_guard lock(env_->mutex_);
+        env_->unsynced_[path_].push_back(std::move(undo));
+      }
+      file_.pwrite(buf, len, offset);
+    }
+    void sync() override {
+      env_->tick();
+      std::lock_guard lock(env_->mutex_);
+      env_->unsynced_.erase(path_);  // fsync makes the inode durable, through any handle
+    }
+    void close() override { file_.close(); }
+
+   private:
+    const PowerCutEnv* env_;
+    std::string path_;
+    io::File file_;
+  };
+
+  void tick() const {
+    std::lock_guard lock(mutex_);
+    if (cut_ || ++ops_ >= cut_at_) {
+      cut_ = true;
+      throw Error(ErrorKind::kIO, "simulated power cut");
+    }
+  }
+
+  int cut_at_;
+  mutable std::mutex mutex_;
+  mutable int ops_ = 0;
+  mutable bool cut_ = false;
+  mutable std::map<std::string, std::vector<Undo>> unsynced_;
+};
+
+class PowerCut : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (int i = 0; i < 40; ++i) {
+      write_file(dir_.path(), "source/d" + std::to_string(i % 4) + "/f" + std::to_string(i),
+                 i % 2 ? random_bytes(2000 + i * 1500, i) : csv_text(3000 + i * 900, i));
+    }
+    for (int i = 0; i < 4; ++i) make_dir(dir_.path(), "drive" + std::to_string(i));
+    codec::random_bytes(key_.data(), key_.size());
+  }
+
+  PackOptions options(const io::WriteEnv* env) {
+    PackOptions o;
+    o.source = dir_ / "source";
+    for (int i = 0; i < 4; ++i) o.drives.push_back(dir_ / ("drive" + std::to_string(i)));
+    o.parity = 1;
+    o.block_size = 4096;
+    o.credentials.key_file = key_;
+    o.checkpoint_bytes = 40000;
+    o.threads = 2;
+    o.env = env;
+    return o;
+  }
+
+  TempDir dir_;
+  std::array<uint8_t, 32> key_{};
+};
+
+TEST_F(PowerCut, PackResumesToAnIntactShipmentWhereverThePowerFails) {
+  Progress progress;
+  PowerCutEnv counter(INT_MAX);
+  int total = 0;
+  {
+    TempDir probe_drives;
+    PackOptions o = options(&counter);
+    o.drives.clear();
+    for (int i = 0; i < 4; ++i) {
+      make_dir(probe_drives.path(), "d" + std::to_string(i));
+      o.drives.push_back(probe_drives / ("d" + std::to_string(i)));
+    }
+    pack_shipment(o, progress);
+    total = counter.operations();
+  }
+  ASSERT_GT(total, 20);
+  int cuts = 0;
+  for (int cut_at = 1; cut_at < total; cut_at += std::max(1, total / 12)) {
+    SCOPED_TRACE("power cut at write " + std::to_string(cut_at) + " of " + std::to_string(total));
+    PowerCutEnv env(cut_at);
+    EXPECT_THROW(pack_shipment(options(&env), progress), Error);
+    ASSERT_TRUE(env.was_cut());
+    env.lose_unsynced();
+    ++cuts;
+
+    PackReport done = pack_shipment(options(nullptr), progress);
+    EXPECT_EQ(done.files, 40u);
+
+    VerifyOptions v;
+    for (int i = 0; i < 4; ++i) v.drives.push_back(dir_ / ("drive" + std::to_string(i)));
+    v.credentials.key_file = key_;
+    VerifyReport report = verify_shipment(v, progress);
+    EXPECT_EQ(report.verdict, Verdict::kIntact) << report.stripes_degraded << " degraded, "
+                                                << report.lost_files.size() << " files lost";
+    RestoreOptions r;
+    r.drives = v.drives;
+    r.target = dir_ / ("restored-" + std::to_string(cut_at));
+    r.credentials.key_file = key_;
+    RestoreReport restored = restore_shipment(r, progress);
+    EXPECT_TRUE(restored.lost.empty());
+    EXPECT_EQ(compare_trees(dir_ / "source", r.target), "");
+    for (int i = 0; i < 4; ++i) {  // next round starts from empty drives
+      io::remove_tree(dir_ / ("drive" + std::to_string(i)));
+      make_dir(dir_.path(), "drive" + std::to_string(i));
+    }
+  }
+  EXPECT_GE(cuts, 10);
+}
+
+}  // namespace
+}  // namespace ferry::test
