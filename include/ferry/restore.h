@@ -1,12 +1,14 @@
 // Restoring files from any k drives of a shipment.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "ferry/credentials.h"
 #include "ferry/progress.h"
+#include "ferry/read_env.h"
 
 namespace ferry {
 
@@ -17,6 +19,10 @@ struct RestoreOptions {
   std::vector<std::string> only;  // restrict to these files or folders of the shipment
   bool overwrite = false;
   int threads = 0;  // 0: one per core
+  const io::ReadEnv* env = nullptr;  // nullptr: the real file system
+  // When set (by a SIGINT/SIGTERM handler), restore stops between files and throws
+  // kInterrupted; running it again continues.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct RestoreReport {

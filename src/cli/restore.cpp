@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/interrupt.h"
 #include "cli/key_options.h"
 #include "cli/output.h"
 
@@ -39,6 +40,7 @@ nlohmann::json to_json(const RestoreOptions& o, const RestoreReport& r, double s
 
 int run_restore(RestoreCommand& c) {
   c.restore.credentials = load_credentials(c.keys, true);
+  c.restore.stop = stop_on_signals();
   Progress progress;
   auto start = std::chrono::steady_clock::now();
   RestoreReport r;

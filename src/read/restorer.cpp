@@ -129,7 +129,8 @@ class Restorer {
       }
     };
     int threads = options_.threads > 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
-    read::StripeReader reader(shipment_.drives.label, shipment_.drives.folders);
+    read::StripeReader reader(shipment_.drives.label, shipment_.drives.folders,
+                              options_.env ? *options_.env : io::ReadEnv::posix());
     read::StripeSource source(reader, codec::hkdf(shipment_.data_key, format::kBlockKeyInfo),
                               schedule, threads);
     read::StreamCursor cursor(source, layout);
@@ -139,6 +140,10 @@ class Restorer {
     Entry e;
     while (entries.next(e)) {
       if (e.kind != EntryKind::kFile || !selection.contains(e.path)) continue;
+      if (options_.stop && options_.stop->load()) {
+        throw Error(ErrorKind::kInterrupted,
+                    "stopped on request; run the same restore again to continue where it stopped");
+      }
       restore_file(e, streamer);
       ++progress_.files_done;
     }
@@ -162,10 +167,16 @@ class Restorer {
       throw_errno("cannot create a file in " + io::join(options_.target, util::shown(util::parent_path(e.path))), errno);
     }
     io::File file(fd, io::join(options_.target, util::shown(e.path)));
-    bool intact = streamer.stream(e, [&](const uint8_t* p, size_t n) {
-      file.write(p, n);
-      progress_.bytes_done += n;
-    });
+    bool intact;
+    try {
+      intact = streamer.stream(e, [&](const uint8_t* p, size_t n) {
+        file.write(p, n);
+        progress_.bytes_done += n;
+      });
+    } catch (...) {
+      ::unlinkat(dirfd, tmp.c_str(), 0);  // a full or failing target leaves no debris
+      throw;
+    }
     if (!intact) {
       file.close();
       ::unlinkat(dirfd, tmp.c_str(), 0);
