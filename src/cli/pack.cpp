@@ -49,6 +49,10 @@ nlohmann::json to_json(const PackReport& r, double seconds) {
           {"stream_bytes", r.stream_bytes},
           {"stripes", r.stripes},
           {"seconds", seconds},
+          {"resumed", r.resumed},
+          {"resumed_files", r.resumed_files},
+          {"resumed_bytes", r.resumed_bytes},
+          {"already_complete", r.already_complete},
           {"skipped", path_list(r.skipped)},
           {"unreadable", path_list(r.unreadable)}};
 }
@@ -71,8 +75,9 @@ int run_pack(PackCommand& c) {
               << "\n";
   } else if (!c.quiet) {
     if (r.already_complete) {
-      std::printf("the drives already hold the complete shipment of this source; nothing to do "
-                  "(use --force to pack it again)\n");
+      std::printf(
+          "the drives already hold the complete shipment of this source; nothing to do "
+          "(use --force to pack it again)\n");
     }
     if (r.resumed) {
       std::printf("resumed an interrupted pack: %llu files (%s) were already packed\n",

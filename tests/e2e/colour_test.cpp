@@ -70,14 +70,17 @@ class Colour : public ShipmentTest {
 };
 
 TEST_F(Colour, NoEscapesWhenNotATerminal) {
-  // pack twice onto the same drives: the second needs --force.
+  // pack, again (a no-op), and with an impossible parity (an error, red on a terminal).
   std::vector<std::string> pack = {
       "pack",       source(), "--parity",     "1",
       "--key-file", key(),    "--block-size", std::to_string(kTestBlockKiB),
       "--to"};
   for (const auto& d : drives(4)) pack.push_back(d);
   expect_plain(with(pack, {"--force"}), 0);
-  expect_plain(pack, -1);  // a shipment is already there: an error, in red on a terminal
+  expect_plain(pack, 0);
+  std::vector<std::string> bad = pack;
+  bad[3] = "4";  // --parity 4 of 4 drives
+  expect_plain(bad, -1);
 
   expect_plain({"info", drive(0), drive(1), drive(2), drive(3)}, 0);
   expect_plain({"info", drive(0), drive(1)}, 1);  // not restorable

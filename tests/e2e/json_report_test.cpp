@@ -78,18 +78,23 @@ TEST_F(JsonReport, PackReportsTheShipment) {
   EXPECT_EQ(r.err, "");
 }
 
-TEST_F(JsonReport, PackFailureIsStillAnError) {
-  ASSERT_EQ(run_ferry(pack_args(4, 1)).exit_code, 0);
-  // Another source onto drives that hold a complete shipment needs --force.
-  std::string other = dir_ / "other-source";
-  make_dir(dir_.path(), "other-source");
-  write_file(other, "x.txt", "x");
-  auto args = pack_args(4, 1);
-  args[1] = other;
-  RunResult again = run_ferry(args);
-  EXPECT_NE(again.exit_code, 0);
-  EXPECT_EQ(again.out, "");
-  EXPECT_NE(again.err.find("--force"), std::string::npos) << again.err;
+TEST_F(JsonReport, PackAgainIsANoOpAndAFailureIsStillAnError) {
+  nlohmann::json first = parsed(run_ferry(pack_args(4, 1)));
+  EXPECT_EQ(first.at("already_complete"), false);
+  EXPECT_EQ(first.at("resumed"), false);
+  EXPECT_EQ(first.at("resumed_files"), 0);
+  EXPECT_EQ(first.at("resumed_bytes"), 0);
+
+  RunResult again = run_ferry(pack_args(4, 1));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  nlohmann::json j = parsed(again);
+  EXPECT_EQ(j.at("already_complete"), true);
+  EXPECT_EQ(j.at("shipment"), first.at("shipment"));
+
+  RunResult bad = run_ferry(pack_args(4, 4));  // parity must be below the drive count
+  EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
+  EXPECT_EQ(bad.out, "");
+  EXPECT_NE(bad.err.find("ferry: error:"), std::string::npos) << bad.err;
 }
 
 TEST_F(JsonReport, RestoreReportsWhatWasWritten) {
