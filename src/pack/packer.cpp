@@ -30,6 +30,8 @@
 #include "pack/file_packer.h"
 #include "pack/source_walker.h"
 #include "pack/stream_writer.h"
+#include "plan/planner.h"
+#include "plan/units.h"
 #include "util/dir_chain.h"
 
 namespace ferry {
@@ -168,26 +170,49 @@ void refuse_occupied(const PackOptions& o) {
   }
 }
 
+// Refuses, before anything is written, a source the drives' real free space cannot
+// hold, with the planner's figures: what this layout holds and a layout that would fit.
 void check_space(const PackOptions& o, const format::Layout& layout, const pack::WalkTotals& t) {
-  uint64_t stripes = layout.stripes_for(t.file_bytes);
-  uint64_t catalog = (t.files + t.directories + t.symlinks) * 256 + (1 << 20);
-  uint64_t need = stripes * layout.record_size() + catalog + (64 << 10);
+  uint64_t smallest = UINT64_MAX;
+  std::string smallest_drive;
   for (const std::string& drive : o.drives) {
     struct statvfs vfs;
     if (::statvfs(drive.c_str(), &vfs) != 0) throw_errno("cannot query free space of " + drive, errno);
     uint64_t free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
-    if (free_bytes < need) {
-      uint64_t fits = free_bytes > catalog ? (free_bytes - catalog) / layout.record_size() *
-                                                 layout.stripe_plain() : 0;
-      throw Error(ErrorKind::kNoSpace,
-                  "the shipment does not fit: each drive needs " + std::to_string(need) +
-                      " bytes (" + std::to_string(t.file_bytes) + " bytes of files over " +
-                      std::to_string(layout.k) + " data drives + " + std::to_string(layout.m) +
-                      " parity), but drive " + drive + " has " + std::to_string(free_bytes) +
-                      " bytes free, enough for about " + std::to_string(fits) +
-                      " bytes of files. Use larger or more drives (see `ferry plan`). Nothing was written.");
+    if (free_bytes < smallest) {
+      smallest = free_bytes;
+      smallest_drive = drive;
     }
   }
+  const uint64_t entries = t.files + t.directories + t.symlinks;
+  const int n = static_cast<int>(layout.n()), m = static_cast<int>(layout.m);
+  const uint64_t holds = plan::usable_bytes(n, m, smallest, entries, layout.block_size);
+  if (t.file_bytes <= holds) return;
+  plan::PlanInput input;
+  input.source_bytes = t.file_bytes;
+  input.files = t.files;
+  input.directories = t.directories;
+  input.symlinks = t.symlinks;
+  input.drives = n;
+  input.parity = m;
+  input.drive_bytes = smallest;
+  input.block_size = layout.block_size;
+  std::string advice = "use larger drives";
+  try {
+    plan::Plan p = plan::make_plan(input);
+    if (p.recommendation) {
+      advice = "with drives this size, " + std::to_string(p.recommendation->drives) +
+               " drives at parity " + std::to_string(p.recommendation->parity) + " would hold it";
+    }
+  } catch (const Error&) {
+  }
+  throw Error(ErrorKind::kNoSpace,
+              "the shipment does not fit: " + plan::format_bytes(t.file_bytes) + " of files on " +
+                  std::to_string(n) + " drives at parity " + std::to_string(m) +
+                  ", but the smallest drive, " + smallest_drive + ", has " +
+                  plan::format_bytes(smallest) + " free, so this layout holds about " +
+                  plan::format_bytes(holds) + ". " + advice +
+                  " (see `ferry plan`). Nothing was written.");
 }
 
 bool is_special_kind(const std::string& reason) {
