@@ -113,7 +113,12 @@ void print_human(const VerifyReport& r) {
     for (const std::string& p : r.lost_files) std::printf("  lost: %s\n", shown(p).c_str());
   }
   std::printf("verdict: %s\n", verdict_text(r.verdict));
-  if (r.verdict == Verdict::kRecoverable) {
+  if (r.verdict == Verdict::kRecoverable && r.stripes_lost > 0) {
+    // Only possible with the key: the stripes short of k blocks hold no file bytes.
+    std::printf("every file is intact, but %llu stripes that hold no file data cannot be rebuilt\n",
+                static_cast<unsigned long long>(r.stripes_lost));
+  }
+  if (r.verdict == Verdict::kRecoverable && (r.stripes_lost == 0 || r.stripes_degraded > 0)) {
     std::printf("run `ferry repair` on these drives to make the shipment whole again\n");
   }
 }

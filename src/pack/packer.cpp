@@ -197,11 +197,11 @@ void check_space(const PackOptions& o, const format::Layout& layout, const pack:
   input.parity = m;
   input.drive_bytes = smallest;
   input.block_size = layout.block_size;
-  std::string advice = "use larger drives";
+  std::string advice = "Use larger drives";
   try {
     plan::Plan p = plan::make_plan(input);
     if (p.recommendation) {
-      advice = "with drives this size, " + std::to_string(p.recommendation->drives) +
+      advice = "With drives this size, " + std::to_string(p.recommendation->drives) +
                " drives at parity " + std::to_string(p.recommendation->parity) + " would hold it";
     }
   } catch (const Error&) {

@@ -244,11 +244,16 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
     check_files(*shipment, env, threads, progress, report);
   }
 
-  bool damaged = report.stripes_degraded > 0 || !set.missing().empty() ||
-                 report.units_unauthentic > 0;
+  bool damaged = report.stripes_degraded > 0 || report.stripes_lost > 0 ||
+                 !set.missing().empty() || report.units_unauthentic > 0;
   for (const DriveCheck& c : report.drives) damaged = damaged || (c.role == "member" && !c.catalog_ok);
-  if (report.stripes_lost > 0 || !report.catalog_intact || !report.lost_files.empty() ||
-      report.units_unrecoverable > 0) {
+  // With the key every file was read back, so data is lost exactly when a file is: a
+  // stripe short of k blocks may hold only padding. Without the key it must count as lost.
+  bool files_read = report.keyed && report.catalog_intact && set.present() >= label.layout.k;
+  bool data_lost = !report.catalog_intact ||
+                   (files_read ? !report.lost_files.empty()
+                               : report.stripes_lost > 0 || report.units_unrecoverable > 0);
+  if (data_lost) {
     report.verdict = Verdict::kDataLost;
   } else if (damaged) {
     report.verdict = Verdict::kRecoverable;
