@@ -1,0 +1,394 @@
+#!/usr/bin/env python3
+"""Tables and JSON for bench/run.sh (python3 standard library only).
+
+  report.py line WORK ID                  one line for a step just measured
+  report.py report WORK --out F.json --md F.md [--readme README.md]
+  report.py render F.json [--md F.md] [--readme README.md]   the tables again from the JSON
+
+WORK holds what run.sh wrote: time/ID (the output of /usr/bin/time -v), steps.tsv
+(id, set, label, exit status), sets.tsv (set, bytes, files), notes.tsv and meta.tsv.
+Every rate is the bytes and files of the *source set* over the wall time of the step,
+whatever the tool reads or writes (verify reads 4/3 of them, par2 writes a third more).
+"""
+import argparse
+import json
+import os
+import re
+import sys
+
+MiB = 1024 * 1024
+
+# For each step that is not ferry: the ferry step it is compared against.
+PEER_OF = {
+    "pack_t1": "pack",
+    "pack_1core": "pack",
+    "restic_backup": "pack",
+    "tar_zstd_age": "pack",
+    "tar": "pack",
+    "restic_restore": "restore_all",
+    "par2_create": "par2_pack",
+    "small_restic": "small_pack",
+    "small_tar_zstd_age": "small_pack",
+    "small_tar": "small_pack",
+    "small_untar": "small_restore",
+}
+SET_TITLES = {
+    "mixed": "mixed set",
+    "par2": "smaller mixed set (par2)",
+    "small": "small-files set",
+}
+
+
+def parse_time(path):
+    """The fields of `/usr/bin/time -v` that matter here."""
+    out = {}
+    with open(path, errors="replace") as f:
+        for line in f:
+            key, _, value = line.strip().rpartition(": ")
+            if key == "User time (seconds)":
+                out["user_s"] = float(value)
+            elif key == "System time (seconds)":
+                out["sys_s"] = float(value)
+            elif key.startswith("Elapsed (wall clock) time"):
+                secs = 0.0
+                for part in value.split(":"):
+                    secs = secs * 60 + float(part)
+                out["wall_s"] = secs
+            elif key == "Maximum resident set size (kbytes)":
+                out["max_rss_mib"] = int(value) / 1024
+            elif key == "Exit status":
+                out["exit_status"] = int(value)
+    return out
+
+
+def others_percent(path, step):
+    """Share of the machine (all cores) that other processes used during the step."""
+    try:
+        with open(path) as f:
+            rows = [[int(x) for x in line.split()[1:]] for line in f if line.startswith("cpu ")]
+    except OSError:
+        return None
+    if len(rows) != 2 or not step.get("wall_s"):
+        return None
+    d = [b - a for a, b in zip(*rows)]
+    busy = d[0] + d[1] + d[2] + d[5] + d[6] + (d[7] if len(d) > 7 else 0)
+    hz = os.sysconf("SC_CLK_TCK")
+    ours = step.get("user_s", 0) + step.get("sys_s", 0)
+    ncpu = os.cpu_count() or 1
+    # Clock ticks are coarse (10 ms): clamp what rounding pushes past the bounds.
+    return min(100.0, max(0.0, 100 * (busy / hz - ours) / (step["wall_s"] * ncpu)))
+
+
+def read_tsv(path):
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [line.rstrip("\n").split("\t") for line in f if line.strip()]
+
+
+def load(work):
+    sets = {name: {"bytes": int(b), "files": int(n)} for name, b, n in read_tsv(os.path.join(work, "sets.tsv"))}
+    steps = []
+    for sid, set_name, label, rc in read_tsv(os.path.join(work, "steps.tsv")):
+        t = parse_time(os.path.join(work, "time", sid))
+        s = {"id": sid, "set": set_name, "label": label, "exit_status": int(rc)}
+        s.update({k: t[k] for k in ("wall_s", "user_s", "sys_s", "max_rss_mib") if k in t})
+        data = sets.get(set_name)
+        if data and s.get("wall_s"):
+            wall = max(s["wall_s"], 0.01)
+            s["bytes"] = data["bytes"]
+            s["files"] = data["files"]
+            s["gb_per_s"] = data["bytes"] / wall / 1e9
+            s["files_per_s"] = data["files"] / wall
+            s["cpu_percent"] = 100 * (s.get("user_s", 0) + s.get("sys_s", 0)) / wall
+        others = others_percent(os.path.join(work, "time", sid + ".stat"), s)
+        if others is not None:
+            s["others_cpu_percent"] = others
+        s["ok"] = s["exit_status"] == 0
+        steps.append(s)
+    by_id = {s["id"]: s for s in steps}
+    for s in steps:
+        ref = by_id.get(PEER_OF.get(s["id"], ""))
+        if ref and ref.get("ok") and s.get("ok") and s.get("gb_per_s"):
+            s["ratio_against"] = ref["id"]
+            s["ferry_ratio"] = ref["gb_per_s"] / s["gb_per_s"]
+    notes = [row[0] for row in read_tsv(os.path.join(work, "notes.tsv"))]
+    meta = {row[0]: (row[1] if len(row) > 1 else "") for row in read_tsv(os.path.join(work, "meta.tsv"))}
+    return sets, steps, by_id, notes, meta
+
+
+def cell(text):
+    """Markdown table cell: a pipe in a command would end the cell."""
+    return text.replace("|", "\\|")
+
+
+def fmt(v, spec, missing="—"):
+    return missing if v is None else format(v, spec)
+
+
+def human_bytes(n):
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= scale:
+            return "%.2f %s" % (n / scale, unit)
+    return "%d B" % n
+
+
+def cmd_line(work, sid):
+    sets, steps, by_id, _, _ = load(work)
+    s = by_id[sid]
+    if not s["ok"]:
+        print("  %-40s FAILED (exit status %d)" % (s["label"], s["exit_status"]))
+        return
+    ratio = ""
+    if "ferry_ratio" in s:
+        ratio = ", ferry %.2fx this" % s["ferry_ratio"]
+    print("  %-40s %7.2f s  %6.3f GB/s  %9.0f files/s  RSS %6.1f MiB  CPU %3.0f%%  others %3.0f%%%s"
+          % (s["label"], s["wall_s"], s.get("gb_per_s", 0), s.get("files_per_s", 0),
+             s.get("max_rss_mib", 0), s.get("cpu_percent", 0), s.get("others_cpu_percent", 0), ratio))
+
+
+def parse_size(text):
+    m = re.fullmatch(r"([0-9.]+)\s*(B|kB|KB|MB|GB|KiB|MiB|GiB)?", text)
+    scale = {None: 1, "B": 1, "kB": 1e3, "KB": 1e3, "MB": 1e6, "GB": 1e9,
+             "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3}[m.group(2)]
+    return int(float(m.group(1)) * scale)
+
+
+def targets(steps, by_id, notes, meta):
+    out = []
+    main_bytes = parse_size(meta.get("size", "0B"))
+    caveat = []
+    if main_bytes < 2 * 1024**3:
+        caveat.append("set smaller than the 2 GiB the targets are stated for")
+    if meta.get("nproc") not in (None, "2"):
+        caveat.append("targets are stated for 2 cores, this machine has %s" % meta.get("nproc"))
+
+    if meta.get("nice", "0") not in ("", "0"):
+        caveat.append("every measured step ran under `nice -n %s` (the machine was shared)" % meta["nice"])
+    busy = ["%s (%.0f%%)" % (s["label"] if s["set"] == "mixed" else "%s, %s" % (s["label"], s["set"]),
+                             s["others_cpu_percent"])
+            for s in steps if s.get("others_cpu_percent", 0) >= 15]
+    if busy:
+        caveat.append("other processes used 15% or more of the machine during: " + "; ".join(busy)
+                      + " (those figures are low)")
+
+    def rate(sid, key="gb_per_s"):
+        s = by_id.get(sid)
+        return s.get(key) if s and s["ok"] else None
+
+    def add(name, measured, wanted, unit, status=None, detail=""):
+        if status is None:
+            if measured is None:
+                status = "not measured" if by_id.get(detail) is None else "failed"
+                detail = ""
+            else:
+                status = "met" if measured >= wanted else "NOT met"
+        out.append({"target": name, "wanted": wanted, "unit": unit,
+                    "measured": measured, "status": status, "detail": detail})
+
+    def ratio(a, b):
+        ra, rb = rate(a), rate(b)
+        return ra / rb if ra and rb else None
+
+    add("pack GB/s", rate("pack"), 0.6, "GB/s", detail="pack")
+    add("pack vs restic backup", ratio("pack", "restic_backup"), 6.0, "x", detail="restic_backup")
+    add("pack vs tar | zstd | age", ratio("pack", "tar_zstd_age"), 2.5, "x", detail="tar_zstd_age")
+    sink_note = next((n for n in notes if n.startswith("pack_sink:")), None)
+    if sink_note:
+        add("pack pipeline alone (discarding sink)", None, 1.1, "GB/s",
+            status=sink_note.split(": ", 1)[1])
+    else:
+        add("pack pipeline alone (discarding sink)", rate("pack_sink"), 1.1, "GB/s", detail="pack_sink")
+    add("restore, all drives", rate("restore_all"), 0.6, "GB/s", detail="restore_all")
+    add("restore, one drive missing", rate("restore_missing"), 0.55, "GB/s", detail="restore_missing")
+    add("restore all vs restic restore", ratio("restore_all", "restic_restore"), 3.0, "x", detail="restic_restore")
+    add("restore one missing vs restic restore", ratio("restore_missing", "restic_restore"), 3.0, "x",
+        detail="restic_restore")
+    add("keyless verify", rate("verify"), 2.0, "GB/s", detail="verify")
+    sp, st = rate("small_pack", "files_per_s"), rate("small_tar", "files_per_s")
+    add("small files: pack files/s vs tar files/s", sp / st if sp and st else None, 1.0, "x",
+        detail="small_tar")
+    add("scaling: default threads vs --threads 1", ratio("pack", "pack_t1"), 1.7, "x", detail="pack_t1")
+    if "pack_1core" in by_id:
+        add("scaling: both cores vs pinned to one core", ratio("pack", "pack_1core"), 1.7, "x",
+            detail="pack_1core")
+
+    # Peak RSS at each size asked for (and at the 1 GiB and 10 GiB of the issue).
+    sizes = [s for s in meta.get("sizes_rss", "").split(",") if s]
+    main_rss = meta.get("main_rss_sizes", "")
+    for wanted_size in sizes + [s for s in ("1GiB", "10GiB") if s not in sizes]:
+        b = parse_size(wanted_size)
+        if main_rss and b == parse_size(main_rss):
+            ids = ("pack", "restore_all")
+        else:
+            ids = ("rss_pack_" + wanted_size, "rss_restore_" + wanted_size)
+        skipped = next((n for n in notes if n.startswith("rss %s:" % wanted_size)), None)
+        for what, sid in zip(("pack", "restore"), ids):
+            name = "peak RSS %s at %s" % (what, wanted_size)
+            s = by_id.get(sid)
+            if skipped:
+                add(name, None, 256, "MiB", status=skipped.split(": ", 1)[1])
+            elif s is None:
+                why = "not measured (not in --sizes-rss)"
+                mem = parse_size(meta.get("memory", "0 GiB").replace(" ", ""))
+                if mem and 2.4 * b > mem:
+                    why = ("not measured: the source and its four drives alone need about %.0f GiB "
+                           "in /dev/shm, more than this machine's %s of memory"
+                           % (2.4 * b / 2**30, meta.get("memory")))
+                add(name, None, 256, "MiB", status=why)
+            elif not s["ok"]:
+                add(name, None, 256, "MiB", status="failed")
+            else:
+                m = s["max_rss_mib"]
+                add(name, m, 256, "MiB", status="met" if m <= 256 else "NOT met")
+    return out, caveat
+
+
+def machine_line(meta):
+    return "%s cores (`nproc`), %s, %s memory; kernel %s" % (
+        meta.get("nproc", "?"), meta.get("cpu", "?"), meta.get("memory", "?"), meta.get("kernel", "?"))
+
+
+def markdown(sets, steps, tgts, caveat, notes, meta):
+    lines = []
+    lines.append("Measured %s on %s." % (meta.get("date", "?"), machine_line(meta)))
+    lines.append("ferry %s; %s; %s; %s; %s; %s." % (
+        meta.get("ferry_commit", "?"), meta.get("restic", "?"), meta.get("age", "?"),
+        meta.get("zstd", "?"), meta.get("tar", "?"), meta.get("par2", "?")))
+    lines.append("Drives, repositories and outputs all in `/dev/shm`. Rates are the source set's bytes "
+                 "(GB = 10^9 B) and files over wall time; \"ferry ×\" is how many times faster the ferry "
+                 "step it is set against is; peak RSS from `/usr/bin/time -v` (for a pipeline: its "
+                 "largest process); CPU s is the step's user + system time, CPU % that over its wall time "
+                 "(200 = both cores); \"others %\" is the share of the whole machine that other "
+                 "processes used meanwhile (the machine is shared: a high figure means a slowed step).")
+    lines.append("")
+    set_desc = []
+    for name, d in sets.items():
+        set_desc.append("%s: %s in %d files" % (SET_TITLES.get(name, name), human_bytes(d["bytes"]), d["files"]))
+    lines.append("Sets: " + "; ".join(set_desc) + ".")
+    lines.append("")
+    lines.append("| set | step | wall s | GB/s | files/s | ferry × | CPU s | CPU % | peak RSS MiB | others % |")
+    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for s in steps:
+        title = SET_TITLES.get(s["set"], s["set"])
+        if not s["ok"]:
+            lines.append("| %s | %s | failed (exit %d) | | | | | | | |" % (title, cell(s["label"]), s["exit_status"]))
+            continue
+        ratio = fmt(s.get("ferry_ratio"), ".2f", "")
+        if ratio:
+            ratio += " (vs ferry)"
+            if s["id"] in ("pack_t1", "pack_1core"):
+                ratio = "%.2f (default pack)" % s["ferry_ratio"]
+        lines.append("| %s | %s | %.2f | %.3f | %s | %s | %.2f | %.0f | %.1f | %s |" % (
+            title, cell(s["label"]), s["wall_s"], s["gb_per_s"], format(round(s["files_per_s"]), ","),
+            ratio, s.get("user_s", 0) + s.get("sys_s", 0), s["cpu_percent"], s["max_rss_mib"],
+            fmt(s.get("others_cpu_percent"), ".0f")))
+    if any(n.startswith("pack_sink:") for n in notes):
+        lines.append("| mixed set | ferry pack, drives discarded | n/a: needs a discarding sink in ferry's I/O layer | | | | | | | |")
+    lines.append("")
+    lines.append("| target | wanted | measured | |")
+    lines.append("|---|---:|---:|---|")
+    for t in tgts:
+        op = "≤" if t["unit"] == "MiB" else "≥"
+        spec = ".0f" if t["unit"] == "MiB" else ".2f"
+        measured = fmt(t["measured"], spec, "—")
+        if t["measured"] is not None:
+            measured += " " + t["unit"]
+        status = t["status"]
+        if status in ("met", "NOT met"):
+            status = "**%s**" % status if status == "NOT met" else status
+        lines.append("| %s | %s %s %s | %s | %s |" % (cell(t["target"]), op, format(t["wanted"], "g"), t["unit"], measured, status))
+    extra = caveat + [n for n in notes if not n.startswith("pack_sink:")]
+    if extra:
+        lines.append("")
+        for n in extra:
+            lines.append("- " + n)
+    return "\n".join(lines) + "\n"
+
+
+def cmd_render(args):
+    """The Markdown (and README table) again from a JSON file written by `report`."""
+    with open(args.json) as f:
+        doc = json.load(f)
+    meta = {}
+    for part in ("machine", "versions", "options"):
+        meta.update({k: v for k, v in doc.get(part, {}).items() if v is not None})
+    meta["date"] = doc.get("date")
+    md = markdown(doc["sets"], doc["steps"], doc["targets"], doc.get("caveats", []), doc.get("notes", []), meta)
+    print(md)
+    if args.md:
+        with open(args.md, "w") as f:
+            f.write(md)
+    if args.readme:
+        update_readme(args.readme, md)
+
+
+def update_readme(path, md):
+    with open(path) as f:
+        text = f.read()
+    begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        with open(path, "w") as f:
+            f.write(head + begin + "\n" + md + end + tail)
+        print("updated the table in %s" % path)
+    else:
+        print("%s has no %s ... %s markers: table not copied" % (path, begin, end), file=sys.stderr)
+
+
+def cmd_report(args):
+    sets, steps, by_id, notes, meta = load(args.work)
+    tgts, caveat = targets(steps, by_id, notes, meta)
+    md = markdown(sets, steps, tgts, caveat, notes, meta)
+    print(md)
+    doc = {
+        "machine": {k: meta.get(k) for k in ("nproc", "cpu", "memory", "kernel")},
+        "versions": {k: meta.get(k) for k in ("ferry", "ferry_commit", "restic", "age", "zstd", "tar", "par2")},
+        "date": meta.get("date"),
+        "options": {k: meta.get(k) for k in ("size", "sizes_rss", "small_files", "par2_size", "seed", "nice")},
+        "units": {"gb_per_s": "source bytes / wall second / 1e9", "files_per_s": "source files / wall second",
+                  "ferry_ratio": "rate of the ferry step in ratio_against / rate of this step",
+                  "max_rss_mib": "peak resident set of the largest process, /usr/bin/time -v"},
+        "sets": sets,
+        "steps": steps,
+        "targets": tgts,
+        "caveats": caveat,
+        "notes": notes,
+    }
+    with open(args.out, "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+    with open(args.md, "w") as f:
+        f.write(md)
+    print("wrote %s and %s" % (args.out, args.md))
+    if args.readme:
+        update_readme(args.readme, md)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    lp = sub.add_parser("line")
+    lp.add_argument("work")
+    lp.add_argument("id")
+    rp = sub.add_parser("report")
+    rp.add_argument("work")
+    rp.add_argument("--out", required=True)
+    rp.add_argument("--md", required=True)
+    rp.add_argument("--readme")
+    dp = sub.add_parser("render")
+    dp.add_argument("json")
+    dp.add_argument("--md")
+    dp.add_argument("--readme")
+    args = p.parse_args()
+    if args.cmd == "line":
+        cmd_line(args.work, args.id)
+    elif args.cmd == "render":
+        cmd_render(args)
+    else:
+        cmd_report(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,368 @@
+#!/usr/bin/env bash
+# The benchmark harness (issue 5): ferry against restic, tar | zstd | age, plain tar and
+# par2, side by side on the same generated data, with every drive a folder in /dev/shm so
+# that the disk is not what is measured. Prints a table (GB/s, files/s, ratios against
+# ferry, peak RSS) and every target with "met" or "NOT met", and writes it all as JSON.
+#
+#   bash bench/run.sh [--size 2GiB] [--small-files 200000] [--sizes-rss 1GiB,2GiB]
+#                     [--par2-size 128MB] [--out bench/results.json] [--md FILE]
+#                     [--update-readme] [--no-build] [--keep] [--wait-quiet SECONDS]
+#                     [--nice N]
+#
+# --sizes-rss: the sizes at which peak RSS of pack and restore is measured (the main set
+# counts for its own size). --wait-quiet: before starting, wait up to SECONDS for the
+# other processes on the machine to use less than a fifth of it. --nice N: run every
+# measured step under `nice -n N`, and the harness's session (its autogroup) too (N < 0,
+# as root, gives the steps the CPU before other work on a shared machine, slowing that
+# work down; the same for every tool). --update-readme copies
+# the table into README.md between its bench markers. --keep leaves the work folder in
+# /dev/shm (logs and timings; the data is removed step by step). --no-build measures
+# build/ferry as it is. Every step also records how much CPU other processes took
+# meanwhile ("others %"): the machine is shared.
+#
+# It measures; it never fails on a target (exit 0 unless the harness itself breaks or
+# a tool gives a wrong result). Not part of the test suite, not run by CI.
+set -euo pipefail
+invoked_from=$PWD
+cd "$(dirname "$0")/.."
+repo=$PWD
+# --out and --md given on the command line are relative to where the harness was started.
+from_caller() { case "$1" in /*) echo "$1" ;; *) echo "$invoked_from/$1" ;; esac; }
+
+size=2GiB
+small_files=200000
+sizes_rss=1GiB,2GiB
+par2_size=128MB
+out=bench/results.json
+md=
+update_readme=0
+build=1
+keep=0
+seed=1
+wait_quiet=0
+niceness=0
+
+usage() { awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; }
+while (($#)); do
+  case "$1" in
+    --size) size=$2; shift 2 ;;
+    --small-files) small_files=$2; shift 2 ;;
+    --sizes-rss|--sizes) sizes_rss=$2; shift 2 ;;
+    --par2-size) par2_size=$2; shift 2 ;;
+    --out) out=$(from_caller "$2"); shift 2 ;;
+    --md) md=$(from_caller "$2"); shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    --update-readme) update_readme=1; shift ;;
+    --no-build) build=0; shift ;;
+    --wait-quiet) wait_quiet=$2; shift 2 ;;
+    --nice) niceness=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "bench/run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+done
+[ -n "$md" ] || md=${out%.json}.md
+
+say() { printf '\033[1m== %s\033[0m\n' "$*"; }
+die() { echo "bench/run.sh: $*" >&2; exit 1; }
+
+# Sizes as bytes, with the units the generator understands (GB = 10^9, GiB = 2^30).
+bytes_of() {
+  python3 - "$1" <<'EOF'
+import re, sys
+m = re.fullmatch(r'([0-9.]+)\s*(B|kB|KB|MB|GB|KiB|MiB|GiB)?', sys.argv[1])
+if not m: sys.exit("bad size '%s' (try 256MB or 2GiB)" % sys.argv[1])
+scale = {None: 1, 'B': 1, 'kB': 1e3, 'KB': 1e3, 'MB': 1e6, 'GB': 1e9,
+         'KiB': 1024, 'MiB': 1024**2, 'GiB': 1024**3}[m.group(2)]
+print(int(float(m.group(1)) * scale))
+EOF
+}
+gib() { python3 -c "print('%.1f GiB' % ($1 / 2**30))"; }
+
+size_bytes=$(bytes_of "$size") || exit 2
+par2_bytes=$(bytes_of "$par2_size") || exit 2
+[[ "$small_files" =~ ^[0-9]+$ ]] || die "--small-files takes a number of files"
+[[ "$niceness" =~ ^-?[0-9]+$ ]] || die "--nice takes a number"
+((niceness >= 0)) || [ "$(id -u)" = 0 ] || die "--nice $niceness needs root"
+# With autogroup scheduling, nice only orders processes within one session; the
+# harness's session gets the same niceness so that it counts against other sessions.
+if ((niceness != 0)) && [ -w /proc/self/autogroup ]; then
+  echo "$niceness" >"/proc/$$/autogroup" 2>/dev/null || echo "note: could not set the session's autogroup niceness"
+fi
+IFS=, read -r -a rss_list <<<"$sizes_rss"
+
+# ---------------------------------------------------------------- tools and build
+say "Tools: restic, age, zstd, par2, GNU time"
+need=()
+for pair in restic:restic age:age age-keygen:age zstd:zstd par2:par2 /usr/bin/time:time; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
+done
+if ((${#need[@]})); then
+  mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
+  [ "$(id -u)" = 0 ] || die "missing ${need[*]}; run as root to install them, or: apt-get install -y restic age zstd par2 time"
+  echo "installing: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq restic age zstd par2 time >/dev/null
+fi
+
+if ((build)); then
+  say "Building ferry (scripts/build.sh)"
+  bash scripts/build.sh
+fi
+[ -x build/ferry ] && [ -x build/bench/ferry-make-dataset ] || die "build/ferry is missing: run without --no-build"
+
+# ---------------------------------------------------------------- room in /dev/shm
+shm=/dev/shm
+[ -d "$shm" ] && [ -w "$shm" ] || die "$shm is not a writable folder: the drives must live in memory so the disk is not measured"
+shm_free=$(df -B1 --output=avail "$shm" | tail -1 | tr -d ' ')
+mem_avail=$(awk '/^MemAvailable:/ {printf "%.0f", $2 * 1024}' /proc/meminfo)
+room=$((shm_free < mem_avail ? shm_free : mem_avail))
+# The mixed set lives next to its four drives (4/3 of it), one restored copy or one
+# peer's output at a time: about 3.5 x the set. The small-files set: about 20 KiB a file
+# all told (tmpfs rounds every file up to a page). The RSS-only sizes delete the source
+# before restoring: about 2.4 x.
+need_main=$(python3 -c "print(int(max($size_bytes * 3.5, $par2_bytes * 4, $small_files * 20480)))")
+if ((need_main > room)); then
+  die "not enough room: the $size set needs about $(gib "$need_main") in $shm (3.5 x the set: the source, four drives, one restored copy), but only $(gib "$room") is free ($shm free $(gib "$shm_free"), memory available $(gib "$mem_avail")). Try a smaller --size."
+fi
+echo "room: $(gib "$room") free in $shm and memory; this run needs about $(gib "$need_main")"
+
+work=$(mktemp -d "$shm/ferry-bench.XXXXXX")
+cleanup() {
+  if ((keep)); then echo "kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$work"/{bin,time,log}
+# A snapshot of the binaries, so that a rebuild by someone else during the run does not
+# change what is measured half-way.
+cp build/ferry build/bench/ferry-make-dataset "$work/bin/"
+ferry=$work/bin/ferry
+mkds=$work/bin/ferry-make-dataset
+export RESTIC_PASSWORD=ferry-bench RESTIC_CACHE_DIR=$work/restic-cache
+"$ferry" keygen -o "$work/ship.key" >/dev/null
+age-keygen -o "$work/age.key" 2>/dev/null
+age_recipient=$(age-keygen -y "$work/age.key")
+
+steps=$work/steps.tsv
+sets=$work/sets.tsv
+notes=$work/notes.tsv
+: >"$steps"; : >"$sets"; : >"$notes"
+note() { printf '%s\n' "$*" >>"$notes"; echo "note: $*"; }
+
+# step ID SET LABEL -- COMMAND...: runs COMMAND under /usr/bin/time -v and records it.
+step() {
+  local id=$1 set=$2 label=$3
+  shift 4
+  local rc=0
+  # The machine's CPU counters around the step tell how much of it others used meanwhile.
+  head -1 /proc/stat >"$work/time/$id.stat"
+  nice -n "$niceness" /usr/bin/time -v -o "$work/time/$id" "$@" >"$work/log/$id.out" 2>"$work/log/$id.err" || rc=$?
+  head -1 /proc/stat >>"$work/time/$id.stat"
+  printf '%s\t%s\t%s\t%s\n' "$id" "$set" "$label" "$rc" >>"$steps"
+  python3 bench/report.py line "$work" "$id"
+  if ((rc != 0)); then
+    echo "  $label exited with status $rc; its output:" >&2
+    tail -5 "$work/log/$id.out" "$work/log/$id.err" >&2 || true
+  fi
+  return 0
+}
+# A step whose result is checked: a wrong or failed result stops the harness.
+ok() { [ "$(awk -F'\t' -v id="$1" '$1 == id {print $4}' "$steps")" = 0 ] || die "$1 failed (log in the output above)"; }
+
+make_set() {  # make_set NAME DIR GENERATOR-ARGS...
+  local name=$1 dir=$2
+  shift 2
+  local t0=$SECONDS
+  "$mkds" "$@" --seed "$seed" "$dir"
+  local counts
+  counts=$(find "$dir" -type f -printf '%s\n' | awk '{n++; b += $1} END {printf "%.0f\t%.0f", b, n}')
+  printf '%s\t%s\n' "$name" "$counts" >>"$sets"
+  echo "set $name: $(cut -f1 <<<"$counts") bytes in $(cut -f2 <<<"$counts") files (made in $((SECONDS - t0)) s)"
+}
+
+drives() { local d=$1; mkdir -p "$d"/{a,b,c,d}; echo "$d"/{a,b,c,d}; }
+
+# Same files, bytes, modes and mtimes? (outside the timing)
+same_tree() {
+  local listing='find . -mindepth 1 -printf "%y %m %s %T@ %p\n" | sort'
+  diff -q <(cd "$1" && eval "$listing") <(cd "$2" && eval "$listing") >/dev/null &&
+    diff -rq "$1" "$2" >/dev/null || die "restored tree $2 differs from $1"
+}
+
+# Share of the machine that other processes use over a few seconds, in percent.
+others_busy() {
+  local a b
+  a=$(head -1 /proc/stat); sleep "${1:-3}"; b=$(head -1 /proc/stat)
+  python3 - "$a" "$b" <<'EOF'
+import sys
+a, b = ([int(x) for x in s.split()[1:]] for s in sys.argv[1:3])
+d = [y - x for x, y in zip(a, b)]
+busy = d[0] + d[1] + d[2] + d[5] + d[6] + (d[7] if len(d) > 7 else 0)
+print(int(100 * busy / max(1, sum(d[:8]))))
+EOF
+}
+if ((wait_quiet > 0)); then
+  say "Waiting up to ${wait_quiet} s for a quiet machine"
+  t0=$SECONDS
+  while :; do
+    busy=$(others_busy 5)
+    echo "  others use ${busy}% of the machine"
+    ((busy < 20)) && break
+    if ((SECONDS - t0 >= wait_quiet)); then note "started on a busy machine: others used ${busy}% of it"; break; fi
+  done
+fi
+
+# ---------------------------------------------------------------- mixed set
+say "Mixed set ($size): pack"
+src=$work/mixed/src
+make_set mixed "$src" --profile mixed --size "$size"
+read -r -a dv <<<"$(drives "$work/mixed/drives")"
+step pack mixed "ferry pack (3+1, encrypted)" -- "$ferry" pack "$src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
+ok pack
+stored=$(du -sb "$work/mixed/drives" | cut -f1)
+echo "  drives hold $stored bytes"
+
+discard_flag=${FERRY_BENCH_DISCARD_FLAG:-}
+if [ -z "$discard_flag" ]; then
+  discard_flag=$("$ferry" pack --help | grep -oE -- '--(discard|null-sink|discard-output|dry-run)\b' | head -1 || true)
+fi
+if [ -n "$discard_flag" ]; then
+  step pack_sink mixed "ferry pack, drives discarded ($discard_flag)" -- "$ferry" pack "$src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key" --force "$discard_flag"
+else
+  note "pack_sink: n/a: needs a discarding sink in ferry's I/O layer"
+fi
+
+say "Mixed set: verify and restore"
+step verify mixed "ferry verify (keyless, 4 drives)" -- "$ferry" verify "${dv[@]}"
+ok verify
+step restore_all mixed "ferry restore (all 4 drives)" -- "$ferry" restore "${dv[@]}" --to "$work/mixed/out" --key-file "$work/ship.key"
+ok restore_all; same_tree "$src" "$work/mixed/out"; rm -rf "$work/mixed/out"
+# Drive b (slot 1) is missing: a quarter of the blocks are rebuilt from parity.
+step restore_missing mixed "ferry restore (3 drives, one missing)" -- "$ferry" restore "${dv[0]}" "${dv[2]}" "${dv[3]}" --to "$work/mixed/out" --key-file "$work/ship.key"
+ok restore_missing; same_tree "$src" "$work/mixed/out"; rm -rf "$work/mixed/out"
+
+say "Mixed set: scaling (--threads 1 sets only the encoder threads; then one core)"
+# Onto fresh, empty drives like the first pack: rewriting pages tmpfs already holds costs less.
+rm -rf "$work/mixed/drives"
+read -r -a dv <<<"$(drives "$work/mixed/drives")"
+step pack_t1 mixed "ferry pack --threads 1" -- "$ferry" pack "$src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key" --threads 1
+ok pack_t1
+# --threads 1 still spreads the reader, one encoder and the writers over every core:
+# pinned to one core is the true one-core figure.
+if command -v taskset >/dev/null && (($(nproc) > 1)); then
+  rm -rf "$work/mixed/drives"
+  read -r -a dv <<<"$(drives "$work/mixed/drives")"
+  step pack_1core mixed "ferry pack on one core (taskset -c 0)" -- taskset -c 0 "$ferry" pack "$src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
+  ok pack_1core
+fi
+rm -rf "$work/mixed/drives"
+
+say "Mixed set: the peers"
+restic init -q --repo "$work/restic" >/dev/null
+# restic keeps the path it is given: back up from the set's parent, as "src".
+step restic_backup mixed "restic backup" -- bash -c 'cd "$1" && restic -q --repo "$2" backup src' _ "$work/mixed" "$work/restic"
+ok restic_backup
+step restic_restore mixed "restic restore" -- restic -q --repo "$work/restic" restore latest --target "$work/mixed/out"
+ok restic_restore
+rm -rf "$work/restic" "$work/mixed/out" "$RESTIC_CACHE_DIR"
+step tar_zstd_age mixed "tar | zstd -1 -T0 | age" -- bash -c 'set -o pipefail; tar -cf - -C "$1" src | zstd -1 -T0 -q | age -r "$2" >"$3"' _ "$work/mixed" "$age_recipient" "$work/mixed/out.tar.zst.age"
+ok tar_zstd_age
+rm -f "$work/mixed/out.tar.zst.age"
+step tar mixed "tar" -- tar -cf "$work/mixed/out.tar" -C "$work/mixed" src
+ok tar
+rm -f "$work/mixed/out.tar"
+
+have_main_rss=0
+for s in "${rss_list[@]}"; do
+  [ -n "$s" ] && [ "$(bytes_of "$s")" = "$size_bytes" ] && have_main_rss=1
+done
+rm -rf "$work/mixed"
+
+# ---------------------------------------------------------------- par2 set
+say "Smaller mixed set ($par2_size): par2 create -r33 against ferry pack"
+psrc=$work/par2/src
+make_set par2 "$psrc" --profile mixed --size "$par2_size"
+read -r -a dv <<<"$(drives "$work/par2/drives")"
+step par2_pack par2 "ferry pack (3+1, encrypted)" -- "$ferry" pack "$psrc" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
+ok par2_pack
+rm -rf "$work/par2/drives"
+mkdir -p "$work/par2/out"
+step par2_create par2 "par2 create -r33" -- par2 create -q -q -r33 -R -B "$psrc" "$work/par2/out/set.par2" "$psrc"
+ok par2_create
+rm -rf "$work/par2"
+
+# ---------------------------------------------------------------- small files
+if ((small_files > 0)); then
+  say "Small-files set ($small_files files of 1-8 KiB)"
+  ssrc=$work/small/src
+  make_set small "$ssrc" --profile small-files --files "$small_files"
+  read -r -a dv <<<"$(drives "$work/small/drives")"
+  step small_pack small "ferry pack (3+1, encrypted)" -- "$ferry" pack "$ssrc" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
+  ok small_pack
+  step small_restore small "ferry restore (all 4 drives)" -- "$ferry" restore "${dv[@]}" --to "$work/small/out" --key-file "$work/ship.key"
+  ok small_restore; same_tree "$ssrc" "$work/small/out"; rm -rf "$work/small/out" "$work/small/drives"
+  restic init -q --repo "$work/restic" >/dev/null
+  step small_restic small "restic backup" -- bash -c 'cd "$1" && restic -q --repo "$2" backup src' _ "$work/small" "$work/restic"
+  rm -rf "$work/restic" "$RESTIC_CACHE_DIR"
+  step small_tar_zstd_age small "tar | zstd -1 -T0 | age" -- bash -c 'set -o pipefail; tar -cf - -C "$1" src | zstd -1 -T0 -q | age -r "$2" >"$3"' _ "$work/small" "$age_recipient" "$work/small/out.tar.zst.age"
+  rm -f "$work/small/out.tar.zst.age"
+  step small_tar small "tar" -- tar -cf "$work/small/out.tar" -C "$work/small" src
+  ok small_tar
+  mkdir -p "$work/small/untar"
+  step small_untar small "tar -x" -- tar -xf "$work/small/out.tar" -C "$work/small/untar"
+  rm -rf "$work/small"
+fi
+
+# ---------------------------------------------------------------- peak RSS by size
+for s in "${rss_list[@]}"; do
+  [ -n "$s" ] || continue
+  b=$(bytes_of "$s")
+  if [ "$b" = "$size_bytes" ]; then continue; fi  # measured above on the main set
+  shm_free=$(df -B1 --output=avail "$shm" | tail -1 | tr -d ' ')
+  mem_avail=$(awk '/^MemAvailable:/ {printf "%.0f", $2 * 1024}' /proc/meminfo)
+  room=$((shm_free < mem_avail ? shm_free : mem_avail))
+  need=$(python3 -c "print(int($b * 2.4))")
+  if ((need > room)); then
+    note "rss $s: skipped: needs about $(gib "$need") in $shm (the source plus four drives at 4/3 of it), only $(gib "$room") free"
+    continue
+  fi
+  say "Peak RSS at $s"
+  name="rss-$s"
+  make_set "$name" "$work/rss/src" --profile mixed --size "$s"
+  read -r -a dv <<<"$(drives "$work/rss/drives")"
+  step "rss_pack_$s" "$name" "ferry pack (3+1, encrypted)" -- "$ferry" pack "$work/rss/src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
+  ok "rss_pack_$s"
+  rm -rf "$work/rss/src"  # room for the restored copy
+  step "rss_restore_$s" "$name" "ferry restore (all 4 drives)" -- "$ferry" restore "${dv[@]}" --to "$work/rss/out" --key-file "$work/ship.key"
+  ok "rss_restore_$s"
+  rm -rf "$work/rss"
+done
+
+# ---------------------------------------------------------------- the report
+say "Results"
+{
+  printf 'size\t%s\n' "$size"
+  printf 'sizes_rss\t%s\n' "$sizes_rss"
+  printf 'small_files\t%s\n' "$small_files"
+  printf 'par2_size\t%s\n' "$par2_size"
+  printf 'seed\t%s\n' "$seed"
+  printf 'nice\t%s\n' "$niceness"
+  printf 'date\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  printf 'nproc\t%s\n' "$(nproc)"
+  printf 'cpu\t%s\n' "$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)"
+  printf 'memory\t%s\n' "$(awk '/^MemTotal:/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+  printf 'kernel\t%s\n' "$(uname -r)"
+  printf 'ferry_commit\t%s\n' "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$repo" diff --quiet HEAD -- src include 2>/dev/null || echo '+local changes')"
+  printf 'ferry\t%s\n' "$("$ferry" --version 2>/dev/null | head -1)"
+  printf 'restic\t%s\n' "$(restic version | head -1 | cut -d' ' -f1-2)"
+  printf 'age\t%s\n' "age $(age --version)"
+  printf 'zstd\t%s\n' "zstd $(zstd --version | grep -oE 'v[0-9.]+' | head -1)"
+  printf 'tar\t%s\n' "$(tar --version | head -1)"
+  printf 'par2\t%s\n' "$(par2 --version 2>&1 | head -1 | sed 's/ version//')"
+  printf 'main_rss_sizes\t%s\n' "$( ((have_main_rss)) && echo "$size" || true)"
+} >"$work/meta.tsv"
+args=(report "$work" --out "$out" --md "$md")
+((update_readme)) && args+=(--readme README.md)
+python3 bench/report.py "${args[@]}"
