@@ -3,10 +3,12 @@
 // rebuilt onto blank drives.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "ferry/credentials.h"
 #include "ferry/progress.h"
 #include "ferry/read_env.h"
 
@@ -15,8 +17,14 @@ namespace ferry {
 struct RepairOptions {
   std::vector<std::string> drives;
   std::vector<std::string> rebuild;  // blank drives, one per missing slot to recreate
+  // Optional: with the key, a block altered together with its CRC is found by its
+  // failing authentication even with a single parity drive.
+  Credentials credentials;
   int threads = 0;
   const io::ReadEnv* env = nullptr;
+  // When set (by a SIGINT/SIGTERM handler), repair stops between stripes and throws
+  // kInterrupted; running it again finishes the job.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct RepairReport {
@@ -25,6 +33,9 @@ struct RepairReport {
   std::vector<uint32_t> slots_rebuilt;
   uint64_t catalogs_rewritten = 0;
   uint64_t stripes_unrepairable = 0;  // fewer than k good blocks: data lost
+  // Parity disagrees though every CRC is right, and without the key (or with one parity
+  // member) the altered block cannot be told: left alone.
+  uint64_t stripes_unlocatable = 0;
   std::vector<uint32_t> slots_still_missing;
 };
 

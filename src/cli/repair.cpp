@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/interrupt.h"
+#include "cli/key_options.h"
 #include "cli/output.h"
 #include "ferry/repair.h"
 
@@ -12,11 +14,14 @@ namespace {
 
 struct RepairCommand {
   RepairOptions repair;
+  KeyOptions keys;
   bool json = false;
   bool quiet = false;
 };
 
 int run_repair(RepairCommand& c) {
+  c.repair.credentials = load_credentials(c.keys, false);
+  c.repair.stop = stop_on_signals();
   Progress progress;
   RepairReport r;
   {
@@ -42,6 +47,14 @@ int run_repair(RepairCommand& c) {
     print_warning("slot " + std::to_string(slot) +
                   " is still missing: give a blank drive with --rebuild to recreate it");
   }
+  if (r.stripes_unlocatable) {
+    print_error(std::to_string(r.stripes_unlocatable) +
+                " stripes have a block altered together with its checksum: parity disagrees, "
+                "but with one parity drive repair cannot tell which block without the key. Run "
+                "`ferry repair` with --key-file or --passphrase-file to mend them (restore reads "
+                "through them correctly meanwhile)");
+    if (!r.stripes_unrepairable) return kExitPartial;
+  }
   if (r.stripes_unrepairable) {
     print_error(std::to_string(r.stripes_unrepairable) +
                 " stripes have fewer than k intact blocks and could not be repaired; attach more "
@@ -59,14 +72,17 @@ void add_repair(CLI::App& app, Runner& run) {
   sub->footer(
       "Damaged or missing blocks are rebuilt from parity and written back in place; with\n"
       "--rebuild, each missing slot is recreated on a blank drive (label, catalog copy and\n"
-      "every block). Safe to run again after an interruption. Exit codes: 0 repaired;\n"
-      "4 some stripes beyond repair; 1 failure; 2 usage error.\n\n"
+      "every block). No key needed; with one, a block altered together with its checksum\n"
+      "is found even with a single parity drive. Safe to run again after an interruption.\n"
+      "Exit codes: 0 repaired; 3 altered blocks left (give the key); 4 some stripes\n"
+      "beyond repair; 1 failure; 2 usage error.\n\n"
       "Examples:\n"
       "  ferry repair /mnt/a /mnt/b /mnt/c /mnt/d\n"
       "  ferry repair /mnt/a /mnt/b /mnt/d --rebuild /mnt/new\n"
       "  ferry repair /mnt/* --json");
   sub->add_option("drives", c->repair.drives, "Drives of the shipment")->required();
   sub->add_option("--rebuild", c->repair.rebuild, "Blank drives to recreate missing slots on");
+  add_key_options(*sub, c->keys);
   sub->add_option("--threads", c->repair.threads, "Worker threads (default: one per core)");
   sub->add_flag("--json", c->json, "Machine-readable report");
   sub->add_flag("-q,--quiet", c->quiet, "No progress line and no summary");

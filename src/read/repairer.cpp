@@ -12,6 +12,9 @@
 #include <thread>
 
 #include "codec/crc32c.h"
+#include "codec/kdf.h"
+#include "format/constants.h"
+#include "format/keys.h"
 #include "ferry/error.h"
 #include "ferry/repair.h"
 #include "format/block.h"
@@ -110,17 +113,76 @@ RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
   progress.bytes_total = label.stripes * layout.record_size() * layout.n();
   read::StripeReader reader(label, set.folders, env);
   SegmentWriter writer(writable);
-  std::atomic<uint64_t> next{0}, rewritten{0}, unrepairable{0};
+  std::atomic<uint64_t> next{0}, rewritten{0}, unrepairable{0}, unlocatable{0};
   std::mutex error_mutex;
   std::exception_ptr error;
+  const uint32_t plain = layout.unit_plain();
+  std::vector<uint8_t> parity_scratch_proto(static_cast<size_t>(layout.m) * layout.block_size);
+  // Whether the stored parity equals parity recomputed from the data members.
+  auto consistent_with = [&](const std::vector<uint8_t*>& payloads, std::vector<uint8_t>& scratch) {
+    std::vector<const uint8_t*> data(payloads.begin(), payloads.begin() + layout.k);
+    std::vector<uint8_t*> out(layout.m);
+    for (uint32_t j = 0; j < layout.m; ++j) out[j] = scratch.data() + static_cast<size_t>(j) * layout.block_size;
+    reader.erasure().encode(layout.block_size, data.data(), out.data());
+    for (uint32_t j = 0; j < layout.m; ++j) {
+      if (std::memcmp(out[j], payloads[layout.k + j], layout.block_size) != 0) return false;
+    }
+    return true;
+  };
+  std::optional<codec::Key> block_key;
+  if (!o.credentials.empty()) {
+    auto key = format::unwrap_data_key(label, o.credentials);
+    if (!key) {
+      throw Error(ErrorKind::kWrongKey, "the key given does not open shipment " +
+                                            format::id_short(label.shipment) + "…");
+    }
+    block_key = codec::hkdf(*key, format::kBlockKeyInfo);
+  }
   auto work = [&] {
     try {
       const uint32_t n = layout.n();
+      std::vector<uint8_t> scratch(parity_scratch_proto.size()), unit(plain);
+      std::optional<codec::AesGcm> aead_storage;
+      if (block_key) aead_storage.emplace(*block_key);
+      codec::AesGcm* aead = aead_storage ? &*aead_storage : nullptr;
+      auto consistent = [&](const std::vector<uint8_t*>& p) { return consistent_with(p, scratch); };
+      // With the key: the data member that fails authentication, else a parity member.
+      auto find_unauthentic = [&](uint64_t s, const std::vector<uint8_t*>& p, codec::AesGcm& a) -> int {
+        for (uint32_t j = 0; j < layout.k; ++j) {
+          codec::Nonce nonce;
+          std::memcpy(nonce.data(), p[j], nonce.size());
+          uint8_t aad[format::kUnitAadSize];
+          format::unit_aad(label.shipment, layout, s * layout.k + j, aad);
+          const uint8_t* text = p[j] + codec::kNonceSize;
+          if (!a.open(nonce, aad, sizeof aad, text, plain, unit.data(), text + plain)) return static_cast<int>(j);
+        }
+        return static_cast<int>(layout.k);  // the data is authentic: the parity is wrong
+      };
+      // Without the key: the one member whose replacement makes the stripe consistent.
+      // Needs two parity members at least: with one, any member could be the culprit.
+      auto find_by_parity = [&](std::vector<uint8_t*>& p) -> int {
+        if (layout.m < 2) return -1;
+        std::vector<uint8_t> saved(layout.block_size);
+        int found = -1;
+        for (uint32_t i = 0; i < n; ++i) {
+          std::memcpy(saved.data(), p[i], layout.block_size);
+          const uint64_t everyone = (n == 64) ? ~0ull : (1ull << n) - 1;
+          reader.erasure().reconstruct(layout.block_size, p.data(), everyone & ~(1ull << i));
+          bool fits = consistent(p);
+          std::memcpy(p[i], saved.data(), layout.block_size);
+          if (fits) {
+            if (found >= 0) return -1;  // ambiguous
+            found = static_cast<int>(i);
+          }
+        }
+        return found;
+      };
       const size_t record = layout.record_size();
       std::vector<uint8_t> records(n * record);
       std::vector<uint8_t*> payloads(n);
       for (uint32_t i = 0; i < n; ++i) payloads[i] = records.data() + i * record + format::kBlockHeaderSize;
       for (;;) {
+        if (o.stop && o.stop->load()) return;
         uint64_t first = next.fetch_add(kStripesPerClaim);
         if (first >= label.stripes) return;
         for (uint64_t s = first; s < std::min(first + kStripesPerClaim, label.stripes); ++s) {
@@ -133,7 +195,17 @@ RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
           }
           progress.bytes_done += n * record;
           const uint64_t all = (n == 64) ? ~0ull : (1ull << n) - 1;
-          if (good == all) continue;
+          if (good == all) {
+            if (consistent(payloads)) continue;
+            // Every CRC is right but parity disagrees: a block was altered along with its
+            // CRC. Find it with the key, or from parity alone when m >= 2.
+            int culprit = aead ? find_unauthentic(s, payloads, *aead) : find_by_parity(payloads);
+            if (culprit < 0) {
+              ++unlocatable;
+              continue;
+            }
+            good &= ~(1ull << culprit);
+          }
           if (static_cast<uint32_t>(__builtin_popcountll(good)) < layout.k) {
             ++unrepairable;
             continue;
@@ -167,8 +239,13 @@ RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
   for (auto& t : pool) t.join();
   if (error) std::rethrow_exception(error);
   writer.sync_all();
+  if (o.stop && o.stop->load()) {
+    throw Error(ErrorKind::kInterrupted,
+                "stopped on request; what was repaired is on the drives: run the same repair again to finish");
+  }
   report.blocks_rewritten = rewritten;
   report.stripes_unrepairable = unrepairable;
+  report.stripes_unlocatable = unlocatable;
 
   // Catalog copies: any intact one replaces the others.
   progress.phase = "repairing catalogs";

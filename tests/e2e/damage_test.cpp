@@ -643,7 +643,7 @@ TEST_P(Damage, CrcConsistentEditIsCaughtByParityAndByTheKey) {
 // rewritten"), and verify still says "damaged ... run `ferry repair`". Repair should
 // either mend it (with M >= 2 the odd block out can be found from parity alone) or say
 // it cannot. Enable once repair handles parity mismatches.
-TEST_P(Damage, DISABLED_RepairMendsOrReportsACrcConsistentEdit) {
+TEST_P(Damage, RepairMendsOrReportsACrcConsistentEdit) {
   const uint64_t stripe = 4;
   rewrite_with_valid_crc(place(static_cast<int>(layout_.slot_of(stripe, 0)), stripe));
   std::vector<std::string> args = {"repair"};
@@ -657,6 +657,18 @@ TEST_P(Damage, DISABLED_RepairMendsOrReportsACrcConsistentEdit) {
   } else {
     EXPECT_NE(r.err.find("parity"), std::string::npos) << r.err;
   }
+}
+
+TEST_P(Damage, RepairWithTheKeyMendsACrcConsistentEditOnAnyLayout) {
+  const uint64_t stripe = 4;
+  rewrite_with_valid_crc(place(static_cast<int>(layout_.slot_of(stripe, 0)), stripe));
+  std::vector<std::string> args = {"repair"};
+  for (const auto& d : all()) args.push_back(d);
+  args.insert(args.end(), {"--key-file", key(), "--quiet"});
+  RunResult r = run_ferry(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  VerifyRun v = verify_json(all());
+  EXPECT_EQ(v.exit_code, 0) << v.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Layouts, Damage, ::testing::Values(LayoutCase{4, 1}, LayoutCase{6, 2}),
