@@ -35,11 +35,20 @@ constexpr const char* kColumns =
   throw Error(ErrorKind::kIO, "catalog: " + what + ": " + sqlite3_errmsg(db));
 }
 
+// A statement from the connection's cache: prepared once, reset after each use, so a
+// catalog of millions of rows does not recompile the same SQL per row.
 struct Stmt {
-  Stmt(sqlite3* db, const char* sql) : db(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) fail(db, "prepare");
+  Stmt(StatementCache& cache, sqlite3* db, const char* sql) : db(db) {
+    sqlite3_stmt*& cached = cache[sql];
+    if (!cached && sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &cached, nullptr) != SQLITE_OK) {
+      fail(db, "prepare");
+    }
+    s = cached;
   }
-  ~Stmt() { sqlite3_finalize(s); }
+  ~Stmt() {
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+  }
   void blob(int i, const void* p, size_t n) {
     sqlite3_bind_blob64(s, i, n ? p : "", n, SQLITE_TRANSIENT);
   }
@@ -135,9 +144,13 @@ Catalog Catalog::open_readwrite(const std::string& path) {
 }
 
 Catalog::~Catalog() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
   if (db_) sqlite3_close(db_);
 }
-Catalog::Catalog(Catalog&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+Catalog::Catalog(Catalog&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), statements_(std::move(other.statements_)) {
+  other.statements_.clear();
+}
 
 void Catalog::exec(const char* sql) {
   char* message = nullptr;
@@ -152,7 +165,7 @@ void Catalog::begin() { exec("BEGIN"); }
 void Catalog::commit() { exec("COMMIT"); }
 
 int64_t Catalog::add(const Entry& e) {
-  Stmt st(db_,
+  Stmt st(statements_, db_,
           "INSERT INTO entries(path, kind, mode, mtime_ns, size, sha256, target, offset, stored,"
           " encoding, frames) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   st.blob(1, e.path.data(), e.path.size());
@@ -172,7 +185,7 @@ int64_t Catalog::add(const Entry& e) {
 }
 
 void Catalog::set_file_data(const Entry& e) {
-  Stmt st(db_,
+  Stmt st(statements_, db_,
           "UPDATE entries SET size=?2, mtime_ns=?3, sha256=?4, offset=?5, stored=?6, encoding=?7,"
           " frames=?8, mode=?9 WHERE id=?1");
   st.i64(1, e.id);
@@ -189,27 +202,27 @@ void Catalog::set_file_data(const Entry& e) {
 }
 
 void Catalog::add_skipped(const std::string& path, const std::string& reason) {
-  Stmt st(db_, "INSERT INTO skipped(path, reason) VALUES (?1, ?2)");
+  Stmt st(statements_, db_, "INSERT INTO skipped(path, reason) VALUES (?1, ?2)");
   st.blob(1, path.data(), path.size());
   st.text(2, reason);
   st.run();
 }
 
 void Catalog::remove(int64_t id) {
-  Stmt st(db_, "DELETE FROM entries WHERE id=?1");
+  Stmt st(statements_, db_, "DELETE FROM entries WHERE id=?1");
   st.i64(1, id);
   st.run();
 }
 
 void Catalog::set_meta(const std::string& key, const std::string& value) {
-  Stmt st(db_, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)");
+  Stmt st(statements_, db_, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)");
   st.text(1, key);
   st.text(2, value);
   st.run();
 }
 
 std::optional<std::string> Catalog::meta(const std::string& key) {
-  Stmt st(db_, "SELECT value FROM meta WHERE key=?1");
+  Stmt st(statements_, db_, "SELECT value FROM meta WHERE key=?1");
   st.text(1, key);
   if (!st.row()) return std::nullopt;
   return reinterpret_cast<const char*>(sqlite3_column_text(st.s, 0));
@@ -217,7 +230,7 @@ std::optional<std::string> Catalog::meta(const std::string& key) {
 
 std::optional<Entry> Catalog::find(const std::string& path) {
   std::string sql = std::string("SELECT ") + kColumns + " FROM entries WHERE path=?1";
-  Stmt st(db_, sql.c_str());
+  Stmt st(statements_, db_, sql.c_str());
   st.blob(1, path.data(), path.size());
   if (!st.row()) return std::nullopt;
   Entry e;
@@ -226,14 +239,14 @@ std::optional<Entry> Catalog::find(const std::string& path) {
 }
 
 uint64_t Catalog::count(EntryKind kind) {
-  Stmt st(db_, "SELECT count(*) FROM entries WHERE kind=?1");
+  Stmt st(statements_, db_, "SELECT count(*) FROM entries WHERE kind=?1");
   st.i64(1, static_cast<int>(kind));
   st.row();
   return static_cast<uint64_t>(sqlite3_column_int64(st.s, 0));
 }
 
 std::pair<uint64_t, uint64_t> Catalog::file_totals(int64_t last_id) {
-  Stmt st(db_, "SELECT count(*), sum(size) FROM entries WHERE kind=0 AND id <= ?1");
+  Stmt st(statements_, db_, "SELECT count(*), sum(size) FROM entries WHERE kind=0 AND id <= ?1");
   st.i64(1, last_id);
   st.row();
   return {static_cast<uint64_t>(sqlite3_column_int64(st.s, 0)),
@@ -241,7 +254,7 @@ std::pair<uint64_t, uint64_t> Catalog::file_totals(int64_t last_id) {
 }
 
 std::vector<std::pair<std::string, std::string>> Catalog::skipped() {
-  Stmt st(db_, "SELECT path, reason FROM skipped ORDER BY rowid");
+  Stmt st(statements_, db_, "SELECT path, reason FROM skipped ORDER BY rowid");
   std::vector<std::pair<std::string, std::string>> out;
   while (st.row()) {
     out.emplace_back(column_bytes(st.s, 0),

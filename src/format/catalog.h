@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,9 @@
 #include "codec/sha256.h"
 
 namespace ferry::format {
+
+// Prepared statements of one connection, by SQL text.
+using StatementCache = std::map<std::string, sqlite3_stmt*>;
 
 enum class EntryKind : int { kFile = 0, kDirectory = 1, kSymlink = 2 };
 enum class Encoding : int { kRaw = 0, kZstdFrames = 1 };
@@ -82,6 +86,7 @@ class Catalog {
   explicit Catalog(sqlite3* db) : db_(db) {}
   void exec(const char* sql);
   sqlite3* db_;
+  StatementCache statements_;
 };
 
 }  // namespace ferry::format
