@@ -46,7 +46,7 @@ _ferry() {
     restore) opts="--help --to --key-file --passphrase-file --only --overwrite --threads --json -q --quiet" ;;
     plan) opts="--help --size --files --drives --drive-size --parity --drive-speed --transit --link --link-efficiency --bags --json" ;;
     verify) opts="--help --key-file --passphrase-file --threads --json -q --quiet" ;;
-    repair) opts="--help --rebuild --threads --json -q --quiet" ;;
+    repair) opts="--help --rebuild --key-file --passphrase-file --threads --json -q --quiet" ;;
     help) opts="--help" ;;
     *) return 0 ;;
   esac
