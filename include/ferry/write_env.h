@@ -28,6 +28,8 @@ class WriteEnv {
   virtual void write_atomically(const std::string& path, const std::string& data) const = 0;
   // The real file system.
   static const WriteEnv& posix();
+  // Throws every byte away: measures the pack pipeline without the drives.
+  static const WriteEnv& discarding();
 };
 
 }  // namespace ferry::io

@@ -23,6 +23,7 @@ struct PackCommand {
   bool no_compress = false;
   bool json = false;
   bool quiet = false;
+  bool discard = false;
 };
 
 // [{path, reason}], paths shown safely; the raw bytes in hex when that differs.
@@ -60,6 +61,7 @@ nlohmann::json to_json(const PackReport& r, double seconds) {
 int run_pack(PackCommand& c) {
   c.pack.credentials = load_credentials(c.keys, true);
   c.pack.stop = stop_on_signals();
+  if (c.discard) c.pack.env = &io::WriteEnv::discarding();
   c.pack.block_size = c.block_size_kib * 1024;
   if (c.no_compress) c.pack.compress = false;
   Progress progress;
@@ -142,6 +144,9 @@ void add_pack(CLI::App& app, Runner& run) {
                 "Do not refuse when the drives report too little free space")
       ->group("");
   sub->add_option("--kdf-log2-n", c->pack.scrypt_log2_n, "scrypt cost (default 17)")->group("");
+  sub->add_flag("--discard", c->discard,
+                "Benchmarks only: run the whole pipeline but throw the output away")
+      ->group("");
   sub->add_option("--checkpoint-bytes", c->pack.checkpoint_bytes,
                   "Stream bytes between checkpoints (default 1 GiB)")
       ->group("");

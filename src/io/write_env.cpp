@@ -34,3 +34,30 @@ const WriteEnv& WriteEnv::posix() {
 }
 
 }  // namespace ferry::io
+
+namespace ferry::io {
+namespace {
+
+class DiscardingFile : public WritableFile {
+ public:
+  void pwrite(const void*, size_t, uint64_t) override {}
+  void sync() override {}
+  void close() override {}
+};
+
+class DiscardingWriteEnv : public WriteEnv {
+ public:
+  std::unique_ptr<WritableFile> open(const std::string&) const override {
+    return std::make_unique<DiscardingFile>();
+  }
+  void write_atomically(const std::string&, const std::string&) const override {}
+};
+
+}  // namespace
+
+const WriteEnv& WriteEnv::discarding() {
+  static const DiscardingWriteEnv env;
+  return env;
+}
+
+}  // namespace ferry::io
