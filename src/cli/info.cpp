@@ -23,16 +23,6 @@ std::string utc(int64_t t) {
   return buf;
 }
 
-const char* role_name(read::DriveRecord::Role r) {
-  switch (r) {
-    case read::DriveRecord::Role::kMember: return "member";
-    case read::DriveRecord::Role::kForeign: return "foreign";
-    case read::DriveRecord::Role::kDuplicate: return "duplicate";
-    case read::DriveRecord::Role::kUnreadable: return "unreadable";
-    case read::DriveRecord::Role::kNoShipment: return "no-shipment";
-  }
-  return "?";
-}
 
 int run_info(const InfoCommand& c) {
   read::DriveSet set = read::open_drives(c.drives);
@@ -42,7 +32,7 @@ int run_info(const InfoCommand& c) {
   if (c.json) {
     nlohmann::json drives = nlohmann::json::array();
     for (const auto& d : set.drives) {
-      nlohmann::json j = {{"path", d.given}, {"role", role_name(d.role)}};
+      nlohmann::json j = {{"path", d.given}, {"role", read::role_name(d.role)}};
       if (d.label) {
         j["shipment"] = format::id_hex(d.label->shipment);
         j["slot"] = d.label->slot;

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "ferry/error.h"
+#include "format/catalog_file.h"
 #include "io/file.h"
 
 namespace ferry::format {
@@ -36,6 +37,16 @@ std::string segment_path(const std::string& folder, uint64_t segment) {
 
 std::string checkpoint_path(const std::string& folder, uint64_t sequence) {
   return io::join(folder, std::string(kCheckpointPrefix) + std::to_string(sequence) + ".ferry");
+}
+
+bool catalog_copy_intact(const std::string& folder, const Label& label) {
+  try {
+    uint64_t size = 0;
+    return file_sha256(catalog_path(folder), &size) == label.catalog_sha256 &&
+           size == label.catalog_bytes;
+  } catch (const Error&) {
+    return false;
+  }
 }
 
 Label read_label(const std::string& folder) {

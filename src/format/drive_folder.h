@@ -21,6 +21,10 @@ std::string segment_path(const std::string& folder, uint64_t segment);
 // The catalog snapshot of an unfinished pack's checkpoint `sequence`.
 std::string checkpoint_path(const std::string& folder, uint64_t sequence);
 
+// Whether the catalog copy in `folder` has the size and SHA-256 the label records (no
+// key needed). False when it is missing or unreadable.
+bool catalog_copy_intact(const std::string& folder, const Label& label);
+
 // Reads and checks the label in `folder`.
 Label read_label(const std::string& folder);
 // Publishes `label` atomically (temporary file, fsync, rename).

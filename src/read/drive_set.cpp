@@ -7,6 +7,17 @@
 
 namespace ferry::read {
 
+const char* role_name(DriveRecord::Role r) {
+  switch (r) {
+    case DriveRecord::Role::kMember: return "member";
+    case DriveRecord::Role::kForeign: return "foreign";
+    case DriveRecord::Role::kDuplicate: return "duplicate";
+    case DriveRecord::Role::kUnreadable: return "unreadable";
+    case DriveRecord::Role::kNoShipment: return "no-shipment";
+  }
+  return "?";
+}
+
 uint32_t DriveSet::present() const {
   uint32_t n = 0;
   for (const auto& f : folders) n += !f.empty();

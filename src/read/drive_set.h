@@ -19,6 +19,9 @@ struct DriveRecord {
   std::string problem;  // for anything but kMember: what is wrong, for people
 };
 
+// "member", "foreign", "duplicate", "unreadable", "no-shipment": for reports.
+const char* role_name(DriveRecord::Role role);
+
 struct DriveSet {
   format::Label label;  // the chosen shipment's label (its `slot` is the first member's)
   std::vector<std::string> folders;  // index = slot; empty string when the slot is missing

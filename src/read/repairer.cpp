@@ -253,13 +253,7 @@ RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
   std::vector<uint32_t> to_fix;
   for (uint32_t slot = 0; slot < layout.n(); ++slot) {
     if (writable[slot].empty()) continue;
-    uint64_t size = 0;
-    bool ok = false;
-    try {
-      ok = format::file_sha256(format::catalog_path(writable[slot]), &size) == label.catalog_sha256 &&
-           size == label.catalog_bytes;
-    } catch (const Error&) {
-    }
+    bool ok = format::catalog_copy_intact(writable[slot], label);
     if (ok && intact.empty()) intact = format::catalog_path(writable[slot]);
     if (!ok) to_fix.push_back(slot);
   }

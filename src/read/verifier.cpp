@@ -25,16 +25,6 @@ namespace {
 constexpr size_t kExamplesPerDrive = 5;
 constexpr uint64_t kStripesPerClaim = 8;
 
-const char* role_name(read::DriveRecord::Role r) {
-  switch (r) {
-    case read::DriveRecord::Role::kMember: return "member";
-    case read::DriveRecord::Role::kForeign: return "foreign";
-    case read::DriveRecord::Role::kDuplicate: return "duplicate";
-    case read::DriveRecord::Role::kUnreadable: return "unreadable";
-    case read::DriveRecord::Role::kNoShipment: return "no-shipment";
-  }
-  return "?";
-}
 
 // Per-slot tallies of the keyless pass, merged from the workers.
 struct Tally {
@@ -191,12 +181,7 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
   std::vector<bool> catalog_ok(label.layout.n(), false);
   for (uint32_t slot = 0; slot < label.layout.n(); ++slot) {
     if (set.folders[slot].empty()) continue;
-    try {
-      uint64_t size = 0;
-      catalog_ok[slot] = format::file_sha256(format::catalog_path(set.folders[slot]), &size) ==
-                             label.catalog_sha256 && size == label.catalog_bytes;
-    } catch (const Error&) {
-    }
+    catalog_ok[slot] = format::catalog_copy_intact(set.folders[slot], label);
     report.catalog_intact = report.catalog_intact || catalog_ok[slot];
   }
 
@@ -208,7 +193,7 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
   for (const read::DriveRecord& d : set.drives) {
     DriveCheck c;
     c.path = d.given;
-    c.role = role_name(d.role);
+    c.role = read::role_name(d.role);
     c.problem = d.problem;
     if (d.role == read::DriveRecord::Role::kMember) {
       c.slot = static_cast<int>(d.label->slot);
