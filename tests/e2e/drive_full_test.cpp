@@ -76,6 +76,19 @@ TEST_F(DriveFull, WithoutTheSpaceCheckTheWriteFailureNamesTheFullDrive) {
   EXPECT_EQ(nothing_in(target()), "");
 }
 
+TEST_F(DriveFull, OnceSpaceIsFreedTheSameCommandResumesAndCompletes) {
+  RunResult full = pack_onto_small({"--no-space-check", "--checkpoint-bytes", "100000"});
+  ASSERT_NE(full.exit_code, 0);
+  ASSERT_NE(full.err.find("space"), std::string::npos) << full.err;
+  // "Free space": grow the small drive, then run the identical command.
+  ASSERT_EQ(::mount("tmpfs", small().c_str(), "tmpfs", MS_REMOUNT, "size=64m"), 0);
+  RunResult again = pack_onto_small({"--no-space-check", "--checkpoint-bytes", "100000"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  RunResult restored = restore({drive(0), small(), drive(1)}, target());
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_EQ(compare_trees(source(), target()), "");
+}
+
 TEST_F(DriveFull, ASourceThatFitsIsPackedOntoTheSmallDrive) {
   // The check is not too strict: a shipment that does fit is packed and restored.
   ASSERT_EQ(::unlink((source() + "/big/two.bin").c_str()), 0);
