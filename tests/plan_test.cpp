@@ -1,5 +1,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sstream>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -226,18 +228,46 @@ TEST(ScanSource, AMissingRootIsAnError) {
 }
 
 TEST(ScanSource, AnUnreadableDirectoryIsCountedAndNamed) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root reads every directory";
   test::TempDir tmp;
+  ::chmod(tmp.path().c_str(), 0755);
   ::mkdir((tmp / "locked").c_str(), 0755);
   write_bytes(tmp / "locked/hidden", 99);
   write_bytes(tmp / "seen", 5);
   ::chmod((tmp / "locked").c_str(), 0);
-  SourceSummary s = scan_source(tmp.path());
-  EXPECT_EQ(s.directories, 1u);
-  EXPECT_EQ(s.files, 1u);
-  EXPECT_EQ(s.bytes, 5u);
-  EXPECT_EQ(s.unreadable, 1u);
-  EXPECT_NE(s.first_error.find("locked"), std::string::npos) << s.first_error;
+  // Root reads every directory, so the scan runs in a child that gave up root.
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    if (::geteuid() == 0 && (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0)) {
+      ::_exit(2);
+    }
+    SourceSummary s = scan_source(tmp.path());
+    std::string out = std::to_string(s.directories) + " " + std::to_string(s.files) + " " +
+                      std::to_string(s.bytes) + " " + std::to_string(s.unreadable) + " " + s.first_error;
+    (void)!::write(fds[1], out.data(), out.size());
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string out;
+  char buf[512];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the scanning child failed";
+  std::istringstream in(out);
+  uint64_t directories = 0, files = 0, bytes = 0, unreadable = 0;
+  std::string first_error;
+  in >> directories >> files >> bytes >> unreadable;
+  std::getline(in, first_error);
+  EXPECT_EQ(directories, 1u);
+  EXPECT_EQ(files, 1u);
+  EXPECT_EQ(bytes, 5u);
+  EXPECT_EQ(unreadable, 1u);
+  EXPECT_NE(first_error.find("locked"), std::string::npos) << first_error;
 }
 
 }  // namespace
