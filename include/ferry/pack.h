@@ -18,7 +18,7 @@ struct PackOptions {
   std::vector<std::string> drives;  // N drives; slot i is drives[i]
   uint32_t parity = 1;              // m; k = N - m
   uint32_t block_size = 1u << 20;
-  uint64_t segment_bytes = 1ull << 30;
+  uint64_t segment_bytes = 1ull << 30;  // per segment file: below FAT32's 4 GiB limit
   Credentials credentials;
   bool force = false;     // replace shipments already on the drives
   int threads = 0;        // 0: one per core

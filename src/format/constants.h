@@ -25,7 +25,6 @@ constexpr size_t kUnitOverhead = 12 + 16;  // nonce in front, GCM tag behind the
 constexpr uint32_t kDefaultBlockSize = 1u << 20;
 constexpr uint32_t kMinBlockSize = 4096;
 constexpr uint32_t kMaxBlockSize = 64u << 20;
-constexpr uint64_t kDefaultSegmentBytes = 1ull << 30;  // stays below FAT32's 4 GiB file limit
 
 // FORMAT.md §Catalog file
 constexpr char kCatalogMagic[4] = {'F', 'R', 'Y', 'C'};

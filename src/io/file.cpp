@@ -40,15 +40,6 @@ File File::open_write(const std::string& path, bool truncate) {
   return File(fd, path);
 }
 
-File File::create_exclusive(const std::string& path, mode_t mode) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) {
-    if (errno == EEXIST) throw Error(ErrorKind::kConflict, path + " already exists");
-    throw_errno("cannot create " + path, errno);
-  }
-  return File(fd, path);
-}
-
 size_t File::pread(void* buf, size_t len, uint64_t offset) const {
   size_t done = 0;
   while (done < len) {

@@ -23,8 +23,6 @@ class File {
   static File open_read(const std::string& path);
   // Creates or opens for writing (no truncation); mode 0644.
   static File open_write(const std::string& path, bool truncate);
-  // Fails with kConflict if the path exists.
-  static File create_exclusive(const std::string& path, mode_t mode);
 
   bool is_open() const { return fd_ >= 0; }
   int fd() const { return fd_; }
