@@ -15,7 +15,6 @@
 #include <cstdlib>
 #include <ctime>
 #include <memory>
-#include <set>
 #include <thread>
 
 #include "codec/kdf.h"
@@ -33,6 +32,7 @@
 #include "plan/planner.h"
 #include "plan/units.h"
 #include "util/dir_chain.h"
+#include "util/threads.h"
 
 namespace ferry {
 namespace {
@@ -215,11 +215,6 @@ void check_space(const PackOptions& o, const format::Layout& layout, const pack:
                   " (see `ferry plan`). Nothing was written.");
 }
 
-bool is_special_kind(const std::string& reason) {
-  static const std::set<std::string> kinds = {"socket", "FIFO", "character device", "block device",
-                                              "unknown file type"};
-  return kinds.count(reason) > 0;
-}
 
 class Packer {
  public:
@@ -383,7 +378,7 @@ class Packer {
     config.block_key = codec::hkdf(data_key_, format::kBlockKeyInfo);
     config.attempt = label_.pack_attempt;
     config.folders = folders_;
-    config.threads = o_.threads > 0 ? o_.threads : std::max(1u, std::thread::hardware_concurrency());
+    config.threads = util::worker_threads(o_.threads);
     config.first_stripe = first_stripe;
     config.env = &env_;
     pack::StripePipeline pipeline(config);
@@ -470,7 +465,7 @@ class Packer {
     r.symlinks = catalog_->count(format::EntryKind::kSymlink);
     r.source_bytes = catalog_->file_totals(INT64_MAX).second;
     for (auto& [path, reason] : catalog_->skipped()) {
-      (is_special_kind(reason) ? r.skipped : r.unreadable).emplace_back(path, reason);
+      (pack::is_special_file_reason(reason) ? r.skipped : r.unreadable).emplace_back(path, reason);
     }
     return r;
   }

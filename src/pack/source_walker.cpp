@@ -18,12 +18,15 @@ int64_t mtime_ns(const struct stat& st) {
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
 }
 
+constexpr const char* kSpecialKinds[] = {"socket", "FIFO", "character device", "block device",
+                                         "unknown file type"};
+
 const char* special_kind(mode_t mode) {
-  if (S_ISSOCK(mode)) return "socket";
-  if (S_ISFIFO(mode)) return "FIFO";
-  if (S_ISCHR(mode)) return "character device";
-  if (S_ISBLK(mode)) return "block device";
-  return "unknown file type";
+  if (S_ISSOCK(mode)) return kSpecialKinds[0];
+  if (S_ISFIFO(mode)) return kSpecialKinds[1];
+  if (S_ISCHR(mode)) return kSpecialKinds[2];
+  if (S_ISBLK(mode)) return kSpecialKinds[3];
+  return kSpecialKinds[4];
 }
 
 class Walker {
@@ -51,7 +54,7 @@ class Walker {
       std::string rel = prefix.empty() ? name : prefix + "/" + name;
       struct stat st;
       if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        skip(rel, std::string("cannot stat: ") + std::strerror(errno), true);
+        skip(rel, std::string("cannot stat: ") + std::strerror(errno));
         continue;
       }
       format::Entry e;
@@ -68,7 +71,7 @@ class Walker {
         std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
         ssize_t n = ::readlinkat(dirfd, name.c_str(), target.data(), target.size());
         if (n < 0 || static_cast<size_t>(n) >= target.size()) {
-          skip(rel, "cannot read symbolic link", true);
+          skip(rel, "cannot read symbolic link");
           continue;
         }
         target.resize(static_cast<size_t>(n));
@@ -80,7 +83,7 @@ class Walker {
       } else if (S_ISDIR(st.st_mode)) {
         int child = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (child < 0) {
-          skip(rel, std::string("cannot open directory: ") + std::strerror(errno), true);
+          skip(rel, std::string("cannot open directory: ") + std::strerror(errno));
           continue;
         }
         e.kind = format::EntryKind::kDirectory;
@@ -89,11 +92,11 @@ class Walker {
         try {
           walk(child, rel);
         } catch (const Error& err) {
-          skip(rel, err.what(), true);
+          skip(rel, err.what());
         }
         ::close(child);
       } else {
-        skip(rel, special_kind(st.st_mode), false);
+        skip(rel, special_kind(st.st_mode));
       }
     }
   }
@@ -106,11 +109,7 @@ class Walker {
       catalog_.begin();
     }
   }
-  void skip(const std::string& rel, const std::string& reason, bool unreadable) {
-    totals_.skipped.emplace_back(rel, reason);
-    catalog_.add_skipped(rel, reason);
-    if (unreadable) totals_.unreadable = true;
-  }
+  void skip(const std::string& rel, const std::string& reason) { catalog_.add_skipped(rel, reason); }
 
   format::Catalog& catalog_;
   WalkTotals& totals_;
@@ -118,6 +117,13 @@ class Walker {
 };
 
 }  // namespace
+
+bool is_special_file_reason(const std::string& reason) {
+  for (const char* kind : kSpecialKinds) {
+    if (reason == kind) return true;
+  }
+  return false;
+}
 
 WalkTotals walk_source(const std::string& root, format::Catalog& catalog) {
   int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -5,8 +5,6 @@
 
 #include <cstdint>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "format/catalog.h"
 
@@ -17,10 +15,12 @@ struct WalkTotals {
   uint64_t directories = 0;
   uint64_t symlinks = 0;
   uint64_t file_bytes = 0;
-  // Entries left out, with why: special files, unreadable directories.
-  std::vector<std::pair<std::string, std::string>> skipped;
-  bool unreadable = false;  // something packable could not be read
 };
+
+// Entries left out go to the catalog's skipped table with a reason. True when that
+// reason is a special file's kind (socket, FIFO, device), left out on purpose; false
+// for something packable that could not be read.
+bool is_special_file_reason(const std::string& reason);
 
 // Throws when `root` itself cannot be read.
 WalkTotals walk_source(const std::string& root, format::Catalog& catalog);

@@ -24,6 +24,7 @@
 #include "io/file.h"
 #include "read/drive_set.h"
 #include "read/stripe_reader.h"
+#include "util/threads.h"
 
 namespace ferry {
 namespace {
@@ -80,7 +81,7 @@ std::string prepare_blank(const std::string& drive, const format::ShipmentId& id
 
 RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
   const io::ReadEnv& env = o.env ? *o.env : io::ReadEnv::posix();
-  int threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  int threads = util::worker_threads(o.threads);
   progress.phase = "opening";
   read::DriveSet set = read::open_drives(o.drives);
   read::require_complete(set);

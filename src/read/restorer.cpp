@@ -25,6 +25,7 @@
 #include "util/dir_chain.h"
 #include "util/display.h"
 #include "util/safe_path.h"
+#include "util/threads.h"
 
 namespace ferry {
 namespace {
@@ -128,7 +129,7 @@ class Restorer {
         st.end = (e.offset + e.stored - 1) / layout.stripe_plain() + 1;
       }
     };
-    int threads = options_.threads > 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
+    int threads = util::worker_threads(options_.threads);
     read::StripeReader reader(shipment_.drives.label, shipment_.drives.folders,
                               options_.env ? *options_.env : io::ReadEnv::posix());
     read::StripeSource source(reader, codec::hkdf(shipment_.data_key, format::kBlockKeyInfo),

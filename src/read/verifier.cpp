@@ -18,6 +18,7 @@
 #include "read/open_shipment.h"
 #include "read/stripe_reader.h"
 #include "read/stripe_source.h"
+#include "util/threads.h"
 
 namespace ferry {
 namespace {
@@ -165,7 +166,7 @@ void check_files(read::OpenShipment& shipment, const io::ReadEnv& env, int threa
 
 VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
   const io::ReadEnv& env = o.env ? *o.env : io::ReadEnv::posix();
-  int threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  int threads = util::worker_threads(o.threads);
   progress.phase = "opening";
   read::DriveSet set = read::open_drives(o.drives);
   read::require_complete(set);
