@@ -3,6 +3,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <utility>
 #include <cstdint>
 #include <string>
 #include <thread>
@@ -35,5 +37,18 @@ class ProgressLine {
   std::atomic<bool> running_{false};
   std::thread thread_;
 };
+
+// Runs `work(progress)` under a progress line (none when `hidden`); returns its result
+// and the seconds it took.
+template <class Work>
+auto run_with_progress(bool hidden, Work&& work) {
+  Progress progress;
+  auto start = std::chrono::steady_clock::now();
+  ProgressLine line(progress, hidden);
+  auto result = work(progress);
+  line.stop();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return std::make_pair(std::move(result), seconds);
+}
 
 }  // namespace ferry::cli

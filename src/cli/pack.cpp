@@ -64,14 +64,8 @@ int run_pack(PackCommand& c) {
   if (c.discard) c.pack.env = &io::WriteEnv::discarding();
   c.pack.block_size = c.block_size_kib * 1024;
   if (c.no_compress) c.pack.compress = false;
-  Progress progress;
-  auto start = std::chrono::steady_clock::now();
-  PackReport r;
-  {
-    ProgressLine line(progress, c.quiet || c.json);
-    r = pack_shipment(c.pack, progress);
-  }
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto [r, seconds] = run_with_progress(
+      c.quiet || c.json, [&](Progress& progress) { return pack_shipment(c.pack, progress); });
   if (c.json) {
     std::cout << to_json(r, seconds).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";

@@ -22,12 +22,9 @@ struct RepairCommand {
 int run_repair(RepairCommand& c) {
   c.repair.credentials = load_credentials(c.keys, false);
   c.repair.stop = stop_on_signals();
-  Progress progress;
-  RepairReport r;
-  {
-    ProgressLine line(progress, c.quiet || c.json);
-    r = repair_shipment(c.repair, progress);
-  }
+  RepairReport r = run_with_progress(c.quiet || c.json, [&](Progress& progress) {
+                     return repair_shipment(c.repair, progress);
+                   }).first;
   if (c.json) {
     std::cout << nlohmann::json{{"shipment", r.shipment_id},
                                 {"blocks_rewritten", r.blocks_rewritten},

@@ -41,14 +41,8 @@ nlohmann::json to_json(const RestoreOptions& o, const RestoreReport& r, double s
 int run_restore(RestoreCommand& c) {
   c.restore.credentials = load_credentials(c.keys, true);
   c.restore.stop = stop_on_signals();
-  Progress progress;
-  auto start = std::chrono::steady_clock::now();
-  RestoreReport r;
-  {
-    ProgressLine line(progress, c.quiet || c.json);
-    r = restore_shipment(c.restore, progress);
-  }
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto [r, seconds] = run_with_progress(
+      c.quiet || c.json, [&](Progress& progress) { return restore_shipment(c.restore, progress); });
   if (c.json) {
     // The warnings and the lost files are in the report; stderr only says that some are lost.
     std::cout << to_json(c.restore, r, seconds)

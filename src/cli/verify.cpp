@@ -125,12 +125,9 @@ void print_human(const VerifyReport& r) {
 
 int run_verify(VerifyCommand& c) {
   c.verify.credentials = load_credentials(c.keys, false);
-  Progress progress;
-  VerifyReport r;
-  {
-    ProgressLine line(progress, c.quiet || c.json);
-    r = verify_shipment(c.verify, progress);
-  }
+  VerifyReport r = run_with_progress(c.quiet || c.json, [&](Progress& progress) {
+                     return verify_shipment(c.verify, progress);
+                   }).first;
   if (c.json) {
     std::cout << to_json(r).dump(2) << "\n";
   } else if (!c.quiet) {
