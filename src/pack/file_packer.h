@@ -1,5 +1,7 @@
-// Reads one source file into the data stream: each byte read once, hashed while it is
-// in cache, compressed in independent frames only when a sample shows it pays.
+// Reads one source file into the data stream: each byte read once, compressed in
+// independent frames only when a sample shows it pays. Bytes stored as they are go
+// straight into the stripe buffer and are hashed there by the StreamHasher, off this
+// thread; compressed files are hashed here, frame by frame, before compression.
 // A file that changes while being read is read again once; if it changes again it is
 // reported, never packed torn.
 #pragma once
@@ -11,28 +13,35 @@
 #include "codec/zstd.h"
 #include "ferry/progress.h"
 #include "format/catalog.h"
+#include "pack/stream_hasher.h"
 #include "pack/stream_writer.h"
 #include "util/dir_chain.h"
 
 namespace ferry::pack {
 
-enum class FileOutcome { kPacked, kUnreadable, kChanged };
+enum class FileOutcome {
+  kPacked,         // every field of the entry is filled in
+  kPackedHashing,  // likewise, but its sha256 comes from the StreamHasher under entry.id
+  kUnreadable,
+  kChanged,
+};
 
 class FilePacker {
  public:
-  FilePacker(StreamWriter& stream, util::DirChain& source, Progress& progress, bool compress);
+  FilePacker(StreamWriter& stream, StreamHasher& hasher, util::DirChain& source,
+             Progress& progress, bool compress);
 
-  // Packs entry.path; on kPacked fills size, mtime, mode, sha256, offset, stored,
-  // encoding and frames of `entry`. Otherwise says why in `reason`. Throws only for
-  // failures of the drives or the pipeline.
+  // Packs entry.path; when packed fills size, mtime, mode, sha256 (unless the hasher
+  // delivers it), offset, stored, encoding and frames of `entry`. Otherwise says why in
+  // `reason`. Throws only for failures of the drives or the pipeline.
   FileOutcome pack(format::Entry& entry, std::string* reason);
 
  private:
-  enum class Attempt { kDone, kUnreadable, kChanged };
+  enum class Attempt { kDone, kDoneHashing, kUnreadable, kChanged };
   Attempt read_once(format::Entry& entry, std::string* reason);
-  bool should_compress(int fd, uint64_t size, size_t* sample_len);
 
   StreamWriter& stream_;
+  StreamHasher& hasher_;
   util::DirChain& source_;
   Progress& progress_;
   bool compress_;

@@ -14,7 +14,9 @@
 #include <climits>
 #include <cstdlib>
 #include <ctime>
+#include <map>
 #include <memory>
+#include <stdexcept>
 #include <thread>
 
 #include "codec/kdf.h"
@@ -27,7 +29,9 @@
 #include "io/drive_lock.h"
 #include "io/file.h"
 #include "pack/file_packer.h"
+#include "pack/read_ahead.h"
 #include "pack/source_walker.h"
+#include "pack/stream_hasher.h"
 #include "pack/stream_writer.h"
 #include "plan/planner.h"
 #include "plan/units.h"
@@ -372,6 +376,7 @@ class Packer {
     progress_.files_total = catalog_->count(format::EntryKind::kFile);
     progress_.bytes_total = catalog_->file_totals(INT64_MAX).second;
     progress_.phase = "packing";
+    pack::StreamHasher hasher;  // outlives the pipeline, whose thread calls it
     pack::PipelineConfig config;
     config.shipment = label_.shipment;
     config.layout = layout;
@@ -381,14 +386,36 @@ class Packer {
     config.threads = util::worker_threads(o_.threads);
     config.first_stripe = first_stripe;
     config.env = &env_;
+    config.before_seal = [&hasher](uint64_t stripe) { hasher.hash_stripe(stripe); };
     pack::StripePipeline pipeline(config);
     pack::StreamWriter stream(pipeline, layout, first_stripe * layout.stripe_plain());
     util::DirChain source(o_.source);
-    pack::FilePacker packer(stream, source, progress_, o_.compress);
+    pack::FilePacker packer(stream, hasher, source, progress_, o_.compress);
+    pack::ReadAhead read_ahead(o_.source, o_.compress, config.threads);
+
+    // Files packed whose digest the hasher has not yet delivered, by id.
+    std::map<int64_t, format::Entry> hashing;
+    auto record_digests = [&] {
+      for (auto& [id, digest] : hasher.take_finished()) {
+        auto it = hashing.find(id);
+        if (it == hashing.end()) continue;  // an attempt that was read again
+        it->second.sha256 = digest;
+        catalog_->set_file_data(it->second);
+        hashing.erase(it);
+      }
+    };
+    // Once the pipeline is synced every stripe has been hashed, so every digest is in.
+    auto record_all_digests = [&] {
+      record_digests();
+      if (!hashing.empty()) {
+        throw std::logic_error("no SHA-256 came back for " + hashing.begin()->second.path);
+      }
+    };
 
     uint64_t interval = std::max<uint64_t>(o_.checkpoint_bytes, 16 * io::File::open_read(work_db_.path()).size());
     uint64_t last_checkpoint = stream.position();
     int64_t last_id = after_entry;
+    catalog_->begin();
     for (;;) {
       std::vector<format::Entry> batch;
       {
@@ -397,23 +424,38 @@ class Packer {
         while (batch.size() < kCatalogBatch && cursor.next(e)) batch.push_back(e);
       }
       if (batch.empty()) break;
-      catalog_->begin();
+      size_t ahead = 0;  // batch[ahead] is the next small file to queue for reading ahead
       for (format::Entry& e : batch) {
+        for (; ahead < batch.size(); ++ahead) {
+          const format::Entry& next = batch[ahead];
+          if (!pack::ReadAhead::wanted(next)) continue;
+          if (!read_ahead.has_room()) break;
+          read_ahead.add(next);
+        }
         last_id = e.id;
         if (e.kind != format::EntryKind::kFile) continue;
         std::string reason;
-        if (packer.pack(e, &reason) == pack::FileOutcome::kPacked) {
-          catalog_->set_file_data(e);
-        } else {
-          catalog_->remove(e.id);
-          catalog_->add_skipped(e.path, reason);
+        switch (pack_file(e, &reason, read_ahead, packer, stream)) {
+          case pack::FileOutcome::kPacked:
+            catalog_->set_file_data(e);
+            break;
+          case pack::FileOutcome::kPackedHashing:
+            hashing.emplace(e.id, e);
+            break;
+          case pack::FileOutcome::kUnreadable:
+          case pack::FileOutcome::kChanged:
+            catalog_->remove(e.id);
+            catalog_->add_skipped(e.path, reason);
+            break;
         }
+        record_digests();
         ++progress_.files_done;
         bool stop = o_.stop && o_.stop->load();
         if (stop || stream.position() - last_checkpoint >= interval) {
-          catalog_->commit();
           stream.pad_to_stripe();
           pipeline.sync();
+          record_all_digests();
+          catalog_->commit();
           checkpoint(pipeline.next_stripe(), e.id);
           last_checkpoint = stream.position();
           if (stop) {
@@ -423,11 +465,46 @@ class Packer {
           catalog_->begin();
         }
       }
+      // Keep each transaction to a batch, as far as the digests still in flight allow.
       catalog_->commit();
+      catalog_->begin();
     }
     const uint64_t stream_end = stream.position();  // before the last stripe's padding
     stream.finish();
+    record_all_digests();
+    catalog_->commit();
     return finish(stream_end);
+  }
+
+  // Packs one file: a small one from the read-ahead pool (queued before, in order),
+  // a large one, or one that grew since the walk, streamed.
+  pack::FileOutcome pack_file(format::Entry& e, std::string* reason, pack::ReadAhead& read_ahead,
+                              pack::FilePacker& packer, pack::StreamWriter& stream) {
+    if (!pack::ReadAhead::wanted(e)) return packer.pack(e, reason);
+    pack::ReadyFile ready = read_ahead.take();
+    pack::FileOutcome outcome = pack::FileOutcome::kPacked;
+    switch (ready.outcome) {
+      case pack::ReadyFile::kPacked:
+        e = std::move(ready.entry);
+        e.offset = stream.position();
+        e.stored = ready.stored.size();
+        stream.write(ready.stored.data(), ready.stored.size());
+        progress_.bytes_done += e.size;
+        break;
+      case pack::ReadyFile::kTooLarge:
+        outcome = packer.pack(e, reason);
+        break;
+      case pack::ReadyFile::kUnreadable:
+        *reason = ready.reason;
+        outcome = pack::FileOutcome::kUnreadable;
+        break;
+      case pack::ReadyFile::kChanged:
+        *reason = ready.reason;
+        outcome = pack::FileOutcome::kChanged;
+        break;
+    }
+    read_ahead.recycle(std::move(ready.stored));
+    return outcome;
   }
 
   PackReport finish(uint64_t stream_end) {

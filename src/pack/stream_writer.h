@@ -16,6 +16,8 @@ class StreamWriter {
   StreamWriter(StripePipeline& pipeline, const format::Layout& layout, uint64_t start);
 
   uint64_t position() const { return position_; }
+  // The stripe the next byte goes into.
+  uint64_t stripe() const { return position_ / layout_.stripe_plain(); }
   // Writable bytes at the current position, up to the end of the current unit; never empty.
   std::pair<uint8_t*, size_t> room();
   // Marks `n` bytes of room() as filled.

@@ -18,7 +18,8 @@ StripePipeline::StripePipeline(const PipelineConfig& config)
     : config_(config),
       record_size_(config.layout.record_size()),
       next_stripe_(config.first_stripe),
-      synced_stripe_(config.first_stripe) {
+      synced_stripe_(config.first_stripe),
+      queued_end_(config.first_stripe) {
   const format::Layout& layout = config_.layout;
   size_t stripe_bytes = record_size_ * layout.n();
   // Enough buffers for every encoder to work while each writer drains one.
@@ -27,6 +28,7 @@ StripePipeline::StripePipeline(const PipelineConfig& config)
   ring_.resize(std::min(wanted, affordable));
   for (Slot& slot : ring_) slot.buffer.reset(new uint8_t[stripe_bytes]);
 
+  if (config_.before_seal) threads_.emplace_back([this] { before_seal_loop(); });
   for (int i = 0; i < config_.threads; ++i) threads_.emplace_back([this] { encode_loop(); });
   for (uint32_t s = 0; s < layout.n(); ++s) threads_.emplace_back([this, s] { write_loop(s); });
 }
@@ -76,8 +78,13 @@ void StripePipeline::submit() {
   {
     std::lock_guard lock(mutex_);
     rethrow_if_failed();
-    filling_->state = Slot::kQueued;
-    encode_queue_.push_back(next_stripe_);
+    if (config_.before_seal) {
+      filling_->state = Slot::kSubmitted;
+    } else {
+      filling_->state = Slot::kQueued;
+      encode_queue_.push_back(next_stripe_);
+      queued_end_ = next_stripe_ + 1;
+    }
   }
   changed_.notify_all();
   filling_ = nullptr;
@@ -122,6 +129,32 @@ void StripePipeline::finish() {
   rethrow_if_failed();
 }
 
+void StripePipeline::before_seal_loop() {
+  try {
+    for (uint64_t stripe = config_.first_stripe;; ++stripe) {
+      Slot& slot = ring_[stripe % ring_.size()];
+      {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] {
+          return error_ || stopping_ || stripe >= end_stripe_ ||
+                 (slot.state == Slot::kSubmitted && slot.stripe == stripe);
+        });
+        if (error_ || stopping_ || stripe >= end_stripe_) return;
+      }
+      config_.before_seal(stripe);
+      {
+        std::lock_guard lock(mutex_);
+        slot.state = Slot::kQueued;
+        encode_queue_.push_back(stripe);
+        queued_end_ = stripe + 1;
+      }
+      changed_.notify_all();
+    }
+  } catch (...) {
+    fail(std::current_exception());
+  }
+}
+
 void StripePipeline::encode_loop() {
   try {
     codec::AesGcm aead(config_.block_key);
@@ -132,7 +165,7 @@ void StripePipeline::encode_loop() {
         std::unique_lock lock(mutex_);
         changed_.wait(lock, [&] {
           return error_ || stopping_ || encode_head_ < encode_queue_.size() ||
-                 end_stripe_ != UINT64_MAX;
+                 queued_end_ >= end_stripe_;
         });
         if (error_ || stopping_) return;
         if (encode_head_ == encode_queue_.size()) return;  // finished and drained

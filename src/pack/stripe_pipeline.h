@@ -1,12 +1,14 @@
-// The back half of pack: takes stripes of plaintext units, seals each unit with
-// AES-256-GCM, computes Reed–Solomon parity, CRCs and headers on a pool of threads,
-// and has one writer per drive append its blocks in stripe order. A fixed ring of
-// stripe buffers bounds memory whatever the size of the data.
+// The back half of pack: takes stripes of plaintext units, lets an optional ordered
+// stage read each one (pack hashes the files there), seals each unit with AES-256-GCM,
+// computes Reed–Solomon parity, CRCs and headers on a pool of threads, and has one
+// writer per drive append its blocks in stripe order. A fixed ring of stripe buffers
+// bounds memory whatever the size of the data.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,6 +30,9 @@ struct PipelineConfig {
   int threads = 2;                 // encoder threads
   uint64_t first_stripe = 0;       // where this attempt starts writing
   const io::WriteEnv* env = &io::WriteEnv::posix();
+  // Called on a thread of its own for every stripe, in stripe order, after it is
+  // submitted and before it is sealed: the plaintext is still there to read.
+  std::function<void(uint64_t stripe)> before_seal;
 };
 
 class StripePipeline {
@@ -54,10 +59,11 @@ class StripePipeline {
   struct Slot {
     std::unique_ptr<uint8_t[]> buffer;  // n records of header + payload, in member order
     uint64_t stripe = 0;
-    enum State { kFree, kFilling, kQueued, kEncoded } state = kFree;
+    enum State { kFree, kFilling, kSubmitted, kQueued, kEncoded } state = kFree;
     uint32_t writers_left = 0;
   };
 
+  void before_seal_loop();
   void encode_loop();
   void write_loop(uint32_t slot_index);
   void fail(std::exception_ptr error);  // records the first error and wakes everyone
@@ -75,6 +81,7 @@ class StripePipeline {
   std::condition_variable changed_;
   std::vector<uint64_t> encode_queue_;  // stripes ready for encoding, FIFO
   size_t encode_head_ = 0;
+  uint64_t queued_end_;  // stripes below this have entered encode_queue_
   uint64_t end_stripe_ = UINT64_MAX;  // set by finish(): no stripe at or past it will come
   bool stopping_ = false;
   std::exception_ptr error_;

@@ -1,0 +1,91 @@
+#include "pack/source_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace ferry::pack {
+namespace {
+
+int64_t ns(const struct timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec; }
+
+}  // namespace
+
+SourceFile::SourceFile(util::DirChain& source, const std::string& rel, ReadFailure* failure,
+                       std::string* reason) {
+  *failure = ReadFailure::kNone;
+  std::string leaf;
+  int dirfd;
+  try {
+    dirfd = source.parent_of(rel, &leaf, false);
+  } catch (const std::exception& e) {
+    *failure = ReadFailure::kUnreadable;
+    *reason = e.what();
+    return;
+  }
+  int fd = ::openat(dirfd, leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    *failure = ReadFailure::kUnreadable;
+    *reason = std::string("cannot open: ") + std::strerror(errno);
+    return;
+  }
+  if (::fstat(fd, &before_) != 0 || !S_ISREG(before_.st_mode)) {
+    ::close(fd);
+    *failure = ReadFailure::kChanged;
+    *reason = "no longer a regular file";
+    return;
+  }
+  fd_ = fd;
+}
+
+SourceFile::~SourceFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool SourceFile::unchanged() const {
+  struct stat now;
+  if (::fstat(fd_, &now) != 0) return false;
+  return now.st_size == before_.st_size && ns(now.st_mtim) == ns(before_.st_mtim) &&
+         ns(now.st_ctim) == ns(before_.st_ctim) && now.st_ino == before_.st_ino;
+}
+
+void SourceFile::describe(format::Entry& entry) const {
+  entry.size = size();
+  entry.mode = before_.st_mode & 07777;
+  entry.mtime_ns = ns(before_.st_mtim);
+}
+
+ssize_t read_some(int fd, void* buf, size_t len) {
+  for (;;) {
+    ssize_t n = ::read(fd, buf, len);
+    if (n >= 0 || errno != EINTR) return n;
+  }
+}
+
+ssize_t read_full(int fd, void* buf, size_t len) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = read_some(fd, static_cast<char*>(buf) + done, len - done);
+    if (n < 0) return -1;
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return static_cast<ssize_t>(done);
+}
+
+bool worth_compressing(int fd, uint64_t size, codec::ZstdCompressor& zstd,
+                       std::vector<uint8_t>& scratch, std::vector<uint8_t>& packed) {
+  if (size < kMinCompressSize) return false;
+  const size_t sample = static_cast<size_t>(std::min<uint64_t>(kCompressionSample, size));
+  scratch.resize(std::max(scratch.size(), sample));
+  packed.resize(std::max(packed.size(), codec::zstd_bound(sample)));
+  ssize_t n = ::pread(fd, scratch.data(), sample, 0);
+  if (n <= 0) return false;
+  size_t c = zstd.compress(scratch.data(), static_cast<size_t>(n), packed.data(), packed.size());
+  return compression_pays(c, static_cast<size_t>(n));
+}
+
+}  // namespace ferry::pack

@@ -1,0 +1,60 @@
+// One source file opened for packing, and what both ways of reading it share: the
+// streaming FilePacker (large files) and the ReadAhead pool (small ones). The file is
+// opened without following links, and a version check after reading catches a file
+// that changed meanwhile, so nothing is ever packed torn.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "codec/zstd.h"
+#include "format/catalog.h"
+#include "util/dir_chain.h"
+
+namespace ferry::pack {
+
+// Why a file could not be read this time: kChanged is worth one more try.
+enum class ReadFailure { kNone, kUnreadable, kChanged };
+
+class SourceFile {
+ public:
+  // Opens `rel` below the source. On failure fd() is -1 and `failure`/`reason` say why.
+  SourceFile(util::DirChain& source, const std::string& rel, ReadFailure* failure, std::string* reason);
+  ~SourceFile();
+  SourceFile(const SourceFile&) = delete;
+  SourceFile& operator=(const SourceFile&) = delete;
+
+  int fd() const { return fd_; }
+  uint64_t size() const { return static_cast<uint64_t>(before_.st_size); }
+  // Whether the file is still the version opened: same size, mtime, ctime and inode.
+  bool unchanged() const;
+  // Fills size, mode and mtime of `entry` from the version opened.
+  void describe(format::Entry& entry) const;
+
+ private:
+  int fd_ = -1;
+  struct stat before_ {};
+};
+
+// read() that retries EINTR; returns the bytes read (0 at the end) or -1.
+ssize_t read_some(int fd, void* buf, size_t len);
+// Reads until `len` bytes or the end; returns the bytes read or -1.
+ssize_t read_full(int fd, void* buf, size_t len);
+
+// Smaller files are never compressed.
+constexpr uint64_t kMinCompressSize = 4096;
+// How much of a file's start is compressed to decide whether compressing it pays.
+constexpr size_t kCompressionSample = 64 * 1024;
+// Whether a sample of `len` bytes that compressed to `packed` bytes says to compress:
+// it must shrink to nine tenths or less (media files do not).
+inline bool compression_pays(size_t packed, size_t len) { return packed * 10 <= len * 9; }
+
+// Whether compressing this file pays, from its sample. `scratch` and `packed` are the
+// caller's buffers, resized as needed.
+bool worth_compressing(int fd, uint64_t size, codec::ZstdCompressor& zstd,
+                       std::vector<uint8_t>& scratch, std::vector<uint8_t>& packed);
+
+}  // namespace ferry::pack
