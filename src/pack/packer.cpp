@@ -424,14 +424,8 @@ class Packer {
         while (batch.size() < kCatalogBatch && cursor.next(e)) batch.push_back(e);
       }
       if (batch.empty()) break;
-      size_t ahead = 0;  // batch[ahead] is the next small file to queue for reading ahead
+      read_ahead.plan(batch);
       for (format::Entry& e : batch) {
-        for (; ahead < batch.size(); ++ahead) {
-          const format::Entry& next = batch[ahead];
-          if (!pack::ReadAhead::wanted(next)) continue;
-          if (!read_ahead.has_room()) break;
-          read_ahead.add(next);
-        }
         last_id = e.id;
         if (e.kind != format::EntryKind::kFile) continue;
         std::string reason;
@@ -481,11 +475,11 @@ class Packer {
   pack::FileOutcome pack_file(format::Entry& e, std::string* reason, pack::ReadAhead& read_ahead,
                               pack::FilePacker& packer, pack::StreamWriter& stream) {
     if (!pack::ReadAhead::wanted(e)) return packer.pack(e, reason);
-    pack::ReadyFile ready = read_ahead.take();
+    const pack::ReadyFile& ready = read_ahead.take();
     pack::FileOutcome outcome = pack::FileOutcome::kPacked;
     switch (ready.outcome) {
       case pack::ReadyFile::kPacked:
-        e = std::move(ready.entry);
+        e = ready.entry;
         e.offset = stream.position();
         e.stored = ready.stored.size();
         stream.write(ready.stored.data(), ready.stored.size());
@@ -503,7 +497,6 @@ class Packer {
         outcome = pack::FileOutcome::kChanged;
         break;
     }
-    read_ahead.recycle(std::move(ready.stored));
     return outcome;
   }
 

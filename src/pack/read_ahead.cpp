@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 
 #include "codec/sha256.h"
 #include "codec/zstd.h"
@@ -12,25 +13,28 @@
 namespace ferry::pack {
 namespace {
 
-// Room for the largest file read ahead, raw or compressed (which can come out a little
+// Room for a file of `size` bytes, raw or compressed (which can come out a little
 // larger when only its start compresses), so no buffer ever moves.
-constexpr size_t kBufferCapacity = ReadAhead::kMaxFileSize + (ReadAhead::kMaxFileSize >> 6) + (1u << 20);
+size_t capacity_for(uint64_t size) { return codec::zstd_bound(static_cast<size_t>(size)) + (64u << 10); }
 
-std::vector<uint8_t> new_buffer() {
+std::vector<uint8_t> new_buffer(uint64_t size) {
   std::vector<uint8_t> buffer;
-  buffer.reserve(kBufferCapacity);  // address space only, until used
+  buffer.reserve(capacity_for(size));  // address space only, until used
   return buffer;
 }
 
-// A worker's own handles and buffers.
-struct Worker {
+}  // namespace
+
+struct ReadAhead::Worker {
   explicit Worker(const std::string& source) : source(source) {}
   util::DirChain source;
   codec::ZstdCompressor zstd;
   std::vector<uint8_t> packed = std::vector<uint8_t>(codec::zstd_bound(format::kCompressionFrameSize));
-  // A compressed file is built here, then swapped with its raw bytes.
-  std::vector<uint8_t> frames = new_buffer();
+  std::vector<uint8_t> frames = new_buffer(ReadAhead::kMaxFileSize);  // a compressed file, built
 };
+
+namespace {
+using Worker = ReadAhead::Worker;
 
 // Replaces `file.stored` by independent zstd frames when its sample says that pays.
 void compress_if_it_pays(Worker& w, ReadyFile& file) {
@@ -52,7 +56,7 @@ void compress_if_it_pays(Worker& w, ReadyFile& file) {
       file.entry.frames.push_back(static_cast<uint32_t>(c));
     }
   }
-  std::swap(file.stored, frames);
+  file.stored.assign(frames.begin(), frames.end());
   file.entry.encoding = format::Encoding::kZstdFrames;
 }
 
@@ -68,13 +72,12 @@ void prepare(Worker& w, bool compress, ReadyFile& file) {
     }
     if (failure == ReadFailure::kChanged) continue;
     const uint64_t size = source.size();
-    if (size > ReadAhead::kMaxFileSize) {
+    if (capacity_for(size) > file.stored.capacity()) {
       file.outcome = ReadyFile::kTooLarge;
       return;
     }
-    // One byte more than the size reveals a file that grew.
     file.stored.resize(size + 1);
-    ssize_t n = read_full(source.fd(), file.stored.data(), size + 1);
+    ssize_t n = read_expected(source.fd(), file.stored.data(), size);
     if (n < 0) {
       file.outcome = ReadyFile::kUnreadable;
       file.reason = std::string("read error: ") + std::strerror(errno);
@@ -101,7 +104,8 @@ void prepare(Worker& w, bool compress, ReadyFile& file) {
 
 ReadAhead::ReadAhead(const std::string& source, bool compress, int threads)
     : source_(source), compress_(compress) {
-  for (size_t i = 0; i < kBuffers; ++i) spares_.push_back(new_buffer());
+  for (size_t i = 0; i < kSmallBuffers; ++i) small_spares_.push_back(new_buffer(kSmallFileSize));
+  for (size_t i = 0; i < kLargeBuffers; ++i) large_spares_.push_back(new_buffer(kMaxFileSize));
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
 }
 
@@ -114,55 +118,89 @@ ReadAhead::~ReadAhead() {
   for (auto& t : threads_) t.join();
 }
 
-bool ReadAhead::has_room() const {
-  std::lock_guard lock(mutex_);
-  return !spares_.empty();
-}
-
-void ReadAhead::add(const format::Entry& entry) {
+void ReadAhead::plan(const std::vector<format::Entry>& batch) {
+  bool wake;
   {
     std::lock_guard lock(mutex_);
+    plan_ = &batch;
+    planned_ = 0;
+    wake = top_up();
+  }
+  if (wake) queued_.notify_one();
+}
+
+bool ReadAhead::top_up() {
+  const size_t before = jobs_.size();
+  for (; plan_ && planned_ < plan_->size(); ++planned_) {
+    const format::Entry& entry = (*plan_)[planned_];
+    if (!wanted(entry)) continue;
+    auto& spares = spares_for(entry.size);
+    if (spares.empty()) break;
     jobs_.emplace_back();
     jobs_.back().file.entry = entry;
-    jobs_.back().file.stored = std::move(spares_.back());
-    spares_.pop_back();
+    jobs_.back().file.stored = std::move(spares.back());
+    spares.pop_back();
   }
-  queued_.notify_one();
+  // Workers sleep only when nothing waits to be started; one that starts a file wakes
+  // the next while more wait (see work()).
+  return jobs_.size() > before && next_job_ == before;
 }
 
-void ReadAhead::recycle(std::vector<uint8_t> buffer) {
-  std::lock_guard lock(mutex_);
-  if (buffer.capacity() < kBufferCapacity) buffer = new_buffer();  // one that grew and moved
-  spares_.push_back(std::move(buffer));
-}
-
-ReadyFile ReadAhead::take() {
+const ReadyFile& ReadAhead::take() {
   std::unique_lock lock(mutex_);
-  finished_.wait(lock, [&] { return error_ || (!jobs_.empty() && jobs_.front().done); });
+  if (taken_.stored.capacity() > 0) {
+    const bool large = taken_.stored.capacity() >= capacity_for(kMaxFileSize);
+    (large ? large_spares_ : small_spares_).push_back(std::move(taken_.stored));
+    taken_.stored = {};
+  }
+  const bool wake = top_up();
   if (error_) std::rethrow_exception(error_);
-  ReadyFile file = std::move(jobs_.front().file);
+  if (jobs_.empty()) throw std::logic_error("ReadAhead::take() with nothing planned");
+  Job* help = nullptr;  // the oldest file, when no worker has started it
+  if (next_job_ == 0) {
+    help = &jobs_.front();
+    ++next_job_;
+  }
+  lock.unlock();
+  if (wake) queued_.notify_one();
+  if (help) {
+    if (!taker_) taker_ = std::make_unique<Worker>(source_);
+    prepare(*taker_, compress_, help->file);
+  }
+  lock.lock();
+  if (help) help->done = true;
+  finished_.wait(lock, [&] { return error_ || jobs_.front().done; });
+  if (error_) std::rethrow_exception(error_);
+  taken_ = std::move(jobs_.front().file);
   jobs_.pop_front();
   --next_job_;
-  return file;
+  return taken_;
 }
 
 void ReadAhead::work() {
+  // Condition variables are notified after the mutex is let go: a thread woken while
+  // the notifier still holds it would only block again on the mutex.
   try {
     Worker worker(source_);
     for (;;) {
       Job* job;
+      bool more;
       {
         std::unique_lock lock(mutex_);
         queued_.wait(lock, [&] { return stopping_ || next_job_ < jobs_.size(); });
         if (stopping_) return;
         job = &jobs_[next_job_++];  // a deque keeps its elements in place as it grows
+        more = next_job_ < jobs_.size();
       }
+      if (more) queued_.notify_one();
       prepare(worker, compress_, job->file);
+      bool oldest;
       {
         std::lock_guard lock(mutex_);
         job->done = true;
+        oldest = job == &jobs_.front();  // the only one take() waits for
       }
-      finished_.notify_one();
+      if (oldest) finished_.notify_one();
     }
   } catch (...) {
     {

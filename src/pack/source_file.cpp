@@ -76,6 +76,18 @@ ssize_t read_full(int fd, void* buf, size_t len) {
   return static_cast<ssize_t>(done);
 }
 
+ssize_t read_expected(int fd, void* buf, uint64_t size) {
+  uint64_t done = 0;
+  while (done < size + 1) {
+    ssize_t n = read_some(fd, static_cast<char*>(buf) + done, static_cast<size_t>(size + 1 - done));
+    if (n < 0) return -1;
+    if (n == 0) break;
+    done += static_cast<uint64_t>(n);
+    if (done == size) break;
+  }
+  return static_cast<ssize_t>(done);
+}
+
 bool worth_compressing(int fd, uint64_t size, codec::ZstdCompressor& zstd,
                        std::vector<uint8_t>& scratch, std::vector<uint8_t>& packed) {
   if (size < kMinCompressSize) return false;

@@ -52,6 +52,12 @@ constexpr size_t kCompressionSample = 64 * 1024;
 // it must shrink to nine tenths or less (media files do not).
 inline bool compression_pays(size_t packed, size_t len) { return packed * 10 <= len * 9; }
 
+// Reads a file opened at `size` bytes into `buf`, which has room for size + 1: stops
+// at the end, or when size + 1 bytes came (it grew). A read that brings exactly the
+// rest is taken as the end without asking again, one system call less per file: a
+// file that grows meanwhile changes its size, which SourceFile::unchanged() catches.
+ssize_t read_expected(int fd, void* buf, uint64_t size);
+
 // Whether compressing this file pays, from its sample. `scratch` and `packed` are the
 // caller's buffers, resized as needed.
 bool worth_compressing(int fd, uint64_t size, codec::ZstdCompressor& zstd,
