@@ -61,13 +61,14 @@ bool FileStreamer::stream(const format::Entry& e, const Sink& sink) {
         pos += len;
       }
       if (!intact) break;
+      size_t plain;
       try {
-        emit(frame_out_.data(),
-             zstd_.decompress(frame_in_.data(), frame, frame_out_.data(), frame_out_.size()));
+        plain = zstd_.decompress(frame_in_.data(), frame, frame_out_.data(), frame_out_.size());
       } catch (const Error&) {
-        intact = false;
+        intact = false;  // a frame that does not decompress; the sink's own errors pass
         break;
       }
+      emit(frame_out_.data(), plain);
     }
   } else {
     intact = false;  // an encoding this version does not know

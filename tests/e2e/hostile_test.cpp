@@ -160,5 +160,21 @@ TEST_F(Hostile, AFullRestoreTargetFailsCleanlyAndTheSameRestoreCompletesLater) {
   EXPECT_EQ(compare_trees(source(), small), "");
 }
 
+// Compressed files reach the target through the zstd path: a full target there is the
+// same clear error, not a file reported lost.
+TEST_F(Hostile, AFullRestoreTargetIsAnErrorForCompressedFilesToo) {
+  std::string text;
+  for (int i = 0; text.size() < 3000000; ++i) text += "row " + std::to_string(i) + ", a line of a sheet\n";
+  for (int i = 0; i < 3; ++i) write_file(source(), "sheet" + std::to_string(i) + ".csv", text);
+  ASSERT_EQ(run_ferry(pack_args(4, 1)).exit_code, 0);
+  std::string small = dir_ / "small-target";
+  if (!mount_tmpfs(small, "size=1m")) GTEST_SKIP() << "cannot mount tmpfs (not root?)";
+  RunResult r = restore(drives(4), small);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("space"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("lost"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::is_empty(small)) << "debris left in the target";
+}
+
 }  // namespace
 }  // namespace ferry::test
