@@ -21,7 +21,7 @@ struct PackOptions {
   uint64_t segment_bytes = 1ull << 30;  // per segment file: below FAT32's 4 GiB limit
   Credentials credentials;
   bool force = false;     // replace shipments already on the drives
-  int threads = 0;        // 0: one per core
+  int threads = 0;        // workers of each kind; 0: one per usable core (the CLI also limits the cores)
   bool compress = true;   // zstd where a sample shows it pays
   uint32_t scrypt_log2_n = 17;
   // Refuse before writing when the drives' free space cannot hold the shipment. Off only

@@ -12,6 +12,7 @@
 #include "cli/key_options.h"
 #include "cli/output.h"
 #include "codec/sha256.h"
+#include "util/threads.h"
 
 namespace ferry::cli {
 namespace {
@@ -59,6 +60,7 @@ nlohmann::json to_json(const PackReport& r, double seconds) {
 }
 
 int run_pack(PackCommand& c) {
+  util::use_at_most_cores(c.pack.threads);
   c.pack.credentials = load_credentials(c.keys, true);
   c.pack.stop = stop_on_signals();
   if (c.discard) c.pack.env = &io::WriteEnv::discarding();
@@ -129,7 +131,7 @@ void add_pack(CLI::App& app, Runner& run) {
   add_key_options(*sub, c->keys);
   sub->add_option("--block-size", c->block_size_kib, "Block size in KiB (default 1024)")
       ->check(CLI::Range(4, 65536));
-  sub->add_option("--threads", c->pack.threads, "Encoder threads (default: one per core)");
+  sub->add_option("--threads", c->pack.threads, "Cores to use, for every thread (default: all)");
   sub->add_flag("--force", c->pack.force, "Replace a shipment already on the drives");
   sub->add_flag("--no-compress", c->no_compress, "Never compress");
   sub->add_option("--segment-size", c->pack.segment_bytes, "Bytes per segment file (default 1 GiB)")

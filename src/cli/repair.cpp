@@ -8,6 +8,7 @@
 #include "cli/key_options.h"
 #include "cli/output.h"
 #include "ferry/repair.h"
+#include "util/threads.h"
 
 namespace ferry::cli {
 namespace {
@@ -20,6 +21,7 @@ struct RepairCommand {
 };
 
 int run_repair(RepairCommand& c) {
+  util::use_at_most_cores(c.repair.threads);
   c.repair.credentials = load_credentials(c.keys, false);
   c.repair.stop = stop_on_signals();
   RepairReport r = run_with_progress(c.quiet || c.json, [&](Progress& progress) {
@@ -80,7 +82,7 @@ void add_repair(CLI::App& app, Runner& run) {
   sub->add_option("drives", c->repair.drives, "Drives of the shipment")->required();
   sub->add_option("--rebuild", c->repair.rebuild, "Blank drives to recreate missing slots on");
   add_key_options(*sub, c->keys);
-  sub->add_option("--threads", c->repair.threads, "Worker threads (default: one per core)");
+  sub->add_option("--threads", c->repair.threads, "Cores to use, for every thread (default: all)");
   sub->add_flag("--json", c->json, "Machine-readable report");
   sub->add_flag("-q,--quiet", c->quiet, "No progress line and no summary");
   sub->callback([c, &run] { run = [c] { return run_repair(*c); }; });

@@ -11,6 +11,7 @@
 #include "cli/interrupt.h"
 #include "cli/key_options.h"
 #include "cli/output.h"
+#include "util/threads.h"
 
 namespace ferry::cli {
 namespace {
@@ -39,6 +40,7 @@ nlohmann::json to_json(const RestoreOptions& o, const RestoreReport& r, double s
 }
 
 int run_restore(RestoreCommand& c) {
+  util::use_at_most_cores(c.restore.threads);
   c.restore.credentials = load_credentials(c.keys, true);
   c.restore.stop = stop_on_signals();
   auto [r, seconds] = run_with_progress(
@@ -100,7 +102,7 @@ void add_restore(CLI::App& app, Runner& run) {
   add_key_options(*sub, c->keys);
   sub->add_option("--only", c->restore.only, "Restore only this file or folder (repeatable)");
   sub->add_flag("--overwrite", c->restore.overwrite, "Replace files already in the target");
-  sub->add_option("--threads", c->restore.threads, "Reader threads (default: one per core)");
+  sub->add_option("--threads", c->restore.threads, "Cores to use, for every thread (default: all)");
   sub->add_flag("--json", c->json, "Print the report as JSON on stdout (no progress, no summary)");
   sub->add_flag("-q,--quiet", c->quiet, "No progress line and no summary");
   sub->callback([c, &run] { run = [c] { return run_restore(*c); }; });

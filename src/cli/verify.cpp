@@ -7,6 +7,7 @@
 #include "cli/key_options.h"
 #include "cli/output.h"
 #include "ferry/verify.h"
+#include "util/threads.h"
 
 namespace ferry::cli {
 namespace {
@@ -124,6 +125,7 @@ void print_human(const VerifyReport& r) {
 }
 
 int run_verify(VerifyCommand& c) {
+  util::use_at_most_cores(c.verify.threads);
   c.verify.credentials = load_credentials(c.keys, false);
   VerifyReport r = run_with_progress(c.quiet || c.json, [&](Progress& progress) {
                      return verify_shipment(c.verify, progress);
@@ -152,7 +154,7 @@ void add_verify(CLI::App& app, Runner& run) {
       "  ferry verify /mnt/a /mnt/b /mnt/c --json > arrival-report.json");
   sub->add_option("drives", c->verify.drives, "Drives of the shipment")->required();
   add_key_options(*sub, c->keys);
-  sub->add_option("--threads", c->verify.threads, "Reader threads (default: one per core)");
+  sub->add_option("--threads", c->verify.threads, "Cores to use, for every thread (default: all)");
   sub->add_flag("--json", c->json, "Machine-readable report");
   sub->add_flag("-q,--quiet", c->quiet, "No progress line and no report; the exit code says it all");
   sub->callback([c, &run] { run = [c] { return run_verify(*c); }; });

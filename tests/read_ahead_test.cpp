@@ -1,0 +1,141 @@
+// The ReadAhead pool reads, hashes and compresses small files ahead of the stream and
+// hands them back in plan order, whatever order its workers finish in; files it cannot
+// read come back with the reason, files that grew past their buffer are left to the
+// streaming path.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "codec/sha256.h"
+#include "codec/zstd.h"
+#include "format/constants.h"
+#include "pack/read_ahead.h"
+#include "support/temp_dir.h"
+#include "support/tree.h"
+
+namespace ferry::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+format::Entry file_entry(int64_t id, const std::string& path, uint64_t size) {
+  format::Entry e;
+  e.id = id;
+  e.path = path;
+  e.kind = format::EntryKind::kFile;
+  e.size = size;
+  return e;
+}
+
+// The bytes a ReadyFile stands for: its stored bytes, decompressed frame by frame.
+std::string plain_of(const pack::ReadyFile& f) {
+  if (f.entry.encoding == format::Encoding::kRaw) return {f.stored.begin(), f.stored.end()};
+  std::string out;
+  codec::ZstdDecompressor zstd;
+  std::vector<uint8_t> frame(format::kCompressionFrameSize);
+  size_t at = 0;
+  for (uint32_t len : f.entry.frames) {
+    size_t n = zstd.decompress(f.stored.data() + at, len, frame.data(), frame.size());
+    out.append(reinterpret_cast<const char*>(frame.data()), n);
+    at += len;
+  }
+  EXPECT_EQ(at, f.stored.size());
+  return out;
+}
+
+class ReadAheadTest : public ::testing::Test {
+ protected:
+  void SetUp() override { make_dir(dir_.path(), "source"); }
+  std::string source() { return dir_ / "source"; }
+  TempDir dir_;
+};
+
+TEST_F(ReadAheadTest, ManyFilesComeBackInPlanOrderHashedAndCompressedWhenItPays) {
+  std::vector<format::Entry> plan;
+  std::vector<std::string> contents;
+  for (int i = 0; i < 500; ++i) {
+    // Every fifth a sheet that compresses, one large enough for several frames.
+    std::string content = i % 5 == 0 ? csv_text(i == 0 ? 3000000 : 20000 + i, i)
+                                     : random_bytes(static_cast<size_t>(i * 37 % 9000), i);
+    std::string path = "d" + std::to_string(i % 7) + "/f" + std::to_string(i);
+    write_file(source(), path, content, 0600 + (i % 2) * 040);
+    contents.push_back(content);
+    plan.push_back(file_entry(i + 1, path, content.size()));
+    if (i % 50 == 0) {
+      format::Entry dir;
+      dir.id = 10000 + i;
+      dir.kind = format::EntryKind::kDirectory;
+      plan.push_back(dir);  // not wanted: skipped by the pool
+    }
+  }
+  pack::ReadAhead pool(source(), /*compress=*/true, /*threads=*/2);
+  pool.plan(plan);
+  for (size_t i = 0; i < contents.size(); ++i) {
+    const pack::ReadyFile& f = pool.take();
+    ASSERT_EQ(f.outcome, pack::ReadyFile::kPacked) << f.reason;
+    EXPECT_EQ(f.entry.id, static_cast<int64_t>(i + 1));
+    EXPECT_EQ(f.entry.size, contents[i].size());
+    EXPECT_EQ(f.entry.mode, 0600u + (i % 2) * 040);
+    EXPECT_EQ(f.entry.sha256, codec::sha256(contents[i].data(), contents[i].size()));
+    EXPECT_EQ(f.entry.encoding, i % 5 == 0 ? format::Encoding::kZstdFrames : format::Encoding::kRaw) << i;
+    if (i == 0) {
+      EXPECT_EQ(f.entry.frames.size(), 3u);
+      EXPECT_LT(f.stored.size(), contents[i].size() / 2);
+    }
+    ASSERT_EQ(plain_of(f), contents[i]) << i;
+  }
+}
+
+TEST_F(ReadAheadTest, WithoutCompressionEveryFileIsStoredAsItIs) {
+  std::string text = csv_text(100000, 1);
+  write_file(source(), "sheet.csv", text);
+  pack::ReadAhead pool(source(), /*compress=*/false, 1);
+  std::vector<format::Entry> plan = {file_entry(1, "sheet.csv", text.size())};
+  pool.plan(plan);
+  const pack::ReadyFile& f = pool.take();
+  ASSERT_EQ(f.outcome, pack::ReadyFile::kPacked);
+  EXPECT_EQ(f.entry.encoding, format::Encoding::kRaw);
+  EXPECT_EQ(std::string(f.stored.begin(), f.stored.end()), text);
+}
+
+TEST_F(ReadAheadTest, AFileGoneSinceTheWalkIsUnreadableWithTheReason) {
+  write_file(source(), "stays", "a");
+  std::vector<format::Entry> plan = {file_entry(1, "gone", 10), file_entry(2, "stays", 1)};
+  pack::ReadAhead pool(source(), true, 2);
+  pool.plan(plan);
+  const pack::ReadyFile& gone = pool.take();
+  EXPECT_EQ(gone.outcome, pack::ReadyFile::kUnreadable);
+  EXPECT_NE(gone.reason.find("cannot open"), std::string::npos) << gone.reason;
+  const pack::ReadyFile& stays = pool.take();
+  EXPECT_EQ(stays.outcome, pack::ReadyFile::kPacked);
+  EXPECT_EQ(stays.entry.id, 2);
+}
+
+TEST_F(ReadAheadTest, AFileThatGrewPastItsBufferIsLeftToTheStream) {
+  // The walk saw 100 bytes (a small buffer); it now holds 2 MiB.
+  write_file(source(), "grew", random_bytes(2u << 20, 1));
+  std::vector<format::Entry> plan = {file_entry(1, "grew", 100)};
+  pack::ReadAhead pool(source(), true, 1);
+  pool.plan(plan);
+  EXPECT_EQ(pool.take().outcome, pack::ReadyFile::kTooLarge);
+}
+
+TEST_F(ReadAheadTest, ALinkOrFolderInPlaceOfTheFileIsNeverFollowed) {
+  write_file(dir_.path(), "outside/secret", "not part of the source");
+  ASSERT_EQ(::symlink((dir_ / "outside/secret").c_str(), (source() + "/link").c_str()), 0);
+  make_dir(source(), "now-a-folder");
+  std::vector<format::Entry> plan = {file_entry(1, "link", 22), file_entry(2, "now-a-folder", 5)};
+  pack::ReadAhead pool(source(), true, 2);
+  pool.plan(plan);
+  const pack::ReadyFile& link = pool.take();
+  EXPECT_EQ(link.outcome, pack::ReadyFile::kUnreadable) << link.reason;
+  EXPECT_TRUE(link.stored.empty() || std::string(link.stored.begin(), link.stored.end()).find("secret") == std::string::npos);
+  const pack::ReadyFile& folder = pool.take();
+  EXPECT_EQ(folder.outcome, pack::ReadyFile::kChanged);
+  EXPECT_NE(folder.reason.find("twice"), std::string::npos) << folder.reason;
+}
+
+}  // namespace
+}  // namespace ferry::test
