@@ -7,8 +7,13 @@
 #   bash bench/run.sh [--size 2GiB] [--small-files 200000] [--sizes-rss 1GiB,2GiB]
 #                     [--par2-size 128MB] [--out bench/results.json] [--md FILE]
 #                     [--update-readme] [--no-build] [--keep] [--wait-quiet SECONDS]
-#                     [--nice N]
+#                     [--nice N] [--cold]
 #
+# --cold: do not warm the memory before each step. By default every step, ferry's and
+# the peers' alike, starts right after a file as large as what the step writes was
+# written to /dev/shm and deleted: on virtual machines freed memory goes back to the
+# host within seconds, and touching it again costs a fault per page in the hypervisor
+# (1-2 ns a byte, varying with the host), paid by whichever step comes first.
 # --sizes-rss: the sizes at which peak RSS of pack and restore is measured (the main set
 # counts for its own size). --wait-quiet: before starting, wait up to SECONDS for the
 # other processes on the machine to use less than a fifth of it. --nice N: run every
@@ -41,6 +46,7 @@ keep=0
 seed=1
 wait_quiet=0
 niceness=0
+warm=1
 
 usage() { awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; }
 while (($#)); do
@@ -57,6 +63,7 @@ while (($#)); do
     --wait-quiet) wait_quiet=$2; shift 2 ;;
     --nice) niceness=$2; shift 2 ;;
     --keep) keep=1; shift ;;
+    --cold) warm=0; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench/run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -151,11 +158,24 @@ notes=$work/notes.tsv
 : >"$steps"; : >"$sets"; : >"$notes"
 note() { printf '%s\n' "$*" >>"$notes"; echo "note: $*"; }
 
+# Bytes the coming steps write at most (set with each data set); see --cold.
+warm_bytes=0
+warm_memory() {
+  ((warm && warm_bytes > 0)) || return 0
+  local avail
+  avail=$(awk '/^MemAvailable:/ {printf "%.0f", $2 * 1024}' /proc/meminfo)
+  local bytes=$((warm_bytes < avail - (1 << 30) ? warm_bytes : avail - (1 << 30)))
+  ((bytes > 0)) || return 0
+  head -c "$bytes" /dev/zero >"$work/warm" 2>/dev/null || true
+  rm -f "$work/warm"
+}
+
 # step ID SET LABEL -- COMMAND...: runs COMMAND under /usr/bin/time -v and records it.
 step() {
   local id=$1 set=$2 label=$3
   shift 4
   local rc=0
+  warm_memory
   # The machine's CPU counters around the step tell how much of it others used meanwhile.
   head -1 /proc/stat >"$work/time/$id.stat"
   nice -n "$niceness" /usr/bin/time -v -o "$work/time/$id" "$@" >"$work/log/$id.out" 2>"$work/log/$id.err" || rc=$?
@@ -164,7 +184,7 @@ step() {
   python3 bench/report.py line "$work" "$id"
   if ((rc != 0)); then
     echo "  $label exited with status $rc; its output:" >&2
-    tail -5 "$work/log/$id.out" "$work/log/$id.err" >&2 || true
+    tail -n 5 "$work/log/$id.out" "$work/log/$id.err" >&2 || true
   fi
   return 0
 }
@@ -218,18 +238,20 @@ fi
 say "Mixed set ($size): pack"
 src=$work/mixed/src
 make_set mixed "$src" --profile mixed --size "$size"
+warm_bytes=$((size_bytes * 3 / 2))
 read -r -a dv <<<"$(drives "$work/mixed/drives")"
 step pack mixed "ferry pack (3+1, encrypted)" -- "$ferry" pack "$src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
 ok pack
 stored=$(du -sb "$work/mixed/drives" | cut -f1)
 echo "  drives hold $stored bytes"
 
-discard_flag=${FERRY_BENCH_DISCARD_FLAG:-}
-if [ -z "$discard_flag" ]; then
-  discard_flag=$("$ferry" pack --help | grep -oE -- '--(discard|null-sink|discard-output|dry-run)\b' | head -1 || true)
-fi
+# ferry's hidden --discard drops every block in the I/O layer after it is sealed.
+discard_flag=${FERRY_BENCH_DISCARD_FLAG:---discard}
 if [ -n "$discard_flag" ]; then
-  step pack_sink mixed "ferry pack, drives discarded ($discard_flag)" -- "$ferry" pack "$src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key" --force "$discard_flag"
+  # Onto drives of its own: what it leaves there (labels, no blocks) is no shipment.
+  read -r -a sink <<<"$(drives "$work/mixed/sink")"
+  step pack_sink mixed "ferry pack, drives discarded ($discard_flag)" -- "$ferry" pack "$src" --to "${sink[@]}" --parity 1 --key-file "$work/ship.key" "$discard_flag"
+  rm -rf "$work/mixed/sink"
 else
   note "pack_sink: n/a: needs a discarding sink in ferry's I/O layer"
 fi
@@ -243,14 +265,13 @@ ok restore_all; same_tree "$src" "$work/mixed/out"; rm -rf "$work/mixed/out"
 step restore_missing mixed "ferry restore (3 drives, one missing)" -- "$ferry" restore "${dv[0]}" "${dv[2]}" "${dv[3]}" --to "$work/mixed/out" --key-file "$work/ship.key"
 ok restore_missing; same_tree "$src" "$work/mixed/out"; rm -rf "$work/mixed/out"
 
-say "Mixed set: scaling (--threads 1 sets only the encoder threads; then one core)"
+say "Mixed set: scaling (--threads 1 keeps ferry to one core; then taskset to one core)"
 # Onto fresh, empty drives like the first pack: rewriting pages tmpfs already holds costs less.
 rm -rf "$work/mixed/drives"
 read -r -a dv <<<"$(drives "$work/mixed/drives")"
 step pack_t1 mixed "ferry pack --threads 1" -- "$ferry" pack "$src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key" --threads 1
 ok pack_t1
-# --threads 1 still spreads the reader, one encoder and the writers over every core:
-# pinned to one core is the true one-core figure.
+# The same from outside: pinned to one core by taskset.
 if command -v taskset >/dev/null && (($(nproc) > 1)); then
   rm -rf "$work/mixed/drives"
   read -r -a dv <<<"$(drives "$work/mixed/drives")"
@@ -284,6 +305,7 @@ rm -rf "$work/mixed"
 say "Smaller mixed set ($par2_size): par2 create -r33 against ferry pack"
 psrc=$work/par2/src
 make_set par2 "$psrc" --profile mixed --size "$par2_size"
+warm_bytes=$((par2_bytes * 3 / 2))
 read -r -a dv <<<"$(drives "$work/par2/drives")"
 step par2_pack par2 "ferry pack (3+1, encrypted)" -- "$ferry" pack "$psrc" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
 ok par2_pack
@@ -298,6 +320,7 @@ if ((small_files > 0)); then
   say "Small-files set ($small_files files of 1-8 KiB)"
   ssrc=$work/small/src
   make_set small "$ssrc" --profile small-files --files "$small_files"
+  warm_bytes=$((small_files * 12288))
   read -r -a dv <<<"$(drives "$work/small/drives")"
   step small_pack small "ferry pack (3+1, encrypted)" -- "$ferry" pack "$ssrc" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
   ok small_pack
@@ -331,6 +354,7 @@ for s in "${rss_list[@]}"; do
   say "Peak RSS at $s"
   name="rss-$s"
   make_set "$name" "$work/rss/src" --profile mixed --size "$s"
+  warm_bytes=$((b * 3 / 2))
   read -r -a dv <<<"$(drives "$work/rss/drives")"
   step "rss_pack_$s" "$name" "ferry pack (3+1, encrypted)" -- "$ferry" pack "$work/rss/src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
   ok "rss_pack_$s"
