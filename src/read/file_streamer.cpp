@@ -5,11 +5,13 @@
 #include "codec/sha256.h"
 #include "ferry/error.h"
 #include "format/constants.h"
+#include "read/stream_file_hasher.h"
 
 namespace ferry::read {
 
-FileStreamer::FileStreamer(StreamCursor& cursor)
+FileStreamer::FileStreamer(StreamCursor& cursor, bool stream_hashed)
     : cursor_(cursor),
+      stream_hashed_(stream_hashed),
       frame_in_(codec::zstd_bound(format::kCompressionFrameSize)),
       frame_out_(format::kCompressionFrameSize) {}
 
@@ -26,9 +28,10 @@ void FileStreamer::skip(const format::Entry& e) { skip_to(e.offset, e.offset + e
 
 bool FileStreamer::stream(const format::Entry& e, const Sink& sink) {
   codec::Sha256 sha;
+  const bool hashed_ahead = stream_hashed_ && StreamFileHasher::hashes(e);
   uint64_t produced = 0;
   auto emit = [&](const uint8_t* p, size_t n) {
-    sha.update(p, n);
+    if (!hashed_ahead) sha.update(p, n);
     sink(p, n);
     produced += n;
   };
@@ -74,7 +77,10 @@ bool FileStreamer::stream(const format::Entry& e, const Sink& sink) {
     intact = false;  // an encoding this version does not know
   }
   skip_to(pos, end);
-  return intact && produced == e.size && sha.finish() == e.sha256;
+  if (!intact || produced != e.size) return false;
+  // The stripe holding the file's last byte carries its digest.
+  std::optional<codec::Digest> digest = hashed_ahead ? cursor_.digest_of(e.id) : sha.finish();
+  return digest && *digest == e.sha256;
 }
 
 }  // namespace ferry::read

@@ -15,7 +15,9 @@ namespace ferry::read {
 class FileStreamer {
  public:
   using Sink = std::function<void(const uint8_t*, size_t)>;
-  explicit FileStreamer(StreamCursor& cursor);
+  // `stream_hashed`: the cursor's source runs a StreamFileHasher, so raw files are
+  // checked against its digests instead of being hashed here.
+  explicit FileStreamer(StreamCursor& cursor, bool stream_hashed = false);
 
   // Hands the file's bytes to `sink` in order while every byte is recovered; returns
   // true only when all were and size and SHA-256 match the catalog. The cursor always
@@ -27,6 +29,7 @@ class FileStreamer {
  private:
   void skip_to(uint64_t pos, uint64_t end);
   StreamCursor& cursor_;
+  bool stream_hashed_;
   codec::ZstdDecompressor zstd_;
   std::vector<uint8_t> frame_in_, frame_out_;
 };

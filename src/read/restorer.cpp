@@ -20,6 +20,7 @@
 #include "read/open_shipment.h"
 #include "read/selection.h"
 #include "read/stream_cursor.h"
+#include "read/stream_file_hasher.h"
 #include "read/stripe_source.h"
 #include "read/target_check.h"
 #include "util/dir_chain.h"
@@ -129,13 +130,25 @@ class Restorer {
         st.end = (e.offset + e.stored - 1) / layout.stripe_plain() + 1;
       }
     };
+    // The raw files are hashed as their stripes are decoded, off this thread, which
+    // then only writes. It walks the same entries again, on a connection of its own;
+    // declared before the source, whose threads use it.
+    format::Catalog hash_catalog = shipment_.catalog();
+    format::Catalog::Cursor hash_entries = hash_catalog.entries();
+    read::StreamFileHasher hasher(layout, [&](Entry& e) {
+      while (hash_entries.next(e)) {
+        if (e.kind == EntryKind::kFile && selection.contains(e.path)) return true;
+      }
+      return false;
+    });
     int threads = util::worker_threads(options_.threads);
     read::StripeReader reader(shipment_.drives.label, shipment_.drives.folders,
                               options_.env ? *options_.env : io::ReadEnv::posix());
     read::StripeSource source(reader, codec::hkdf(shipment_.data_key, format::kBlockKeyInfo),
-                              schedule, threads);
+                              schedule, threads,
+                              [&hasher](read::FetchedStripe& stripe) { hasher.hash(stripe); });
     read::StreamCursor cursor(source, layout);
-    read::FileStreamer streamer(cursor);
+    read::FileStreamer streamer(cursor, /*stream_hashed=*/true);
 
     auto entries = catalog.entries();
     Entry e;

@@ -15,6 +15,14 @@ void StreamCursor::count(const FetchedStripe& stripe) {
   for (bool ok : stripe.result.unit_ok) unrecovered_ += !ok;
 }
 
+std::optional<codec::Digest> StreamCursor::digest_of(int64_t id) const {
+  if (!current_) return std::nullopt;
+  for (const auto& [file, digest] : current_->digests) {
+    if (file == id) return digest;
+  }
+  return std::nullopt;
+}
+
 void StreamCursor::drain() {
   while ((current_ = source_.next())) count(*current_);
 }

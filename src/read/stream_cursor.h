@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "read/stripe_source.h"
 
@@ -19,6 +20,8 @@ class StreamCursor {
 
   // Consumes the stripes left in the schedule, so their counts are in.
   void drain();
+  // The digest StreamFileHasher recorded for file `id` in the current stripe, if any.
+  std::optional<codec::Digest> digest_of(int64_t id) const;
 
   uint64_t rebuilt() const { return rebuilt_; }
   uint64_t unauthentic() const { return unauthentic_; }

@@ -3,8 +3,8 @@
 namespace ferry::read {
 
 StripeSource::StripeSource(const StripeReader& reader, const codec::Key& block_key,
-                           Schedule schedule, int threads)
-    : reader_(reader), schedule_(std::move(schedule)) {
+                           Schedule schedule, int threads, Stage before_delivery)
+    : reader_(reader), schedule_(std::move(schedule)), stage_(std::move(before_delivery)) {
   ring_.resize(static_cast<size_t>(threads) * 2 + 2);
   for (Slot& s : ring_) s.fetched.plain.resize(reader.layout().stripe_plain());
   for (int i = 0; i < threads; ++i) {
@@ -52,8 +52,9 @@ void StripeSource::work(const codec::Key& block_key) {
       slot->fetched.stripe = stripe;
       slot->fetched.result = reader_.read(stripe, scratch, slot->fetched.plain.data());
       {
-        std::lock_guard lock(mutex_);
-        slot->state = Slot::kReady;
+        std::unique_lock lock(mutex_);
+        slot->state = stage_ ? Slot::kDecoded : Slot::kReady;
+        if (stage_) run_stage(lock);
       }
       changed_.notify_all();
     }
@@ -63,6 +64,28 @@ void StripeSource::work(const codec::Key& block_key) {
     stopping_ = true;
     changed_.notify_all();
   }
+}
+
+void StripeSource::run_stage(std::unique_lock<std::mutex>& lock) {
+  if (staging_) return;  // the worker running it will come to this stripe too
+  staging_ = true;
+  for (;;) {
+    Slot& slot = ring_[staged_ % ring_.size()];
+    if (slot.state != Slot::kDecoded || slot.sequence != staged_) break;
+    lock.unlock();
+    try {
+      stage_(slot.fetched);
+    } catch (...) {
+      lock.lock();
+      staging_ = false;
+      throw;
+    }
+    lock.lock();
+    slot.state = Slot::kReady;
+    ++staged_;
+    changed_.notify_all();
+  }
+  staging_ = false;
 }
 
 const FetchedStripe* StripeSource::next() {

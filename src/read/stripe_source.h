@@ -1,5 +1,7 @@
 // Delivers stripes in ascending order while a pool of threads reads and decodes the
 // ones ahead, a fixed window of them, so every drive is busy and memory stays bounded.
+// An optional ordered stage sees every stripe, in schedule order, before it is
+// delivered (restore hashes its files there).
 #pragma once
 
 #include <condition_variable>
@@ -12,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "codec/sha256.h"
 #include "read/stripe_reader.h"
 
 namespace ferry::read {
@@ -20,6 +23,7 @@ struct FetchedStripe {
   uint64_t stripe = 0;
   std::vector<uint8_t> plain;  // k × unit_plain bytes
   StripeResult result;
+  std::vector<std::pair<int64_t, codec::Digest>> digests;  // files ending here (StreamFileHasher)
 };
 
 class StripeSource {
@@ -27,9 +31,11 @@ class StripeSource {
   // `schedule` yields the stripes wanted, strictly ascending, then nullopt. It is called
   // from worker threads, one call at a time.
   using Schedule = std::function<std::optional<uint64_t>()>;
+  // Called for every stripe in schedule order, one at a time, on a worker thread.
+  using Stage = std::function<void(FetchedStripe&)>;
 
   StripeSource(const StripeReader& reader, const codec::Key& block_key, Schedule schedule,
-               int threads);
+               int threads, Stage before_delivery = {});
   ~StripeSource();
   StripeSource(const StripeSource&) = delete;
   StripeSource& operator=(const StripeSource&) = delete;
@@ -40,13 +46,18 @@ class StripeSource {
  private:
   struct Slot {
     FetchedStripe fetched;
-    enum State { kFree, kWorking, kReady } state = kFree;
+    enum State { kFree, kWorking, kDecoded, kReady } state = kFree;
     uint64_t sequence = 0;  // position in the schedule
   };
   void work(const codec::Key& block_key);
+  // Runs the stage on decoded stripes while it is their turn; caller holds `lock`.
+  void run_stage(std::unique_lock<std::mutex>& lock);
 
   const StripeReader& reader_;
   Schedule schedule_;
+  Stage stage_;
+  uint64_t staged_ = 0;    // schedule positions through the stage
+  bool staging_ = false;   // a worker is running the stage
   std::vector<Slot> ring_;
   std::mutex mutex_;
   std::condition_variable changed_;

@@ -16,6 +16,7 @@
 #include "read/drive_set.h"
 #include "read/file_streamer.h"
 #include "read/open_shipment.h"
+#include "read/stream_file_hasher.h"
 #include "read/stripe_reader.h"
 #include "read/stripe_source.h"
 #include "util/threads.h"
@@ -138,14 +139,19 @@ void check_files(read::OpenShipment& shipment, const io::ReadEnv& env, int threa
   const format::Layout& layout = shipment.drives.label.layout;
   read::StripeReader reader(shipment.drives.label, shipment.drives.folders, env);
   uint64_t next = 0, stripes = shipment.drives.label.stripes;
+  // Raw files are hashed as their stripes are decoded (see restore), on a catalog
+  // connection of its own.
+  format::Catalog hash_catalog = shipment.catalog();
+  format::Catalog::Cursor hash_entries = hash_catalog.entries();
+  read::StreamFileHasher hasher(layout, [&](format::Entry& e) { return hash_entries.next(e); });
   read::StripeSource source(reader, codec::hkdf(shipment.data_key, format::kBlockKeyInfo),
                             [&]() -> std::optional<uint64_t> {
                               if (next >= stripes) return std::nullopt;
                               return next++;
                             },
-                            threads);
+                            threads, [&hasher](read::FetchedStripe& stripe) { hasher.hash(stripe); });
   read::StreamCursor cursor(source, layout);
-  read::FileStreamer streamer(cursor);
+  read::FileStreamer streamer(cursor, /*stream_hashed=*/true);
   format::Catalog catalog = shipment.catalog();
   auto entries = catalog.entries();
   format::Entry e;
