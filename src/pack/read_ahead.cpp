@@ -17,8 +17,8 @@ namespace {
 // larger when only its start compresses), so no buffer ever moves.
 size_t capacity_for(uint64_t size) { return codec::zstd_bound(static_cast<size_t>(size)) + (64u << 10); }
 
-std::vector<uint8_t> new_buffer(uint64_t size) {
-  std::vector<uint8_t> buffer;
+util::ByteBuffer new_buffer(uint64_t size) {
+  util::ByteBuffer buffer;
   buffer.reserve(capacity_for(size));  // address space only, until used
   return buffer;
 }
@@ -30,7 +30,7 @@ struct ReadAhead::Worker {
   util::DirChain source;
   codec::ZstdCompressor zstd;
   std::vector<uint8_t> packed = std::vector<uint8_t>(codec::zstd_bound(format::kCompressionFrameSize));
-  std::vector<uint8_t> frames = new_buffer(ReadAhead::kMaxFileSize);  // a compressed file, built
+  util::ByteBuffer frames = new_buffer(ReadAhead::kMaxFileSize);  // a compressed file, built
 };
 
 namespace {
@@ -43,7 +43,7 @@ void compress_if_it_pays(Worker& w, ReadyFile& file) {
   const size_t sample = std::min(size, kCompressionSample);
   size_t c = w.zstd.compress(file.stored.data(), sample, w.packed.data(), w.packed.size());
   if (!compression_pays(c, sample)) return;
-  std::vector<uint8_t>& frames = w.frames;
+  util::ByteBuffer& frames = w.frames;
   frames.clear();
   if (sample == size) {
     frames.assign(w.packed.begin(), w.packed.begin() + static_cast<ptrdiff_t>(c));

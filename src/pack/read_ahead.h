@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "format/catalog.h"
+#include "util/no_init_allocator.h"
 
 namespace ferry::pack {
 
@@ -27,7 +28,7 @@ struct ReadyFile {
   enum Outcome { kPacked, kUnreadable, kChanged, kTooLarge } outcome = kPacked;
   std::string reason;           // for kUnreadable and kChanged
   format::Entry entry;          // kPacked: size, mode, mtime, sha256, encoding, frames set
-  std::vector<uint8_t> stored;  // kPacked: the bytes that go into the stream
+  util::ByteBuffer stored;  // kPacked: the bytes that go into the stream
 };
 
 class ReadAhead {
@@ -64,7 +65,7 @@ class ReadAhead {
     bool done = false;
   };
   void work();
-  std::vector<std::vector<uint8_t>>& spares_for(uint64_t size) {
+  std::vector<util::ByteBuffer>& spares_for(uint64_t size) {
     return size <= kSmallFileSize ? small_spares_ : large_spares_;
   }
   // Queues files of the plan while buffers are free; returns whether a worker should
@@ -78,7 +79,7 @@ class ReadAhead {
   std::condition_variable finished_;  // take() waits here for the oldest file
   std::deque<Job> jobs_;  // in stream order
   size_t next_job_ = 0;   // index in jobs_ of the first not yet started
-  std::vector<std::vector<uint8_t>> small_spares_, large_spares_;  // buffers not in use
+  std::vector<util::ByteBuffer> small_spares_, large_spares_;  // buffers not in use
   const std::vector<format::Entry>* plan_ = nullptr;
   size_t planned_ = 0;  // plan_[planned_] is the next entry to consider for queueing
   ReadyFile taken_;     // what take() returned last; its buffer goes back on the next call

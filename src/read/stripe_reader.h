@@ -15,6 +15,7 @@
 #include "codec/erasure.h"
 #include "format/label.h"
 #include "ferry/read_env.h"
+#include "util/no_init_allocator.h"
 
 namespace ferry::read {
 
@@ -32,7 +33,7 @@ struct StripeResult {
 class StripeScratch {
  public:
   StripeScratch(const format::Layout& layout, const codec::Key& block_key);
-  std::vector<uint8_t> records;  // n records
+  util::ByteBuffer records;  // n records
   codec::AesGcm aead;
 };
 

@@ -16,12 +16,13 @@
 
 #include "codec/sha256.h"
 #include "read/stripe_reader.h"
+#include "util/no_init_allocator.h"
 
 namespace ferry::read {
 
 struct FetchedStripe {
   uint64_t stripe = 0;
-  std::vector<uint8_t> plain;  // k × unit_plain bytes
+  util::ByteBuffer plain;  // k × unit_plain bytes
   StripeResult result;
   std::vector<std::pair<int64_t, codec::Digest>> digests;  // files ending here (StreamFileHasher)
 };
