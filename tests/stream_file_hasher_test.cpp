@@ -1,5 +1,6 @@
 // The StreamFileHasher hashes raw files across the stripes they span, in schedule
-// order, and hands each digest over with the stripe holding the file's last byte;
+// order (files a stripe holds whole in its parallel stage), and hands each digest over
+// with the stripe holding the file's last byte;
 // compressed and empty files are left to FileStreamer, and files whose first stripes
 // the schedule passed over get no digest.
 #include <gtest/gtest.h>
@@ -77,7 +78,8 @@ TEST_F(StreamFileHasherTest, EachDigestComesWithTheStripeOfItsFilesLastByte) {
   std::vector<std::vector<std::pair<int64_t, codec::Digest>>> per_stripe;
   for (uint64_t s = 0; s < 4; ++s) {
     read::FetchedStripe f = stripe(s);
-    h.hash(f);
+    h.order(f);
+    read::StreamFileHasher::whole_files(f);
     per_stripe.push_back(f.digests);
   }
   using List = std::vector<std::pair<int64_t, codec::Digest>>;
@@ -93,7 +95,8 @@ TEST_F(StreamFileHasherTest, AFileWhoseFirstStripesWereNotDeliveredGetsNoDigest)
   add(raw_file(2, 10 + 2 * sp, 20));
   read::StreamFileHasher h = hasher();
   read::FetchedStripe f = stripe(2);  // the schedule began at stripe 2
-  h.hash(f);
+  h.order(f);
+  read::StreamFileHasher::whole_files(f);
   ASSERT_EQ(f.digests.size(), 1u);
   EXPECT_EQ(f.digests[0].first, 2);
   EXPECT_EQ(f.digests[0].second, digest_of(files_[1]));

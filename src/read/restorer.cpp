@@ -145,8 +145,7 @@ class Restorer {
     read::StripeReader reader(shipment_.drives.label, shipment_.drives.folders,
                               options_.env ? *options_.env : io::ReadEnv::posix());
     read::StripeSource source(reader, codec::hkdf(shipment_.data_key, format::kBlockKeyInfo),
-                              schedule, threads,
-                              [&hasher](read::FetchedStripe& stripe) { hasher.hash(stripe); });
+                              schedule, threads, hasher.stages());
     read::StreamCursor cursor(source, layout);
     read::FileStreamer streamer(cursor, /*stream_hashed=*/true);
 

@@ -2,10 +2,12 @@
 // before they reach the thread that writes the files out. Restore's writing thread
 // then only writes, and checks each file against the digest found here.
 //
-// StripeSource calls hash() on its worker threads, one stripe at a time and in
-// schedule order; the digest of each file that ends in a stripe travels with that
-// stripe (FetchedStripe::digests). Compressed files are hashed after decompression,
-// by FileStreamer, and are not seen here.
+// StripeSource runs it as its two stages: order() one stripe at a time in schedule
+// order, hashing the pieces of files that span stripes and noting the files a stripe
+// holds whole; then whole_files() on several stripes at once, hashing those. The
+// digest of each file travels with the stripe of its last byte
+// (FetchedStripe::digests). Compressed files are hashed after decompression, by
+// FileStreamer, and are not seen here.
 #pragma once
 
 #include <cstdint>
@@ -25,9 +27,15 @@ class StreamFileHasher {
   using NextFile = std::function<bool(format::Entry&)>;
   StreamFileHasher(const format::Layout& layout, NextFile next_file);
 
-  // Hashes the parts of raw files in `stripe` and records the digests of those that
-  // end in it.
-  void hash(FetchedStripe& stripe);
+  // The ordered stage: hashes the pieces of files that span stripes, records the
+  // digests of those that end here, and notes the files that lie whole in `stripe`.
+  void order(FetchedStripe& stripe);
+  // The unordered stage: hashes the files order() noted. Thread-safe.
+  static void whole_files(FetchedStripe& stripe);
+  // Both stages, for StripeSource.
+  StripeSource::Stages stages() {
+    return {[this](FetchedStripe& s) { order(s); }, [](FetchedStripe& s) { whole_files(s); }};
+  }
 
   // Whether FileStreamer should take a raw file's digest from the stripes.
   static bool hashes(const format::Entry& e) {

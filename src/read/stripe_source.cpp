@@ -3,8 +3,8 @@
 namespace ferry::read {
 
 StripeSource::StripeSource(const StripeReader& reader, const codec::Key& block_key,
-                           Schedule schedule, int threads, Stage before_delivery)
-    : reader_(reader), schedule_(std::move(schedule)), stage_(std::move(before_delivery)) {
+                           Schedule schedule, int threads, Stages stages)
+    : reader_(reader), schedule_(std::move(schedule)), stages_(std::move(stages)) {
   ring_.resize(static_cast<size_t>(threads) * 2 + 2);
   for (Slot& s : ring_) s.fetched.plain.resize(reader.layout().stripe_plain());
   for (int i = 0; i < threads; ++i) {
@@ -53,8 +53,8 @@ void StripeSource::work(const codec::Key& block_key) {
       slot->fetched.result = reader_.read(stripe, scratch, slot->fetched.plain.data());
       {
         std::unique_lock lock(mutex_);
-        slot->state = stage_ ? Slot::kDecoded : Slot::kReady;
-        if (stage_) run_stage(lock);
+        slot->state = stages_.ordered ? Slot::kDecoded : Slot::kReady;
+        if (stages_.ordered) run_stages(lock);
       }
       changed_.notify_all();
     }
@@ -66,26 +66,32 @@ void StripeSource::work(const codec::Key& block_key) {
   }
 }
 
-void StripeSource::run_stage(std::unique_lock<std::mutex>& lock) {
-  if (staging_) return;  // the worker running it will come to this stripe too
-  staging_ = true;
-  for (;;) {
-    Slot& slot = ring_[staged_ % ring_.size()];
-    if (slot.state != Slot::kDecoded || slot.sequence != staged_) break;
+void StripeSource::run_stages(std::unique_lock<std::mutex>& lock) {
+  // Whoever finds the next stripe decoded and the ordered stage free takes it; so no
+  // decoded stripe waits for a thread that has moved on.
+  while (!ordering_) {
+    Slot& slot = ring_[ordered_ % ring_.size()];
+    if (slot.state != Slot::kDecoded || slot.sequence != ordered_) return;
+    ordering_ = true;
     lock.unlock();
     try {
-      stage_(slot.fetched);
+      stages_.ordered(slot.fetched);
     } catch (...) {
       lock.lock();
-      staging_ = false;
+      ordering_ = false;
       throw;
     }
     lock.lock();
+    ++ordered_;
+    ordering_ = false;  // the next stripe's ordered stage may start elsewhere meanwhile
+    if (stages_.unordered) {
+      lock.unlock();
+      stages_.unordered(slot.fetched);
+      lock.lock();
+    }
     slot.state = Slot::kReady;
-    ++staged_;
     changed_.notify_all();
   }
-  staging_ = false;
 }
 
 const FetchedStripe* StripeSource::next() {

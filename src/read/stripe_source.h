@@ -1,7 +1,9 @@
 // Delivers stripes in ascending order while a pool of threads reads and decodes the
 // ones ahead, a fixed window of them, so every drive is busy and memory stays bounded.
-// An optional ordered stage sees every stripe, in schedule order, before it is
-// delivered (restore hashes its files there).
+// Optional stages see every stripe before it is delivered: first an ordered one, one
+// stripe at a time in schedule order, then an unordered one, in parallel (restore
+// hashes its files there: the pieces of files that span stripes in order, the files
+// a stripe holds whole in parallel).
 #pragma once
 
 #include <condition_variable>
@@ -24,7 +26,14 @@ struct FetchedStripe {
   uint64_t stripe = 0;
   util::ByteBuffer plain;  // k × unit_plain bytes
   StripeResult result;
-  std::vector<std::pair<int64_t, codec::Digest>> digests;  // files ending here (StreamFileHasher)
+  // For StreamFileHasher: the files that end in this stripe, with their digests, and
+  // those that lie whole in it, still to be hashed.
+  std::vector<std::pair<int64_t, codec::Digest>> digests;
+  struct FilePart {
+    int64_t id;
+    size_t begin, len;  // in plain
+  };
+  std::vector<FilePart> whole_files;
 };
 
 class StripeSource {
@@ -32,11 +41,15 @@ class StripeSource {
   // `schedule` yields the stripes wanted, strictly ascending, then nullopt. It is called
   // from worker threads, one call at a time.
   using Schedule = std::function<std::optional<uint64_t>()>;
-  // Called for every stripe in schedule order, one at a time, on a worker thread.
+  // Called for every stripe on a worker thread before it is delivered.
   using Stage = std::function<void(FetchedStripe&)>;
+  struct Stages {
+    Stage ordered;    // one stripe at a time, in schedule order
+    Stage unordered;  // after the ordered stage, on several stripes at once
+  };
 
   StripeSource(const StripeReader& reader, const codec::Key& block_key, Schedule schedule,
-               int threads, Stage before_delivery = {});
+               int threads, Stages stages = {});
   ~StripeSource();
   StripeSource(const StripeSource&) = delete;
   StripeSource& operator=(const StripeSource&) = delete;
@@ -51,14 +64,15 @@ class StripeSource {
     uint64_t sequence = 0;  // position in the schedule
   };
   void work(const codec::Key& block_key);
-  // Runs the stage on decoded stripes while it is their turn; caller holds `lock`.
-  void run_stage(std::unique_lock<std::mutex>& lock);
+  // Takes decoded stripes through the stages while it is their turn and no other
+  // thread runs the ordered stage; caller holds `lock`.
+  void run_stages(std::unique_lock<std::mutex>& lock);
 
   const StripeReader& reader_;
   Schedule schedule_;
-  Stage stage_;
-  uint64_t staged_ = 0;    // schedule positions through the stage
-  bool staging_ = false;   // a worker is running the stage
+  Stages stages_;
+  uint64_t ordered_ = 0;   // schedule positions through the ordered stage
+  bool ordering_ = false;  // a worker is running the ordered stage
   std::vector<Slot> ring_;
   std::mutex mutex_;
   std::condition_variable changed_;

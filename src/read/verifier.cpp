@@ -149,7 +149,7 @@ void check_files(read::OpenShipment& shipment, const io::ReadEnv& env, int threa
                               if (next >= stripes) return std::nullopt;
                               return next++;
                             },
-                            threads, [&hasher](read::FetchedStripe& stripe) { hasher.hash(stripe); });
+                            threads, hasher.stages());
   read::StreamCursor cursor(source, layout);
   read::FileStreamer streamer(cursor, /*stream_hashed=*/true);
   format::Catalog catalog = shipment.catalog();
