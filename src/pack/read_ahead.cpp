@@ -153,23 +153,32 @@ const ReadyFile& ReadAhead::take() {
     (large ? large_spares_ : small_spares_).push_back(std::move(taken_.stored));
     taken_.stored = {};
   }
-  const bool wake = top_up();
+  // Refill in batches, once half the buffers of a size are free: handing workers one
+  // file at a time would wake one for every file taken.
+  const bool refill = jobs_.empty() || small_spares_.size() * 2 >= kSmallBuffers ||
+                      large_spares_.size() * 2 >= kLargeBuffers;
+  const bool wake = refill && top_up();
   if (error_) std::rethrow_exception(error_);
   if (jobs_.empty()) throw std::logic_error("ReadAhead::take() with nothing planned");
-  Job* help = nullptr;  // the oldest file, when no worker has started it
-  if (next_job_ == 0) {
-    help = &jobs_.front();
-    ++next_job_;
+  if (wake) {
+    lock.unlock();
+    queued_.notify_one();
+    lock.lock();
   }
-  lock.unlock();
-  if (wake) queued_.notify_one();
-  if (help) {
+  // Until the oldest file is done, read the next one nobody has started rather than
+  // wait: a file costs about as much as waking up for one.
+  while (!error_ && !jobs_.front().done) {
+    if (next_job_ == jobs_.size()) {
+      finished_.wait(lock, [&] { return error_ || jobs_.front().done; });
+      break;
+    }
+    Job& job = jobs_[next_job_++];
+    lock.unlock();
     if (!taker_) taker_ = std::make_unique<Worker>(source_);
-    prepare(*taker_, compress_, help->file);
+    prepare(*taker_, compress_, job.file);
+    lock.lock();
+    job.done = true;
   }
-  lock.lock();
-  if (help) help->done = true;
-  finished_.wait(lock, [&] { return error_ || jobs_.front().done; });
   if (error_) std::rethrow_exception(error_);
   taken_ = std::move(jobs_.front().file);
   jobs_.pop_front();
