@@ -129,18 +129,22 @@ void StripePipeline::finish() {
   rethrow_if_failed();
 }
 
+StripePipeline::Turn StripePipeline::wait_turn(uint64_t stripe, Slot::State state) {
+  const Slot& slot = ring_[stripe % ring_.size()];
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] {
+    return error_ || stopping_ || stripe >= end_stripe_ || (slot.state == state && slot.stripe == stripe);
+  });
+  if (error_ || stopping_) return Turn::kStop;
+  if (slot.state == state && slot.stripe == stripe) return Turn::kGo;
+  return Turn::kEnd;
+}
+
 void StripePipeline::before_seal_loop() {
   try {
     for (uint64_t stripe = config_.first_stripe;; ++stripe) {
+      if (wait_turn(stripe, Slot::kSubmitted) != Turn::kGo) return;
       Slot& slot = ring_[stripe % ring_.size()];
-      {
-        std::unique_lock lock(mutex_);
-        changed_.wait(lock, [&] {
-          return error_ || stopping_ || stripe >= end_stripe_ ||
-                 (slot.state == Slot::kSubmitted && slot.stripe == stripe);
-        });
-        if (error_ || stopping_ || stripe >= end_stripe_) return;
-      }
       config_.before_seal(stripe);
       {
         std::lock_guard lock(mutex_);
@@ -225,16 +229,10 @@ void StripePipeline::write_loop(uint32_t slot_index) {
   uint64_t open_segment = UINT64_MAX;
   try {
     for (uint64_t stripe = config_.first_stripe;; ++stripe) {
+      const Turn turn = wait_turn(stripe, Slot::kEncoded);
+      if (turn == Turn::kStop) return;
+      if (turn == Turn::kEnd) break;
       Slot& slot = ring_[stripe % ring_.size()];
-      {
-        std::unique_lock lock(mutex_);
-        changed_.wait(lock, [&] {
-          return error_ || stopping_ || stripe >= end_stripe_ ||
-                 (slot.state == Slot::kEncoded && slot.stripe == stripe);
-        });
-        if (error_ || stopping_) return;
-        if (stripe >= end_stripe_) break;
-      }
       uint64_t segment = layout.segment_of(stripe);
       if (segment != open_segment) {
         if (file) {

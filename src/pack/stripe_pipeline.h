@@ -63,6 +63,10 @@ class StripePipeline {
     uint32_t writers_left = 0;
   };
 
+  // What a thread that handles stripes in order finds at its next stripe.
+  enum class Turn { kGo, kEnd, kStop };  // kEnd: finish() left none; kStop: failed or abandoned
+  // Waits until `stripe` is in `state`, or there is nothing more to do.
+  Turn wait_turn(uint64_t stripe, Slot::State state);
   void before_seal_loop();
   void encode_loop();
   void write_loop(uint32_t slot_index);
