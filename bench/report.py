@@ -193,12 +193,7 @@ def targets(steps, by_id, notes, meta):
     add("pack GB/s", rate("pack"), 0.6, "GB/s", detail="pack")
     add("pack vs restic backup", ratio("pack", "restic_backup"), 6.0, "x", detail="restic_backup")
     add("pack vs tar | zstd | age", ratio("pack", "tar_zstd_age"), 2.5, "x", detail="tar_zstd_age")
-    sink_note = next((n for n in notes if n.startswith("pack_sink:")), None)
-    if sink_note:
-        add("pack pipeline alone (discarding sink)", None, 1.1, "GB/s",
-            status=sink_note.split(": ", 1)[1])
-    else:
-        add("pack pipeline alone (discarding sink)", rate("pack_sink"), 1.1, "GB/s", detail="pack_sink")
+    add("pack pipeline alone (discarding sink)", rate("pack_sink"), 1.1, "GB/s", detail="pack_sink")
     add("restore, all drives", rate("restore_all"), 0.6, "GB/s", detail="restore_all")
     add("restore, one drive missing", rate("restore_missing"), 0.55, "GB/s", detail="restore_missing")
     add("restore all vs restic restore", ratio("restore_all", "restic_restore"), 3.0, "x", detail="restic_restore")
@@ -283,8 +278,6 @@ def markdown(sets, steps, tgts, caveat, notes, meta):
             title, cell(s["label"]), s["wall_s"], s["gb_per_s"], format(round(s["files_per_s"]), ","),
             ratio, s.get("user_s", 0) + s.get("sys_s", 0), s["cpu_percent"], s["max_rss_mib"],
             fmt(s.get("others_cpu_percent"), ".0f")))
-    if any(n.startswith("pack_sink:") for n in notes):
-        lines.append("| mixed set | ferry pack, drives discarded | n/a: needs a discarding sink in ferry's I/O layer | | | | | | | |")
     lines.append("")
     lines.append("| target | wanted | measured | |")
     lines.append("|---|---:|---:|---|")
@@ -298,7 +291,7 @@ def markdown(sets, steps, tgts, caveat, notes, meta):
         if status in ("met", "NOT met"):
             status = "**%s**" % status if status == "NOT met" else status
         lines.append("| %s | %s %s %s | %s | %s |" % (cell(t["target"]), op, format(t["wanted"], "g"), t["unit"], measured, status))
-    extra = caveat + [n for n in notes if not n.startswith("pack_sink:")]
+    extra = caveat + notes
     if extra:
         lines.append("")
         for n in extra:

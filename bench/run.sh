@@ -245,16 +245,11 @@ ok pack
 stored=$(du -sb "$work/mixed/drives" | cut -f1)
 echo "  drives hold $stored bytes"
 
-# ferry's hidden --discard drops every block in the I/O layer after it is sealed.
-discard_flag=${FERRY_BENCH_DISCARD_FLAG:---discard}
-if [ -n "$discard_flag" ]; then
-  # Onto drives of its own: what it leaves there (labels, no blocks) is no shipment.
-  read -r -a sink <<<"$(drives "$work/mixed/sink")"
-  step pack_sink mixed "ferry pack, drives discarded ($discard_flag)" -- "$ferry" pack "$src" --to "${sink[@]}" --parity 1 --key-file "$work/ship.key" "$discard_flag"
-  rm -rf "$work/mixed/sink"
-else
-  note "pack_sink: n/a: needs a discarding sink in ferry's I/O layer"
-fi
+# ferry's hidden --discard drops every block in the I/O layer after it is sealed; onto
+# drives of its own: what it leaves there (labels, no blocks) is no shipment.
+read -r -a sink <<<"$(drives "$work/mixed/sink")"
+step pack_sink mixed "ferry pack, drives discarded (--discard)" -- "$ferry" pack "$src" --to "${sink[@]}" --parity 1 --key-file "$work/ship.key" --discard
+rm -rf "$work/mixed/sink"
 
 say "Mixed set: verify and restore"
 step verify mixed "ferry verify (keyless, 4 drives)" -- "$ferry" verify "${dv[@]}"

@@ -1,6 +1,4 @@
 // ferry: move data sets too large for the network on ordinary drives.
-#include <malloc.h>
-
 #include <cstdio>
 #include <iostream>
 
@@ -9,12 +7,6 @@
 #include "ferry/error.h"
 
 int main(int argc, char** argv) {
-  // Keep freed memory for reuse instead of handing it back to the system: buffers of
-  // a few MiB come and go for every file, and touching fresh pages costs a page fault
-  // each (on virtual machines about as much as reading the bytes). Peak memory stays
-  // what it was; it is only not returned early.
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   using namespace ferry::cli;
   CLI::App app{
       "ferry packs a source tree onto N drives with erasure coding (any k of N restore\n"

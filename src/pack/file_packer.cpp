@@ -87,8 +87,11 @@ FilePacker::Attempt FilePacker::read_once(format::Entry& entry, std::string* rea
   const int read_errno = errno;
   const bool kept = !failed && total == size && file.unchanged();
   codec::Digest digest{};
-  if (compress) digest = sha_.finish();
-  if (!compress) hasher_.end_file(kept ? entry.id : kDiscardedTicket);
+  if (compress) {
+    digest = sha_.finish();
+  } else {
+    hasher_.end_file(kept ? entry.id : kDiscardedTicket);
+  }
   if (failed) {
     *reason = std::string("read error: ") + std::strerror(read_errno);
     return Attempt::kUnreadable;

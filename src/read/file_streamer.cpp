@@ -9,9 +9,8 @@
 
 namespace ferry::read {
 
-FileStreamer::FileStreamer(StreamCursor& cursor, bool stream_hashed)
+FileStreamer::FileStreamer(StreamCursor& cursor)
     : cursor_(cursor),
-      stream_hashed_(stream_hashed),
       frame_in_(codec::zstd_bound(format::kCompressionFrameSize)),
       frame_out_(format::kCompressionFrameSize) {}
 
@@ -28,7 +27,7 @@ void FileStreamer::skip(const format::Entry& e) { skip_to(e.offset, e.offset + e
 
 bool FileStreamer::stream(const format::Entry& e, const Sink& sink) {
   codec::Sha256 sha;
-  const bool hashed_ahead = stream_hashed_ && StreamFileHasher::hashes(e);
+  const bool hashed_ahead = StreamFileHasher::hashes(e);
   uint64_t produced = 0;
   auto emit = [&](const uint8_t* p, size_t n) {
     if (!hashed_ahead) sha.update(p, n);

@@ -15,9 +15,9 @@ namespace ferry::read {
 class FileStreamer {
  public:
   using Sink = std::function<void(const uint8_t*, size_t)>;
-  // `stream_hashed`: the cursor's source runs a StreamFileHasher, so raw files are
-  // checked against its digests instead of being hashed here.
-  explicit FileStreamer(StreamCursor& cursor, bool stream_hashed = false);
+  // The cursor's source must run a StreamFileHasher's stages: raw files are checked
+  // against the digests it records, compressed ones are hashed here.
+  explicit FileStreamer(StreamCursor& cursor);
 
   // Hands the file's bytes to `sink` in order while every byte is recovered; returns
   // true only when all were and size and SHA-256 match the catalog. The cursor always
@@ -29,7 +29,6 @@ class FileStreamer {
  private:
   void skip_to(uint64_t pos, uint64_t end);
   StreamCursor& cursor_;
-  bool stream_hashed_;
   codec::ZstdDecompressor zstd_;
   std::vector<uint8_t> frame_in_, frame_out_;
 };

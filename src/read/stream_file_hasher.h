@@ -37,7 +37,7 @@ class StreamFileHasher {
     return {[this](FetchedStripe& s) { order(s); }, [](FetchedStripe& s) { whole_files(s); }};
   }
 
-  // Whether FileStreamer should take a raw file's digest from the stripes.
+  // Whether a file is hashed here (FileStreamer takes its digest from the stripes).
   static bool hashes(const format::Entry& e) {
     return e.encoding == format::Encoding::kRaw && e.stored > 0;
   }
