@@ -43,8 +43,8 @@ std::vector<uint8_t> chunk_aad(const uint8_t header[kCatalogHeaderSize], uint32_
 
 }  // namespace
 
-void seal_catalog(const std::string& plain_path, const std::string& sealed_path,
-                  const ShipmentId& shipment, const codec::Key& data_key) {
+SealedCatalog seal_catalog(const std::string& plain_path, const ShipmentId& shipment,
+                           const codec::Key& data_key) {
   io::File in = io::File::open_read(plain_path);
   Header h;
   h.shipment = shipment;
@@ -54,21 +54,25 @@ void seal_catalog(const std::string& plain_path, const std::string& sealed_path,
   encode(h, header);
 
   codec::AesGcm aead(codec::hkdf(data_key, kCatalogKeyInfo));
-  io::File out = io::File::open_write(sealed_path, true);
-  out.write(header, sizeof header);
-  std::vector<uint8_t> plain(h.chunk_size), sealed(codec::kNonceSize + h.chunk_size + codec::kTagSize);
+  SealedCatalog out;
+  out.bytes.reserve(kCatalogHeaderSize +
+                    h.plain_bytes + h.chunks * (codec::kNonceSize + codec::kTagSize));
+  out.bytes.append(reinterpret_cast<const char*>(header), sizeof header);
+  std::vector<uint8_t> plain(h.chunk_size);
   for (uint32_t i = 0; i < h.chunks; ++i) {
     size_t len = in.pread(plain.data(), h.chunk_size, static_cast<uint64_t>(i) * h.chunk_size);
     codec::Nonce nonce;
     codec::random_bytes(nonce.data(), nonce.size());  // the catalog is re-sealed at checkpoints
-    std::memcpy(sealed.data(), nonce.data(), nonce.size());
+    const size_t at = out.bytes.size();
+    out.bytes.resize(at + codec::kNonceSize + len + codec::kTagSize);
+    auto* sealed = reinterpret_cast<uint8_t*>(out.bytes.data() + at);
+    std::memcpy(sealed, nonce.data(), nonce.size());
     auto aad = chunk_aad(header, i);
-    aead.seal(nonce, aad.data(), aad.size(), plain.data(), len, sealed.data() + codec::kNonceSize,
-              sealed.data() + codec::kNonceSize + len);
-    out.write(sealed.data(), codec::kNonceSize + len + codec::kTagSize);
+    aead.seal(nonce, aad.data(), aad.size(), plain.data(), len, sealed + codec::kNonceSize,
+              sealed + codec::kNonceSize + len);
   }
-  out.sync();
-  out.close();
+  out.sha256 = codec::sha256(out.bytes.data(), out.bytes.size());
+  return out;
 }
 
 void open_catalog(const std::string& sealed_path, const std::string& plain_path,

@@ -10,9 +10,15 @@
 
 namespace ferry::format {
 
-// Encrypts the database at `plain_path` into `sealed_path` (streaming, bounded memory).
-void seal_catalog(const std::string& plain_path, const std::string& sealed_path,
-                  const ShipmentId& shipment, const codec::Key& data_key);
+struct SealedCatalog {
+  std::string bytes;  // the file as stored on each drive
+  codec::Digest sha256{};
+};
+
+// Encrypts the database at `plain_path`, in memory: every drive gets a copy, written in
+// parallel. It takes about as much memory as the database (some 140 bytes a file).
+SealedCatalog seal_catalog(const std::string& plain_path, const ShipmentId& shipment,
+                           const codec::Key& data_key);
 
 // Decrypts and authenticates `sealed_path` into `plain_path`. Throws kCorruption when
 // any byte was altered, truncated or belongs to another shipment.

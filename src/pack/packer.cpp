@@ -36,6 +36,7 @@
 #include "plan/planner.h"
 #include "plan/units.h"
 #include "util/dir_chain.h"
+#include "util/parallel.h"
 #include "util/threads.h"
 
 namespace ferry {
@@ -341,10 +342,21 @@ class Packer {
 
  private:
   void write_labels() {
-    for (uint32_t slot = 0; slot < folders_.size(); ++slot) {
-      label_.slot = slot;
-      format::write_label(folders_[slot], label_, env_);
-    }
+    util::on_each_in_parallel(folders_.size(), [&](size_t slot) {
+      format::Label label = label_;
+      label.slot = static_cast<uint32_t>(slot);
+      format::write_label(folders_[slot], label, env_);
+    });
+  }
+
+  // The sealed catalog, written onto every drive at once under the name `path_in(folder)`.
+  template <typename PathIn>
+  format::SealedCatalog write_catalog_copies(const PathIn& path_in) {
+    format::SealedCatalog sealed = format::seal_catalog(work_db_.path(), label_.shipment, data_key_);
+    util::on_each_in_parallel(folders_.size(), [&](size_t slot) {
+      env_.write_atomically(path_in(folders_[slot]), sealed.bytes);
+    });
+    return sealed;
   }
 
   // Records that stripes below `stripes` are durable and entries up to `last_entry`
@@ -354,13 +366,10 @@ class Packer {
     cp.sequence = label_.checkpoint ? label_.checkpoint->sequence + 1 : 0;
     cp.stripes = stripes;
     cp.last_entry = last_entry;
-    io::TempFile sealed("ferry-checkpoint");
-    format::seal_catalog(work_db_.path(), sealed.path(), label_.shipment, data_key_);
-    cp.sha256 = format::file_sha256(sealed.path(), &cp.bytes);
-    std::string bytes = io::read_whole_file(sealed.path());
-    for (const std::string& folder : folders_) {
-      env_.write_atomically(format::checkpoint_path(folder, cp.sequence), bytes);
-    }
+    format::SealedCatalog sealed = write_catalog_copies(
+        [&](const std::string& folder) { return format::checkpoint_path(folder, cp.sequence); });
+    cp.sha256 = sealed.sha256;
+    cp.bytes = sealed.bytes.size();
     std::optional<format::Label::Checkpoint> previous = label_.checkpoint;
     label_.checkpoint = cp;
     write_labels();
@@ -508,13 +517,9 @@ class Packer {
     catalog_->set_meta("shipment", format::id_hex(label_.shipment));
     catalog_->set_meta("stream_bytes", std::to_string(label_.stream_bytes));
     catalog_->set_meta("created_unix", std::to_string(label_.created_unix));
-    io::TempFile sealed("ferry-catalog-sealed");
-    format::seal_catalog(work_db_.path(), sealed.path(), label_.shipment, data_key_);
-    label_.catalog_sha256 = format::file_sha256(sealed.path(), &label_.catalog_bytes);
-    std::string sealed_bytes = io::read_whole_file(sealed.path());
-    for (const std::string& folder : folders_) {
-      env_.write_atomically(format::catalog_path(folder), sealed_bytes);
-    }
+    format::SealedCatalog sealed = write_catalog_copies(&format::catalog_path);
+    label_.catalog_sha256 = sealed.sha256;
+    label_.catalog_bytes = sealed.bytes.size();
     std::optional<format::Label::Checkpoint> last = label_.checkpoint;
     label_.checkpoint.reset();
     label_.state = "complete";

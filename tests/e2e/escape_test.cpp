@@ -45,22 +45,18 @@ class Escape : public ShipmentTest {
     format::Label first = format::read_label(folders[0]);
     auto data_key = format::unwrap_data_key(first, credentials);
     ASSERT_TRUE(data_key.has_value());
-    io::TempFile plain("escape-test-catalog"), sealed("escape-test-sealed");
+    io::TempFile plain("escape-test-catalog");
     format::open_catalog(format::catalog_path(folders[0]), plain.path(), first.shipment, *data_key);
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(plain.path().c_str(), &db), SQLITE_OK);
     edit(db);
     ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
-    format::seal_catalog(plain.path(), sealed.path(), first.shipment, *data_key);
-    uint64_t bytes = 0;
-    codec::Digest digest = format::file_sha256(sealed.path(), &bytes);
-    std::string copy = read_all(sealed.path());
-    ASSERT_EQ(copy.size(), bytes);
+    format::SealedCatalog sealed = format::seal_catalog(plain.path(), first.shipment, *data_key);
     for (const std::string& folder : folders) {
-      io::write_file_atomically(format::catalog_path(folder), copy);
+      io::write_file_atomically(format::catalog_path(folder), sealed.bytes);
       format::Label label = format::read_label(folder);
-      label.catalog_sha256 = digest;
-      label.catalog_bytes = bytes;
+      label.catalog_sha256 = sealed.sha256;
+      label.catalog_bytes = sealed.bytes.size();
       format::write_label(folder, label);
     }
   }
