@@ -7,7 +7,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "ferry/error.h"
 
@@ -29,9 +35,78 @@ const char* special_kind(mode_t mode) {
   return kSpecialKinds[4];
 }
 
-class Walker {
+// One thing the lister found: an entry for the catalog, or a path left out and why.
+struct Found {
+  format::Entry entry;
+  std::string skip_reason;  // empty for an entry
+};
+
+// Hands what the lister finds to the thread that records it, in batches and in order,
+// holding at most a few batches: the lister's system calls (readdir, fstatat) and the
+// catalog's inserts then run on two cores at once, in bounded memory.
+class FoundQueue {
  public:
-  Walker(format::Catalog& catalog, WalkTotals& totals) : catalog_(catalog), totals_(totals) {}
+  static constexpr size_t kBatch = 1024;
+  static constexpr size_t kMaxBatches = 16;
+
+  // The lister's side. Returns false once the recorder has given up.
+  bool push(Found found) {
+    filling_.push_back(std::move(found));
+    return filling_.size() < kBatch || flush();
+  }
+  bool flush() {
+    std::unique_lock lock(mutex_);
+    room_.wait(lock, [&] { return batches_.size() < kMaxBatches || abandoned_; });
+    if (abandoned_) return false;
+    if (!filling_.empty()) batches_.push_back(std::move(filling_));
+    filling_.clear();
+    ready_.notify_one();
+    return true;
+  }
+  void finish(std::exception_ptr error) {
+    flush();
+    std::lock_guard lock(mutex_);
+    error_ = error;
+    finished_ = true;
+    ready_.notify_one();
+  }
+
+  // The recorder's side: the next batch, or false when the walk is over (rethrows what
+  // the lister threw).
+  bool pop(std::vector<Found>& batch) {
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [&] { return !batches_.empty() || finished_; });
+    if (batches_.empty()) {
+      if (error_) std::rethrow_exception(error_);
+      return false;
+    }
+    batch = std::move(batches_.front());
+    batches_.pop_front();
+    room_.notify_one();
+    return true;
+  }
+  void abandon() {
+    std::lock_guard lock(mutex_);
+    abandoned_ = true;
+    room_.notify_one();
+  }
+
+ private:
+  std::vector<Found> filling_;  // the lister's own
+  std::mutex mutex_;
+  std::condition_variable ready_, room_;
+  std::deque<std::vector<Found>> batches_;
+  std::exception_ptr error_;
+  bool finished_ = false;
+  bool abandoned_ = false;
+};
+
+// Thrown inside the lister to unwind it when the recorder has given up.
+struct Abandoned {};
+
+class Lister {
+ public:
+  explicit Lister(FoundQueue& out) : out_(out) {}
 
   void walk(int dirfd, const std::string& prefix) {
     std::vector<std::string> names;
@@ -64,9 +139,7 @@ class Walker {
       if (S_ISREG(st.st_mode)) {
         e.kind = format::EntryKind::kFile;
         e.size = static_cast<uint64_t>(st.st_size);
-        add(e);
-        ++totals_.files;
-        totals_.file_bytes += e.size;
+        add(std::move(e));
       } else if (S_ISLNK(st.st_mode)) {
         std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
         ssize_t n = ::readlinkat(dirfd, name.c_str(), target.data(), target.size());
@@ -76,10 +149,9 @@ class Walker {
         }
         target.resize(static_cast<size_t>(n));
         e.kind = format::EntryKind::kSymlink;
-        e.target = target;
         e.size = target.size();
-        add(e);
-        ++totals_.symlinks;
+        e.target = std::move(target);
+        add(std::move(e));
       } else if (S_ISDIR(st.st_mode)) {
         int child = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (child < 0) {
@@ -87,12 +159,14 @@ class Walker {
           continue;
         }
         e.kind = format::EntryKind::kDirectory;
-        add(e);
-        ++totals_.directories;
         try {
+          add(std::move(e));
           walk(child, rel);
         } catch (const Error& err) {
           skip(rel, err.what());
+        } catch (...) {
+          ::close(child);
+          throw;
         }
         ::close(child);
       } else {
@@ -102,19 +176,48 @@ class Walker {
   }
 
  private:
-  void add(const format::Entry& e) {
-    catalog_.add(e);
-    if (++pending_ % 10000 == 0) {
-      catalog_.commit();
-      catalog_.begin();
+  void add(format::Entry e) {
+    if (!out_.push(Found{std::move(e), {}})) throw Abandoned{};
+  }
+  void skip(const std::string& rel, const std::string& reason) {
+    format::Entry e;
+    e.path = rel;
+    if (!out_.push(Found{std::move(e), reason})) throw Abandoned{};
+  }
+
+  FoundQueue& out_;
+};
+
+// Records what the lister finds into the catalog, in the order found.
+void record(FoundQueue& queue, format::Catalog& catalog, WalkTotals& totals) {
+  uint64_t added = 0;
+  std::vector<Found> batch;
+  while (queue.pop(batch)) {
+    for (const Found& f : batch) {
+      if (!f.skip_reason.empty()) {
+        catalog.add_skipped(f.entry.path, f.skip_reason);
+        continue;
+      }
+      catalog.add(f.entry);
+      switch (f.entry.kind) {
+        case format::EntryKind::kFile:
+          ++totals.files;
+          totals.file_bytes += f.entry.size;
+          break;
+        case format::EntryKind::kSymlink:
+          ++totals.symlinks;
+          break;
+        case format::EntryKind::kDirectory:
+          ++totals.directories;
+          break;
+      }
+      if (++added % 10000 == 0) {
+        catalog.commit();
+        catalog.begin();
+      }
     }
   }
-  void skip(const std::string& rel, const std::string& reason) { catalog_.add_skipped(rel, reason); }
-
-  format::Catalog& catalog_;
-  WalkTotals& totals_;
-  uint64_t pending_ = 0;
-};
+}
 
 }  // namespace
 
@@ -128,16 +231,29 @@ bool is_special_file_reason(const std::string& reason) {
 WalkTotals walk_source(const std::string& root, format::Catalog& catalog) {
   int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) throw_errno("cannot open source directory " + root, errno);
-  WalkTotals totals;
-  catalog.begin();
-  try {
-    Walker(catalog, totals).walk(fd, "");
-  } catch (...) {
+  FoundQueue queue;
+  std::thread lister([&queue, fd] {
+    std::exception_ptr error;
+    try {
+      Lister(queue).walk(fd, "");
+    } catch (const Abandoned&) {
+    } catch (...) {
+      error = std::current_exception();
+    }
     ::close(fd);
+    queue.finish(error);
+  });
+  WalkTotals totals;
+  try {
+    catalog.begin();
+    record(queue, catalog, totals);
+    catalog.commit();
+  } catch (...) {
+    queue.abandon();
+    lister.join();
     throw;
   }
-  ::close(fd);
-  catalog.commit();
+  lister.join();
   return totals;
 }
 

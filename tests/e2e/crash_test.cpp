@@ -68,12 +68,28 @@ void collect_nonces(const std::vector<std::string>& drives,
 
 class Crash : public ShipmentTest {
  protected:
-  std::vector<std::string> pack_args(int n, int parity) {
+  std::vector<std::string> pack_args(int n, int parity) { return pack_args_onto(drives(n), parity); }
+  std::vector<std::string> pack_args_onto(const std::vector<std::string>& onto, int parity) {
     std::vector<std::string> args = {"pack", source(), "--parity", std::to_string(parity),
                                      "--key-file", key(), "--block-size", "4",
                                      "--checkpoint-bytes", "60000", "--quiet", "--to"};
-    for (const auto& d : drives(n)) args.push_back(d);
+    args.insert(args.end(), onto.begin(), onto.end());
     return args;
+  }
+  // How long a whole pack of the source takes on this machine, onto drives of its own:
+  // kills drawn within its first half land mid-pack however fast or slow the machine is.
+  int pack_duration_us() {
+    std::vector<std::string> probe;
+    for (int i = 0; i < 4; ++i) {
+      probe.push_back(dir_ / ("probe-drive" + std::to_string(i)));
+      fs::create_directory(probe.back());
+    }
+    auto start = std::chrono::steady_clock::now();
+    RunResult r = run_ferry(pack_args_onto(probe, 1));
+    auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    for (const std::string& d : probe) fs::remove_all(d);
+    return static_cast<int>(std::chrono::duration_cast<std::chrono::microseconds>(took).count());
   }
   // Starts `args`, kills it with SIGKILL after `delay_us`; returns whether it was killed
   // (false when it had already finished).
@@ -90,8 +106,9 @@ TEST_F(Crash, PackKilledManyTimesResumesToAnIdenticalShipmentWithoutNonceReuse) 
   std::mt19937 rng(20261129);
   std::map<std::string, std::string> nonces;
   int reuses = 0, kills = 0;
+  const int duration_us = pack_duration_us();
   for (int round = 0; round < 12; ++round) {
-    if (kill_after(pack_args(4, 1), 20000 + static_cast<int>(rng() % 200000))) ++kills;
+    if (kill_after(pack_args(4, 1), static_cast<int>(rng() % (duration_us / 2 + 1)))) ++kills;
     collect_nonces(drives(4), nonces, reuses);
   }
   RunResult last = run_ferry(pack_args(4, 1));
@@ -114,8 +131,9 @@ TEST_F(Crash, ResumingAfterTheSourceChangedNeverReusesANonce) {
   std::mt19937 rng(4242);
   std::map<std::string, std::string> nonces;
   int reuses = 0, kills = 0;
+  const int duration_us = pack_duration_us();
   for (int round = 0; round < 10; ++round) {
-    if (kill_after(pack_args(4, 1), 20000 + static_cast<int>(rng() % 200000))) ++kills;
+    if (kill_after(pack_args(4, 1), static_cast<int>(rng() % (duration_us / 2 + 1)))) ++kills;
     collect_nonces(drives(4), nonces, reuses);
     for (int i = 0; i < 60; i += 3) {  // same sizes, new bytes
       std::string name = "dir" + std::to_string(i % 5) + "/file-" + std::to_string(i);

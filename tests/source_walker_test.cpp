@@ -1,0 +1,93 @@
+// The walk lists the source on one thread and records it into the catalog on another;
+// the catalog must still hold every entry in the fixed order (names sorted bytewise,
+// depth first, a folder before what it holds), with special files left out by kind.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "ferry/error.h"
+#include "format/catalog.h"
+#include "pack/source_walker.h"
+#include "support/temp_dir.h"
+#include "support/tree.h"
+
+namespace ferry::test {
+namespace {
+
+std::vector<std::string> catalog_paths(format::Catalog& catalog) {
+  std::vector<std::string> paths;
+  auto cursor = catalog.entries();
+  format::Entry e;
+  while (cursor.next(e)) paths.push_back(e.path);
+  return paths;
+}
+
+TEST(SourceWalker, RecordsEveryEntryInWalkOrderWithTotals) {
+  TempDir dir;
+  const std::string root = dir / "source";
+  make_dir(dir.path(), "source");
+  write_file(root, "b/z.txt", "zz");
+  write_file(root, "b/a.txt", "a");
+  write_file(root, "a.bin", std::string(1000, 'x'));
+  make_dir(root, "b/empty");
+  make_symlink(root, "link", "b/a.txt");
+  ASSERT_EQ(::mkfifo((root + "/pipe").c_str(), 0644), 0);
+
+  TempDir db;
+  format::Catalog catalog = format::Catalog::create(db / "catalog.db");
+  pack::WalkTotals totals = pack::walk_source(root, catalog);
+
+  EXPECT_EQ(catalog_paths(catalog),
+            (std::vector<std::string>{"a.bin", "b", "b/a.txt", "b/empty", "b/z.txt", "link"}));
+  EXPECT_EQ(totals.files, 3u);
+  EXPECT_EQ(totals.directories, 2u);
+  EXPECT_EQ(totals.symlinks, 1u);
+  EXPECT_EQ(totals.file_bytes, 1003u);
+  EXPECT_EQ(catalog.find("link")->target, "b/a.txt");
+  auto skipped = catalog.skipped();
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_EQ(skipped[0].first, "pipe");
+  EXPECT_TRUE(pack::is_special_file_reason(skipped[0].second)) << skipped[0].second;
+}
+
+// More entries than the hand-over between the two threads holds at once.
+TEST(SourceWalker, ALargeTreeArrivesWholeAndInOrder) {
+  TempDir dir;
+  const std::string root = dir / "source";
+  make_dir(dir.path(), "source");
+  std::vector<std::string> expected;
+  for (int d = 0; d < 30; ++d) {
+    char folder[16];
+    std::snprintf(folder, sizeof folder, "d%02d", d);
+    expected.push_back(folder);
+    for (int f = 0; f < 1200; ++f) {
+      char name[32];
+      std::snprintf(name, sizeof name, "%s/f%04d", folder, f);
+      write_file(root, name, "");
+      expected.push_back(name);
+    }
+  }
+  TempDir db;
+  format::Catalog catalog = format::Catalog::create(db / "catalog.db");
+  pack::WalkTotals totals = pack::walk_source(root, catalog);
+  EXPECT_EQ(totals.files, 30u * 1200u);
+  EXPECT_EQ(catalog_paths(catalog), expected);
+}
+
+TEST(SourceWalker, AMissingRootIsAnErrorNamingIt) {
+  TempDir dir;
+  TempDir db;
+  format::Catalog catalog = format::Catalog::create(db / "catalog.db");
+  try {
+    pack::walk_source(dir / "nowhere", catalog);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("nowhere"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace ferry::test
