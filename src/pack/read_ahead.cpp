@@ -7,6 +7,7 @@
 #include "codec/sha256.h"
 #include "codec/zstd.h"
 #include "format/constants.h"
+#include "pack/compressed_formats.h"
 #include "pack/source_file.h"
 #include "util/dir_chain.h"
 
@@ -39,7 +40,7 @@ using Worker = ReadAhead::Worker;
 // Replaces `file.stored` by independent zstd frames when its sample says that pays.
 void compress_if_it_pays(Worker& w, ReadyFile& file) {
   const size_t size = file.stored.size();
-  if (size < kMinCompressSize) return;
+  if (size < kMinCompressSize || is_compressed_format(file.stored.data(), size)) return;
   const size_t sample = std::min(size, kCompressionSample);
   size_t c = w.zstd.compress(file.stored.data(), sample, w.packed.data(), w.packed.size());
   if (!compression_pays(c, sample)) return;

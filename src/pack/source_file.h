@@ -58,7 +58,8 @@ inline bool compression_pays(size_t packed, size_t len) { return packed * 10 <= 
 // file that grows meanwhile changes its size, which SourceFile::unchanged() catches.
 ssize_t read_expected(int fd, void* buf, uint64_t size);
 
-// Whether compressing this file pays, from its sample. `scratch` and `packed` are the
+// Whether compressing this file pays, from its sample (never for a format that is
+// compressed already). `scratch` and `packed` are the
 // caller's buffers, resized as needed.
 bool worth_compressing(int fd, uint64_t size, codec::ZstdCompressor& zstd,
                        std::vector<uint8_t>& scratch, std::vector<uint8_t>& packed);
