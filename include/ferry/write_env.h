@@ -19,6 +19,17 @@ class WritableFile {
   virtual void close() = 0;
 };
 
+// A new version of a file, written piece by piece, that takes the file's place only when
+// committed: until then the file is as it was. Left uncommitted, it leaves at most a
+// temporary file next to it.
+class ReplacementFile {
+ public:
+  virtual ~ReplacementFile() = default;
+  virtual void append(const void* buf, size_t len) = 0;
+  // Makes what was appended durable, then puts it in place of the file, durably.
+  virtual void commit() = 0;
+};
+
 class WriteEnv {
  public:
   virtual ~WriteEnv() = default;
@@ -26,6 +37,9 @@ class WriteEnv {
   virtual std::unique_ptr<WritableFile> open(const std::string& path) const = 0;
   // Replaces `path` with `data` durably: afterwards it is the old or the new file, whole.
   virtual void write_atomically(const std::string& path, const std::string& data) const = 0;
+  // The same for contents too large to hold in memory at once. By default written
+  // through open() to `path`.tmp, then renamed.
+  virtual std::unique_ptr<ReplacementFile> replace(const std::string& path) const;
   // The real file system.
   static const WriteEnv& posix();
   // Throws every byte away: measures the pack pipeline without the drives.

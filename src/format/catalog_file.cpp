@@ -44,7 +44,8 @@ std::vector<uint8_t> chunk_aad(const uint8_t header[kCatalogHeaderSize], uint32_
 }  // namespace
 
 SealedCatalog seal_catalog(const std::string& plain_path, const ShipmentId& shipment,
-                           const codec::Key& data_key) {
+                           const codec::Key& data_key,
+                           const std::function<void(const uint8_t*, size_t)>& out) {
   io::File in = io::File::open_read(plain_path);
   Header h;
   h.shipment = shipment;
@@ -54,25 +55,27 @@ SealedCatalog seal_catalog(const std::string& plain_path, const ShipmentId& ship
   encode(h, header);
 
   codec::AesGcm aead(codec::hkdf(data_key, kCatalogKeyInfo));
-  SealedCatalog out;
-  out.bytes.reserve(kCatalogHeaderSize +
-                    h.plain_bytes + h.chunks * (codec::kNonceSize + codec::kTagSize));
-  out.bytes.append(reinterpret_cast<const char*>(header), sizeof header);
-  std::vector<uint8_t> plain(h.chunk_size);
+  codec::Sha256 digest;
+  SealedCatalog result;
+  auto emit = [&](const uint8_t* data, size_t len) {
+    digest.update(data, len);
+    result.bytes += len;
+    out(data, len);
+  };
+  emit(header, sizeof header);
+  std::vector<uint8_t> plain(h.chunk_size), sealed(codec::kNonceSize + h.chunk_size + codec::kTagSize);
   for (uint32_t i = 0; i < h.chunks; ++i) {
     size_t len = in.pread(plain.data(), h.chunk_size, static_cast<uint64_t>(i) * h.chunk_size);
     codec::Nonce nonce;
     codec::random_bytes(nonce.data(), nonce.size());  // the catalog is re-sealed at checkpoints
-    const size_t at = out.bytes.size();
-    out.bytes.resize(at + codec::kNonceSize + len + codec::kTagSize);
-    auto* sealed = reinterpret_cast<uint8_t*>(out.bytes.data() + at);
-    std::memcpy(sealed, nonce.data(), nonce.size());
+    std::memcpy(sealed.data(), nonce.data(), nonce.size());
     auto aad = chunk_aad(header, i);
-    aead.seal(nonce, aad.data(), aad.size(), plain.data(), len, sealed + codec::kNonceSize,
-              sealed + codec::kNonceSize + len);
+    aead.seal(nonce, aad.data(), aad.size(), plain.data(), len, sealed.data() + codec::kNonceSize,
+              sealed.data() + codec::kNonceSize + len);
+    emit(sealed.data(), codec::kNonceSize + len + codec::kTagSize);
   }
-  out.sha256 = codec::sha256(out.bytes.data(), out.bytes.size());
-  return out;
+  result.sha256 = digest.finish();
+  return result;
 }
 
 void open_catalog(const std::string& sealed_path, const std::string& plain_path,

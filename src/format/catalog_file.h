@@ -2,6 +2,8 @@
 // AES-256-GCM under the catalog sub-key. FORMAT.md §Catalog file.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "codec/aead.h"
@@ -11,14 +13,15 @@
 namespace ferry::format {
 
 struct SealedCatalog {
-  std::string bytes;  // the file as stored on each drive
-  codec::Digest sha256{};
+  codec::Digest sha256{};  // of the file as stored on each drive
+  uint64_t bytes = 0;
 };
 
-// Encrypts the database at `plain_path`, in memory: every drive gets a copy, written in
-// parallel. It takes about as much memory as the database (some 140 bytes a file).
+// Encrypts the database at `plain_path` chunk by chunk, handing the sealed file to
+// `out` piece by piece, in order (bounded memory, whatever the catalog's size).
 SealedCatalog seal_catalog(const std::string& plain_path, const ShipmentId& shipment,
-                           const codec::Key& data_key);
+                           const codec::Key& data_key,
+                           const std::function<void(const uint8_t*, size_t)>& out);
 
 // Decrypts and authenticates `sealed_path` into `plain_path`. Throws kCorruption when
 // any byte was altered, truncated or belongs to another shipment.

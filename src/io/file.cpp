@@ -136,7 +136,7 @@ void fsync_directory(const std::string& path) {
   if (rc != 0 && err != EINVAL) throw_errno("cannot flush directory " + path, err);
 }
 
-static std::string parent_of(const std::string& path) {
+std::string parent_of(const std::string& path) {
   auto slash = path.find_last_of('/');
   if (slash == std::string::npos) return ".";
   return slash == 0 ? "/" : path.substr(0, slash);

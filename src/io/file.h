@@ -50,6 +50,8 @@ std::string read_whole_file(const std::string& path);
 // directory: the file is either the old one or the new one, never half written.
 void write_file_atomically(const std::string& path, const std::string& data);
 void fsync_directory(const std::string& path);
+// The folder `path` is in: "." for a bare name.
+std::string parent_of(const std::string& path);
 void make_directories(const std::string& path);  // mkdir -p
 void remove_tree(const std::string& path);       // rm -rf, never following links
 

@@ -1,9 +1,38 @@
 #include "ferry/write_env.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "ferry/error.h"
 #include "io/file.h"
 
 namespace ferry::io {
 namespace {
+
+// Writes `path`.tmp through the environment, then renames it over `path`.
+class RenamedReplacement : public ReplacementFile {
+ public:
+  RenamedReplacement(const WriteEnv& env, std::string path) : path_(std::move(path)), temp_(path_ + ".tmp") {
+    ::unlink(temp_.c_str());  // a leftover of an earlier run, maybe longer than this one
+    file_ = env.open(temp_);
+  }
+  void append(const void* buf, size_t len) override {
+    file_->pwrite(buf, len, written_);
+    written_ += len;
+  }
+  void commit() override {
+    file_->sync();
+    file_->close();
+    if (::rename(temp_.c_str(), path_.c_str()) != 0) throw_errno("cannot rename " + temp_, errno);
+    fsync_directory(parent_of(path_));
+  }
+
+ private:
+  std::string path_, temp_;
+  std::unique_ptr<WritableFile> file_;
+  uint64_t written_ = 0;
+};
 
 class PosixWritableFile : public WritableFile {
  public:
@@ -28,6 +57,10 @@ class PosixWriteEnv : public WriteEnv {
 
 }  // namespace
 
+std::unique_ptr<ReplacementFile> WriteEnv::replace(const std::string& path) const {
+  return std::make_unique<RenamedReplacement>(*this, path);
+}
+
 const WriteEnv& WriteEnv::posix() {
   static const PosixWriteEnv env;
   return env;
@@ -45,12 +78,21 @@ class DiscardingFile : public WritableFile {
   void close() override {}
 };
 
+class DiscardingReplacement : public ReplacementFile {
+ public:
+  void append(const void*, size_t) override {}
+  void commit() override {}
+};
+
 class DiscardingWriteEnv : public WriteEnv {
  public:
   std::unique_ptr<WritableFile> open(const std::string&) const override {
     return std::make_unique<DiscardingFile>();
   }
   void write_atomically(const std::string&, const std::string&) const override {}
+  std::unique_ptr<ReplacementFile> replace(const std::string&) const override {
+    return std::make_unique<DiscardingReplacement>();
+  }
 };
 
 }  // namespace

@@ -43,6 +43,8 @@ namespace ferry {
 namespace {
 
 constexpr size_t kCatalogBatch = 2000;
+// Sealed catalog bytes gathered before they are written to every drive at once.
+constexpr size_t kCatalogWriteBatch = 16u << 20;
 
 std::string real_path(const std::string& path) {
   char buf[PATH_MAX];
@@ -349,13 +351,25 @@ class Packer {
     });
   }
 
-  // The sealed catalog, written onto every drive at once under the name `path_in(folder)`.
+  // The sealed catalog, written onto every drive at once under the name `path_in(folder)`,
+  // a batch of sealed chunks at a time: memory stays bounded however large it is.
   template <typename PathIn>
   format::SealedCatalog write_catalog_copies(const PathIn& path_in) {
-    format::SealedCatalog sealed = format::seal_catalog(work_db_.path(), label_.shipment, data_key_);
-    util::on_each_in_parallel(folders_.size(), [&](size_t slot) {
-      env_.write_atomically(path_in(folders_[slot]), sealed.bytes);
-    });
+    std::vector<std::unique_ptr<io::ReplacementFile>> copies(folders_.size());
+    util::on_each_in_parallel(copies.size(), [&](size_t slot) { copies[slot] = env_.replace(path_in(folders_[slot])); });
+    std::vector<uint8_t> batch;
+    batch.reserve(kCatalogWriteBatch);
+    auto write_batch = [&] {
+      util::on_each_in_parallel(copies.size(), [&](size_t slot) { copies[slot]->append(batch.data(), batch.size()); });
+      batch.clear();
+    };
+    format::SealedCatalog sealed = format::seal_catalog(
+        work_db_.path(), label_.shipment, data_key_, [&](const uint8_t* data, size_t len) {
+          batch.insert(batch.end(), data, data + len);
+          if (batch.size() >= kCatalogWriteBatch) write_batch();
+        });
+    if (!batch.empty()) write_batch();
+    util::on_each_in_parallel(copies.size(), [&](size_t slot) { copies[slot]->commit(); });
     return sealed;
   }
 
@@ -369,7 +383,7 @@ class Packer {
     format::SealedCatalog sealed = write_catalog_copies(
         [&](const std::string& folder) { return format::checkpoint_path(folder, cp.sequence); });
     cp.sha256 = sealed.sha256;
-    cp.bytes = sealed.bytes.size();
+    cp.bytes = sealed.bytes;
     std::optional<format::Label::Checkpoint> previous = label_.checkpoint;
     label_.checkpoint = cp;
     write_labels();
@@ -519,7 +533,7 @@ class Packer {
     catalog_->set_meta("created_unix", std::to_string(label_.created_unix));
     format::SealedCatalog sealed = write_catalog_copies(&format::catalog_path);
     label_.catalog_sha256 = sealed.sha256;
-    label_.catalog_bytes = sealed.bytes.size();
+    label_.catalog_bytes = sealed.bytes;
     std::optional<format::Label::Checkpoint> last = label_.checkpoint;
     label_.checkpoint.reset();
     label_.state = "complete";

@@ -51,12 +51,16 @@ class Escape : public ShipmentTest {
     ASSERT_EQ(sqlite3_open(plain.path().c_str(), &db), SQLITE_OK);
     edit(db);
     ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
-    format::SealedCatalog sealed = format::seal_catalog(plain.path(), first.shipment, *data_key);
+    std::string copy;
+    format::SealedCatalog sealed = format::seal_catalog(
+        plain.path(), first.shipment, *data_key,
+        [&](const uint8_t* data, size_t len) { copy.append(reinterpret_cast<const char*>(data), len); });
+    ASSERT_EQ(copy.size(), sealed.bytes);
     for (const std::string& folder : folders) {
-      io::write_file_atomically(format::catalog_path(folder), sealed.bytes);
+      io::write_file_atomically(format::catalog_path(folder), copy);
       format::Label label = format::read_label(folder);
       label.catalog_sha256 = sealed.sha256;
-      label.catalog_bytes = sealed.bytes.size();
+      label.catalog_bytes = sealed.bytes;
       format::write_label(folder, label);
     }
   }
