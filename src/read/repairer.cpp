@@ -17,6 +17,7 @@
 #include "format/keys.h"
 #include "ferry/error.h"
 #include "ferry/repair.h"
+#include "ferry/write_env.h"
 #include "format/block.h"
 #include "format/catalog_file.h"
 #include "format/drive_folder.h"
@@ -264,9 +265,16 @@ RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
                   "every catalog copy on the drives given is damaged; attach another drive of the "
                   "shipment so repair can copy an intact one");
     }
-    std::string bytes = io::read_whole_file(intact);
-    for (uint32_t slot : to_fix) {
-      io::write_file_atomically(format::catalog_path(writable[slot]), bytes);
+    // Copied a piece at a time: a catalog takes about 150 bytes a file.
+    std::vector<std::unique_ptr<io::ReplacementFile>> copies;
+    for (uint32_t slot : to_fix) copies.push_back(io::WriteEnv::posix().replace(format::catalog_path(writable[slot])));
+    io::File from = io::File::open_read(intact);
+    std::vector<uint8_t> piece(4u << 20);
+    while (size_t n = from.read(piece.data(), piece.size())) {
+      for (auto& copy : copies) copy->append(piece.data(), n);
+    }
+    for (auto& copy : copies) {
+      copy->commit();
       ++report.catalogs_rewritten;
     }
   }
