@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Tables and JSON for bench/run.sh (python3 standard library only).
 
+  report.py pick WORK ID                  of a step's runs time/ID.1, .2, ...: the median one
+                                          becomes time/ID (its wall times: time/ID.runs)
   report.py line WORK ID                  one line for a step just measured
   report.py report WORK --out F.json --md F.md [--readme README.md]
   report.py render F.json [--md F.md] [--readme README.md]   the tables again from the JSON
@@ -101,6 +103,10 @@ def load(work):
             s["gb_per_s"] = data["bytes"] / wall / 1e9
             s["files_per_s"] = data["files"] / wall
             s["cpu_percent"] = 100 * (s.get("user_s", 0) + s.get("sys_s", 0)) / wall
+        runs = os.path.join(work, "time", sid + ".runs")
+        if os.path.exists(runs):
+            with open(runs) as f:
+                s["runs_wall_s"] = [float(x) for x in f.read().split()]
         others = others_percent(os.path.join(work, "time", sid + ".stat"), s)
         if others is not None:
             s["others_cpu_percent"] = others
@@ -133,6 +139,34 @@ def human_bytes(n):
     return "%d B" % n
 
 
+def cmd_pick(work, sid):
+    """Several runs of one step: the one with the median wall time stands for the step."""
+    base = os.path.join(work, "time", sid)
+    runs = []
+    while os.path.exists("%s.%d" % (base, len(runs) + 1)):
+        runs.append(parse_time("%s.%d" % (base, len(runs) + 1)))
+    if not runs:
+        return
+    walls = [r.get("wall_s", 0.0) for r in runs]
+    ok = [i for i, r in enumerate(runs) if r.get("exit_status", 1) == 0]
+    if len(ok) < len(runs):
+        pick = next(i for i, r in enumerate(runs) if r.get("exit_status", 1) != 0)  # show the failure
+    else:
+        pick = sorted(ok, key=lambda i: walls[i])[(len(ok) - 1) // 2]
+    for suffix in ("", ".stat"):
+        with open("%s.%d%s" % (base, pick + 1, suffix)) as f, open(base + suffix, "w") as out:
+            out.write(f.read())
+    with open(base + ".runs", "w") as f:
+        f.write(" ".join("%.2f" % w for w in walls) + "\n")
+
+
+def wall_cell(s):
+    runs = s.get("runs_wall_s", [])
+    if len(runs) < 2:
+        return "%.2f" % s["wall_s"]
+    return "%.2f (%.2f–%.2f)" % (s["wall_s"], min(runs), max(runs))
+
+
 def cmd_line(work, sid):
     sets, steps, by_id, _, _ = load(work)
     s = by_id[sid]
@@ -142,6 +176,9 @@ def cmd_line(work, sid):
     ratio = ""
     if "ferry_ratio" in s:
         ratio = ", ferry %.2fx this" % s["ferry_ratio"]
+    runs = s.get("runs_wall_s", [])
+    if len(runs) > 1:
+        ratio += "; median of runs of %s s" % ", ".join("%.2f" % w for w in runs)
     print("  %-40s %7.2f s  %6.3f GB/s  %9.0f files/s  RSS %6.1f MiB  CPU %3.0f%%  others %3.0f%%%s"
           % (s["label"], s["wall_s"], s.get("gb_per_s", 0), s.get("files_per_s", 0),
              s.get("max_rss_mib", 0), s.get("cpu_percent", 0), s.get("others_cpu_percent", 0), ratio))
@@ -256,6 +293,9 @@ def markdown(sets, steps, tgts, caveat, notes, meta):
                  "largest process); CPU s is the step's user + system time, CPU % that over its wall time "
                  "(200 = both cores); \"others %\" is the share of the whole machine that other "
                  "processes used meanwhile (the machine is shared: a high figure means a slowed step).")
+    if meta.get("repeat", "1") not in ("", "1"):
+        lines[-1] += (" Each step ran %s times in a row; its figures are those of the run with the median "
+                      "wall time, the range of all its runs' wall times in brackets." % meta["repeat"])
     lines.append("")
     set_desc = []
     for name, d in sets.items():
@@ -274,8 +314,8 @@ def markdown(sets, steps, tgts, caveat, notes, meta):
             ratio += " (vs ferry)"
             if s["id"] in ("pack_t1", "pack_1core"):
                 ratio = "%.2f (default pack)" % s["ferry_ratio"]
-        lines.append("| %s | %s | %.2f | %.3f | %s | %s | %.2f | %.0f | %.1f | %s |" % (
-            title, cell(s["label"]), s["wall_s"], s["gb_per_s"], format(round(s["files_per_s"]), ","),
+        lines.append("| %s | %s | %s | %.3f | %s | %s | %.2f | %.0f | %.1f | %s |" % (
+            title, cell(s["label"]), wall_cell(s), s["gb_per_s"], format(round(s["files_per_s"]), ","),
             ratio, s.get("user_s", 0) + s.get("sys_s", 0), s["cpu_percent"], s["max_rss_mib"],
             fmt(s.get("others_cpu_percent"), ".0f")))
     lines.append("")
@@ -339,7 +379,8 @@ def cmd_report(args):
         "machine": {k: meta.get(k) for k in ("nproc", "cpu", "memory", "kernel")},
         "versions": {k: meta.get(k) for k in ("ferry", "ferry_commit", "restic", "age", "zstd", "tar", "par2")},
         "date": meta.get("date"),
-        "options": {k: meta.get(k) for k in ("size", "sizes_rss", "small_files", "par2_size", "seed", "nice")},
+        "options": {k: meta.get(k) for k in ("size", "sizes_rss", "small_files", "par2_size", "seed", "nice",
+                                             "repeat")},
         "units": {"gb_per_s": "source bytes / wall second / 1e9", "files_per_s": "source files / wall second",
                   "ferry_ratio": "rate of the ferry step in ratio_against / rate of this step",
                   "max_rss_mib": "peak resident set of the largest process, /usr/bin/time -v"},
@@ -362,6 +403,9 @@ def cmd_report(args):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
+    pp = sub.add_parser("pick")
+    pp.add_argument("work")
+    pp.add_argument("id")
     lp = sub.add_parser("line")
     lp.add_argument("work")
     lp.add_argument("id")
@@ -375,7 +419,9 @@ def main():
     dp.add_argument("--md")
     dp.add_argument("--readme")
     args = p.parse_args()
-    if args.cmd == "line":
+    if args.cmd == "pick":
+        cmd_pick(args.work, args.id)
+    elif args.cmd == "line":
         cmd_line(args.work, args.id)
     elif args.cmd == "render":
         cmd_render(args)

@@ -7,8 +7,11 @@
 #   bash bench/run.sh [--size 2GiB] [--small-files 200000] [--sizes-rss 1GiB,2GiB]
 #                     [--par2-size 128MB] [--out bench/results.json] [--md FILE]
 #                     [--update-readme] [--no-build] [--keep] [--wait-quiet SECONDS]
-#                     [--nice N] [--cold]
+#                     [--nice N] [--cold] [--repeat N]
 #
+# --repeat N: run each timed step N times in a row (from the same state: its outputs
+# removed in between) and report the run with the median wall time, with the range of
+# all N; the machine's run-to-run noise is about 15 %. Peak-RSS-only steps run once.
 # --cold: do not warm the memory before each step. By default every step, ferry's and
 # the peers' alike, starts right after a file as large as what the step writes was
 # written to /dev/shm and deleted: on virtual machines freed memory goes back to the
@@ -47,12 +50,14 @@ seed=1
 wait_quiet=0
 niceness=0
 warm=1
+repeat=1
 
 usage() { awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; }
 while (($#)); do
   case "$1" in
     --size) size=$2; shift 2 ;;
     --small-files) small_files=$2; shift 2 ;;
+    --repeat) repeat=$2; shift 2 ;;
     --sizes-rss|--sizes) sizes_rss=$2; shift 2 ;;
     --par2-size) par2_size=$2; shift 2 ;;
     --out) out=$(from_caller "$2"); shift 2 ;;
@@ -89,6 +94,7 @@ gib() { python3 -c "print('%.1f GiB' % ($1 / 2**30))"; }
 size_bytes=$(bytes_of "$size") || exit 2
 par2_bytes=$(bytes_of "$par2_size") || exit 2
 [[ "$small_files" =~ ^[0-9]+$ ]] || die "--small-files takes a number of files"
+[[ "$repeat" =~ ^[1-9][0-9]*$ ]] || die "--repeat takes a number of runs, 1 or more"
 [[ "$niceness" =~ ^-?[0-9]+$ ]] || die "--nice takes a number"
 ((niceness >= 0)) || [ "$(id -u)" = 0 ] || die "--nice $niceness needs root"
 # With autogroup scheduling, nice only orders processes within one session; the
@@ -170,16 +176,25 @@ warm_memory() {
   rm -f "$work/warm"
 }
 
-# step ID SET LABEL -- COMMAND...: runs COMMAND under /usr/bin/time -v and records it.
+# step ID SET LABEL [--reset CMD] -- COMMAND...: runs COMMAND under /usr/bin/time -v
+# and records it. With --reset, COMMAND runs --repeat times, CMD (shell code that puts
+# back the state COMMAND starts from) before every run but the first, and the run with
+# the median wall time stands for the step. Without --reset it runs once.
 step() {
-  local id=$1 set=$2 label=$3
-  shift 4
-  local rc=0
-  warm_memory
-  # The machine's CPU counters around the step tell how much of it others used meanwhile.
-  head -1 /proc/stat >"$work/time/$id.stat"
-  nice -n "$niceness" /usr/bin/time -v -o "$work/time/$id" "$@" >"$work/log/$id.out" 2>"$work/log/$id.err" || rc=$?
-  head -1 /proc/stat >>"$work/time/$id.stat"
+  local id=$1 set=$2 label=$3 reset= runs=1 run rc=0
+  shift 3
+  if [ "$1" = --reset ]; then reset=$2; runs=$repeat; shift 2; fi
+  shift  # --
+  for ((run = 1; run <= runs; run++)); do
+    if ((run > 1)); then eval "$reset"; fi
+    warm_memory
+    # The machine's CPU counters around the run tell how much of it others used meanwhile.
+    head -1 /proc/stat >"$work/time/$id.$run.stat"
+    nice -n "$niceness" /usr/bin/time -v -o "$work/time/$id.$run" "$@" >"$work/log/$id.out" 2>"$work/log/$id.err" || rc=$?
+    head -1 /proc/stat >>"$work/time/$id.$run.stat"
+    ((rc == 0)) || break
+  done
+  python3 bench/report.py pick "$work" "$id"
   printf '%s\t%s\t%s\t%s\n' "$id" "$set" "$label" "$rc" >>"$steps"
   python3 bench/report.py line "$work" "$id"
   if ((rc != 0)); then
@@ -203,6 +218,9 @@ make_set() {  # make_set NAME DIR GENERATOR-ARGS...
 }
 
 drives() { local d=$1; mkdir -p "$d"/{a,b,c,d}; echo "$d"/{a,b,c,d}; }
+# The states a repeated step starts from again (see step --reset).
+fresh_drives() { rm -rf "$1"; drives "$1" >/dev/null; }
+fresh_restic() { rm -rf "$work/restic" "$RESTIC_CACHE_DIR"; restic init -q --repo "$work/restic" >/dev/null; }
 
 # Same files, bytes, modes and mtimes? (outside the timing)
 same_tree() {
@@ -240,7 +258,7 @@ src=$work/mixed/src
 make_set mixed "$src" --profile mixed --size "$size"
 warm_bytes=$((size_bytes * 3 / 2))
 read -r -a dv <<<"$(drives "$work/mixed/drives")"
-step pack mixed "ferry pack (3+1, encrypted)" -- "$ferry" pack "$src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
+step pack mixed "ferry pack (3+1, encrypted)" --reset 'fresh_drives "$work/mixed/drives"' -- "$ferry" pack "$src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
 ok pack
 stored=$(du -sb "$work/mixed/drives" | cut -f1)
 echo "  drives hold $stored bytes"
@@ -248,29 +266,29 @@ echo "  drives hold $stored bytes"
 # ferry's hidden --discard drops every block in the I/O layer after it is sealed; onto
 # drives of its own: what it leaves there (labels, no blocks) is no shipment.
 read -r -a sink <<<"$(drives "$work/mixed/sink")"
-step pack_sink mixed "ferry pack, drives discarded (--discard)" -- "$ferry" pack "$src" --to "${sink[@]}" --parity 1 --key-file "$work/ship.key" --discard
+step pack_sink mixed "ferry pack, drives discarded (--discard)" --reset 'fresh_drives "$work/mixed/sink"' -- "$ferry" pack "$src" --to "${sink[@]}" --parity 1 --key-file "$work/ship.key" --discard
 rm -rf "$work/mixed/sink"
 
 say "Mixed set: verify and restore"
-step verify mixed "ferry verify (keyless, 4 drives)" -- "$ferry" verify "${dv[@]}"
+step verify mixed "ferry verify (keyless, 4 drives)" --reset : -- "$ferry" verify "${dv[@]}"
 ok verify
-step restore_all mixed "ferry restore (all 4 drives)" -- "$ferry" restore "${dv[@]}" --to "$work/mixed/out" --key-file "$work/ship.key"
+step restore_all mixed "ferry restore (all 4 drives)" --reset 'rm -rf "$work/mixed/out"' -- "$ferry" restore "${dv[@]}" --to "$work/mixed/out" --key-file "$work/ship.key"
 ok restore_all; same_tree "$src" "$work/mixed/out"; rm -rf "$work/mixed/out"
 # Drive b (slot 1) is missing: a quarter of the blocks are rebuilt from parity.
-step restore_missing mixed "ferry restore (3 drives, one missing)" -- "$ferry" restore "${dv[0]}" "${dv[2]}" "${dv[3]}" --to "$work/mixed/out" --key-file "$work/ship.key"
+step restore_missing mixed "ferry restore (3 drives, one missing)" --reset 'rm -rf "$work/mixed/out"' -- "$ferry" restore "${dv[0]}" "${dv[2]}" "${dv[3]}" --to "$work/mixed/out" --key-file "$work/ship.key"
 ok restore_missing; same_tree "$src" "$work/mixed/out"; rm -rf "$work/mixed/out"
 
 say "Mixed set: scaling (--threads 1 keeps ferry to one core; then taskset to one core)"
 # Onto fresh, empty drives like the first pack: rewriting pages tmpfs already holds costs less.
 rm -rf "$work/mixed/drives"
 read -r -a dv <<<"$(drives "$work/mixed/drives")"
-step pack_t1 mixed "ferry pack --threads 1" -- "$ferry" pack "$src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key" --threads 1
+step pack_t1 mixed "ferry pack --threads 1" --reset 'fresh_drives "$work/mixed/drives"' -- "$ferry" pack "$src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key" --threads 1
 ok pack_t1
 # The same from outside: pinned to one core by taskset.
 if command -v taskset >/dev/null && (($(nproc) > 1)); then
   rm -rf "$work/mixed/drives"
   read -r -a dv <<<"$(drives "$work/mixed/drives")"
-  step pack_1core mixed "ferry pack on one core (taskset -c 0)" -- taskset -c 0 "$ferry" pack "$src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
+  step pack_1core mixed "ferry pack on one core (taskset -c 0)" --reset 'fresh_drives "$work/mixed/drives"' -- taskset -c 0 "$ferry" pack "$src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
   ok pack_1core
 fi
 rm -rf "$work/mixed/drives"
@@ -278,15 +296,15 @@ rm -rf "$work/mixed/drives"
 say "Mixed set: the peers"
 restic init -q --repo "$work/restic" >/dev/null
 # restic keeps the path it is given: back up from the set's parent, as "src".
-step restic_backup mixed "restic backup" -- bash -c 'cd "$1" && restic -q --repo "$2" backup src' _ "$work/mixed" "$work/restic"
+step restic_backup mixed "restic backup" --reset 'fresh_restic' -- bash -c 'cd "$1" && restic -q --repo "$2" backup src' _ "$work/mixed" "$work/restic"
 ok restic_backup
-step restic_restore mixed "restic restore" -- restic -q --repo "$work/restic" restore latest --target "$work/mixed/out"
+step restic_restore mixed "restic restore" --reset 'rm -rf "$work/mixed/out"' -- restic -q --repo "$work/restic" restore latest --target "$work/mixed/out"
 ok restic_restore
 rm -rf "$work/restic" "$work/mixed/out" "$RESTIC_CACHE_DIR"
-step tar_zstd_age mixed "tar | zstd -1 -T0 | age" -- bash -c 'set -o pipefail; tar -cf - -C "$1" src | zstd -1 -T0 -q | age -r "$2" >"$3"' _ "$work/mixed" "$age_recipient" "$work/mixed/out.tar.zst.age"
+step tar_zstd_age mixed "tar | zstd -1 -T0 | age" --reset 'rm -f "$work/mixed/out.tar.zst.age"' -- bash -c 'set -o pipefail; tar -cf - -C "$1" src | zstd -1 -T0 -q | age -r "$2" >"$3"' _ "$work/mixed" "$age_recipient" "$work/mixed/out.tar.zst.age"
 ok tar_zstd_age
 rm -f "$work/mixed/out.tar.zst.age"
-step tar mixed "tar" -- tar -cf "$work/mixed/out.tar" -C "$work/mixed" src
+step tar mixed "tar" --reset 'rm -f "$work/mixed/out.tar"' -- tar -cf "$work/mixed/out.tar" -C "$work/mixed" src
 ok tar
 rm -f "$work/mixed/out.tar"
 
@@ -302,10 +320,11 @@ psrc=$work/par2/src
 make_set par2 "$psrc" --profile mixed --size "$par2_size"
 warm_bytes=$((par2_bytes * 3 / 2))
 read -r -a dv <<<"$(drives "$work/par2/drives")"
-step par2_pack par2 "ferry pack (3+1, encrypted)" -- "$ferry" pack "$psrc" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
+step par2_pack par2 "ferry pack (3+1, encrypted)" --reset 'fresh_drives "$work/par2/drives"' -- "$ferry" pack "$psrc" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
 ok par2_pack
 rm -rf "$work/par2/drives"
 mkdir -p "$work/par2/out"
+# Once only: it takes twenty seconds, and its ratio is far from any target.
 step par2_create par2 "par2 create -r33" -- par2 create -q -q -r33 -R -B "$psrc" "$work/par2/out/set.par2" "$psrc"
 ok par2_create
 rm -rf "$work/par2"
@@ -317,19 +336,19 @@ if ((small_files > 0)); then
   make_set small "$ssrc" --profile small-files --files "$small_files"
   warm_bytes=$((small_files * 12288))
   read -r -a dv <<<"$(drives "$work/small/drives")"
-  step small_pack small "ferry pack (3+1, encrypted)" -- "$ferry" pack "$ssrc" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
+  step small_pack small "ferry pack (3+1, encrypted)" --reset 'fresh_drives "$work/small/drives"' -- "$ferry" pack "$ssrc" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
   ok small_pack
-  step small_restore small "ferry restore (all 4 drives)" -- "$ferry" restore "${dv[@]}" --to "$work/small/out" --key-file "$work/ship.key"
+  step small_restore small "ferry restore (all 4 drives)" --reset 'rm -rf "$work/small/out"' -- "$ferry" restore "${dv[@]}" --to "$work/small/out" --key-file "$work/ship.key"
   ok small_restore; same_tree "$ssrc" "$work/small/out"; rm -rf "$work/small/out" "$work/small/drives"
   restic init -q --repo "$work/restic" >/dev/null
-  step small_restic small "restic backup" -- bash -c 'cd "$1" && restic -q --repo "$2" backup src' _ "$work/small" "$work/restic"
+  step small_restic small "restic backup" --reset 'fresh_restic' -- bash -c 'cd "$1" && restic -q --repo "$2" backup src' _ "$work/small" "$work/restic"
   rm -rf "$work/restic" "$RESTIC_CACHE_DIR"
-  step small_tar_zstd_age small "tar | zstd -1 -T0 | age" -- bash -c 'set -o pipefail; tar -cf - -C "$1" src | zstd -1 -T0 -q | age -r "$2" >"$3"' _ "$work/small" "$age_recipient" "$work/small/out.tar.zst.age"
+  step small_tar_zstd_age small "tar | zstd -1 -T0 | age" --reset 'rm -f "$work/small/out.tar.zst.age"' -- bash -c 'set -o pipefail; tar -cf - -C "$1" src | zstd -1 -T0 -q | age -r "$2" >"$3"' _ "$work/small" "$age_recipient" "$work/small/out.tar.zst.age"
   rm -f "$work/small/out.tar.zst.age"
-  step small_tar small "tar" -- tar -cf "$work/small/out.tar" -C "$work/small" src
+  step small_tar small "tar" --reset 'rm -f "$work/small/out.tar"' -- tar -cf "$work/small/out.tar" -C "$work/small" src
   ok small_tar
   mkdir -p "$work/small/untar"
-  step small_untar small "tar -x" -- tar -xf "$work/small/out.tar" -C "$work/small/untar"
+  step small_untar small "tar -x" --reset 'rm -rf "$work/small/untar"; mkdir -p "$work/small/untar"' -- tar -xf "$work/small/out.tar" -C "$work/small/untar"
   rm -rf "$work/small"
 fi
 
@@ -368,6 +387,7 @@ say "Results"
   printf 'par2_size\t%s\n' "$par2_size"
   printf 'seed\t%s\n' "$seed"
   printf 'nice\t%s\n' "$niceness"
+  printf 'repeat\t%s\n' "$repeat"
   printf 'date\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   printf 'nproc\t%s\n' "$(nproc)"
   printf 'cpu\t%s\n' "$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)"
