@@ -17,12 +17,13 @@ constexpr int64_t kDiscardedTicket = -1;
 }  // namespace
 
 FilePacker::FilePacker(StreamWriter& stream, StreamHasher& hasher, util::DirChain& source,
-                       Progress& progress, bool compress)
+                       Progress& progress, bool compress, int threads)
     : stream_(stream),
       hasher_(hasher),
       source_(source),
       progress_(progress),
       compress_(compress),
+      threads_(threads),
       frame_(format::kCompressionFrameSize),
       packed_(codec::zstd_bound(format::kCompressionFrameSize)) {}
 
@@ -58,17 +59,31 @@ FilePacker::Attempt FilePacker::read_once(format::Entry& entry, std::string* rea
   uint64_t total = 0;
   bool failed = false;
   if (compress) {
-    for (;;) {
-      ssize_t n = read_full(fd, frame_.data(), format::kCompressionFrameSize);
-      if (n < 0) { failed = true; break; }
-      if (n == 0) break;
-      sha_.update(frame_.data(), static_cast<size_t>(n));
-      size_t c = zstd_.compress(frame_.data(), static_cast<size_t>(n), packed_.data(), packed_.size());
-      stream_.write(packed_.data(), c);
+    // Read and hash frames in order here while the pool compresses those before them;
+    // write each out in order once it is compressed. On an early end the frames in
+    // flight are still written: like the rest of a given-up attempt, dead space.
+    if (!frames_) frames_ = std::make_unique<FrameCompressor>(threads_);
+    frames_->clear();
+    bool reading = true;
+    while (reading || frames_->in_flight() > 0) {
+      if (reading && frames_->has_room()) {
+        uint8_t* frame = frames_->next_input();
+        ssize_t n = read_full(fd, frame, format::kCompressionFrameSize);
+        if (n <= 0) {
+          failed = n < 0;
+          reading = false;
+          continue;
+        }
+        sha_.update(frame, static_cast<size_t>(n));
+        frames_->submit(static_cast<size_t>(n));
+        total += static_cast<uint64_t>(n);
+        progress_.bytes_done += static_cast<uint64_t>(n);
+        if (total > size) reading = false;  // growing: stop, it is reported as changed below
+        continue;
+      }
+      auto [packed, c] = frames_->take();
+      stream_.write(packed, c);
       entry.frames.push_back(static_cast<uint32_t>(c));
-      total += static_cast<uint64_t>(n);
-      progress_.bytes_done += static_cast<uint64_t>(n);
-      if (total > size) break;  // growing: stop, it is reported as changed below
     }
   } else {
     // Read straight into the stripe buffer; one byte past the size reveals growth.

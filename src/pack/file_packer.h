@@ -1,11 +1,13 @@
 // Reads one source file into the data stream: each byte read once, compressed in
 // independent frames only when a sample shows it pays. Bytes stored as they are go
 // straight into the stripe buffer and are hashed there by the StreamHasher, off this
-// thread; compressed files are hashed here, frame by frame, before compression.
+// thread; compressed files are hashed here, frame by frame, and their frames compressed
+// on a pool of `threads` (FrameCompressor).
 // A file that changes while being read is read again once; if it changes again it is
 // reported, never packed torn.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,7 @@
 #include "codec/zstd.h"
 #include "ferry/progress.h"
 #include "format/catalog.h"
+#include "pack/frame_compressor.h"
 #include "pack/stream_hasher.h"
 #include "pack/stream_writer.h"
 #include "util/dir_chain.h"
@@ -29,7 +32,7 @@ enum class FileOutcome {
 class FilePacker {
  public:
   FilePacker(StreamWriter& stream, StreamHasher& hasher, util::DirChain& source,
-             Progress& progress, bool compress);
+             Progress& progress, bool compress, int threads);
 
   // Packs entry.path; when packed fills size, mtime, mode, sha256 (unless the hasher
   // delivers it), offset, stored, encoding and frames of `entry`. Otherwise says why in
@@ -45,9 +48,11 @@ class FilePacker {
   util::DirChain& source_;
   Progress& progress_;
   bool compress_;
+  int threads_;
   codec::Sha256 sha_;
-  codec::ZstdCompressor zstd_;
+  codec::ZstdCompressor zstd_;  // the trial on a sample
   std::vector<uint8_t> frame_, packed_;
+  std::unique_ptr<FrameCompressor> frames_;  // started with the first compressed file
 };
 
 }  // namespace ferry::pack

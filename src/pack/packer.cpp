@@ -413,7 +413,7 @@ class Packer {
     pack::StripePipeline pipeline(config);
     pack::StreamWriter stream(pipeline, layout, first_stripe * layout.stripe_plain());
     util::DirChain source(o_.source);
-    pack::FilePacker packer(stream, hasher, source, progress_, o_.compress);
+    pack::FilePacker packer(stream, hasher, source, progress_, o_.compress, config.threads);
     pack::ReadAhead read_ahead(o_.source, o_.compress, config.threads);
 
     // Files packed whose digest the hasher has not yet delivered, by id.
