@@ -62,7 +62,10 @@ FilePacker::Attempt FilePacker::read_once(format::Entry& entry, std::string* rea
     // Read and hash frames in order here while the pool compresses those before them;
     // write each out in order once it is compressed. On an early end the frames in
     // flight are still written: like the rest of a given-up attempt, dead space.
-    if (!frames_) frames_ = std::make_unique<FrameCompressor>(threads_);
+    if (!frames_) {
+      frames_ = std::make_unique<codec::ZstdFramePool>(codec::ZstdFramePool::Direction::kCompress,
+                                                       format::kCompressionFrameSize, threads_);
+    }
     frames_->clear();
     bool reading = true;
     while (reading || frames_->in_flight() > 0) {

@@ -2,7 +2,7 @@
 // independent frames only when a sample shows it pays. Bytes stored as they are go
 // straight into the stripe buffer and are hashed there by the StreamHasher, off this
 // thread; compressed files are hashed here, frame by frame, and their frames compressed
-// on a pool of `threads` (FrameCompressor).
+// on a pool of `threads`.
 // A file that changes while being read is read again once; if it changes again it is
 // reported, never packed torn.
 #pragma once
@@ -13,9 +13,9 @@
 
 #include "codec/sha256.h"
 #include "codec/zstd.h"
+#include "codec/zstd_frame_pool.h"
 #include "ferry/progress.h"
 #include "format/catalog.h"
-#include "pack/frame_compressor.h"
 #include "pack/stream_hasher.h"
 #include "pack/stream_writer.h"
 #include "util/dir_chain.h"
@@ -52,7 +52,7 @@ class FilePacker {
   codec::Sha256 sha_;
   codec::ZstdCompressor zstd_;  // the trial on a sample
   std::vector<uint8_t> frame_, packed_;
-  std::unique_ptr<FrameCompressor> frames_;  // started with the first compressed file
+  std::unique_ptr<codec::ZstdFramePool> frames_;  // started with the first compressed file
 };
 
 }  // namespace ferry::pack

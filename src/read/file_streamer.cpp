@@ -9,10 +9,9 @@
 
 namespace ferry::read {
 
-FileStreamer::FileStreamer(StreamCursor& cursor)
+FileStreamer::FileStreamer(StreamCursor& cursor, int threads)
     : cursor_(cursor),
-      frame_in_(codec::zstd_bound(format::kCompressionFrameSize)),
-      frame_out_(format::kCompressionFrameSize) {}
+      frames_(codec::ZstdFramePool::Direction::kDecompress, format::kCompressionFrameSize, threads) {}
 
 void FileStreamer::skip_to(uint64_t pos, uint64_t end) {
   while (pos < end) {
@@ -47,30 +46,39 @@ bool FileStreamer::stream(const format::Entry& e, const Sink& sink) {
       pos += len;
     }
   } else if (e.encoding == format::Encoding::kZstdFrames) {
-    for (uint32_t frame : e.frames) {
-      if (frame > frame_in_.size() || pos + frame > end) {
-        intact = false;
-        break;
+    // Gather each frame here, in order, while the pool decompresses those before it;
+    // hash and hand out each in order. Once one is lost, the rest are only drained.
+    frames_.clear();
+    size_t next = 0;
+    while ((intact && next < e.frames.size()) || frames_.in_flight() > 0) {
+      if (intact && next < e.frames.size() && frames_.has_room()) {
+        const uint32_t frame = e.frames[next++];
+        if (frame > frames_.input_capacity() || pos + frame > end) {
+          intact = false;
+          continue;
+        }
+        uint8_t* in = frames_.next_input();
+        size_t got = 0;
+        while (got < frame) {
+          size_t len;
+          bool ok;
+          const uint8_t* p = cursor_.at(pos, frame - got, &len, &ok);
+          intact = intact && ok;
+          std::memcpy(in + got, p, len);
+          got += len;
+          pos += len;
+        }
+        if (intact) frames_.submit(frame);
+        continue;
       }
-      size_t got = 0;
-      while (got < frame) {
-        size_t len;
-        bool ok;
-        const uint8_t* p = cursor_.at(pos, frame - got, &len, &ok);
-        intact = intact && ok;
-        std::memcpy(frame_in_.data() + got, p, len);
-        got += len;
-        pos += len;
-      }
-      if (!intact) break;
-      size_t plain;
+      std::pair<const uint8_t*, size_t> plain;
       try {
-        plain = zstd_.decompress(frame_in_.data(), frame, frame_out_.data(), frame_out_.size());
+        plain = frames_.take();
       } catch (const Error&) {
         intact = false;  // a frame that does not decompress; the sink's own errors pass
-        break;
+        continue;
       }
-      emit(frame_out_.data(), plain);
+      if (intact) emit(plain.first, plain.second);
     }
   } else {
     intact = false;  // an encoding this version does not know

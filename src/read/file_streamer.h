@@ -4,9 +4,8 @@
 #pragma once
 
 #include <functional>
-#include <vector>
 
-#include "codec/zstd.h"
+#include "codec/zstd_frame_pool.h"
 #include "format/catalog.h"
 #include "read/stream_cursor.h"
 
@@ -16,8 +15,9 @@ class FileStreamer {
  public:
   using Sink = std::function<void(const uint8_t*, size_t)>;
   // The cursor's source must run a StreamFileHasher's stages: raw files are checked
-  // against the digests it records, compressed ones are hashed here.
-  explicit FileStreamer(StreamCursor& cursor);
+  // against the digests it records, compressed ones are hashed here, their frames
+  // decompressed on a pool of `threads`.
+  FileStreamer(StreamCursor& cursor, int threads);
 
   // Hands the file's bytes to `sink` in order while every byte is recovered; returns
   // true only when all were and size and SHA-256 match the catalog. The cursor always
@@ -29,8 +29,7 @@ class FileStreamer {
  private:
   void skip_to(uint64_t pos, uint64_t end);
   StreamCursor& cursor_;
-  codec::ZstdDecompressor zstd_;
-  std::vector<uint8_t> frame_in_, frame_out_;
+  codec::ZstdFramePool frames_;
 };
 
 }  // namespace ferry::read

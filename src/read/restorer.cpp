@@ -147,7 +147,7 @@ class Restorer {
     read::StripeSource source(reader, codec::hkdf(shipment_.data_key, format::kBlockKeyInfo),
                               schedule, threads, hasher.stages());
     read::StreamCursor cursor(source, layout);
-    read::FileStreamer streamer(cursor);
+    read::FileStreamer streamer(cursor, threads);
 
     auto entries = catalog.entries();
     Entry e;

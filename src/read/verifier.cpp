@@ -151,7 +151,7 @@ void check_files(read::OpenShipment& shipment, const io::ReadEnv& env, int threa
                             },
                             threads, hasher.stages());
   read::StreamCursor cursor(source, layout);
-  read::FileStreamer streamer(cursor);
+  read::FileStreamer streamer(cursor, threads);
   format::Catalog catalog = shipment.catalog();
   auto entries = catalog.entries();
   format::Entry e;

@@ -1,6 +1,7 @@
-// The frames of a large compressible file are compressed on a pool and must come back
-// in the order they went in, each one the independent zstd frame of its own bytes; a
-// file packed that way restores byte for byte.
+// The frames of a large compressible file are compressed on a pool when packed and
+// decompressed on one when restored. They must come back in the order they went in,
+// each the transform of its own bytes; a frame that does not decompress is reported as
+// such without holding up the others; a file packed and restored so comes back whole.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -10,10 +11,11 @@
 
 #include "codec/kdf.h"
 #include "codec/zstd.h"
+#include "codec/zstd_frame_pool.h"
+#include "ferry/error.h"
 #include "ferry/pack.h"
 #include "ferry/restore.h"
 #include "format/constants.h"
-#include "pack/frame_compressor.h"
 #include "support/temp_dir.h"
 #include "support/tree.h"
 
@@ -34,8 +36,10 @@ std::string frame_content(int i) {
   return i % 3 ? csv_text(len, i) : random_bytes(len, i);
 }
 
-TEST(FrameCompressor, FramesComeBackInOrderEachItsOwnBytes) {
-  pack::FrameCompressor pool(3);
+using Pool = codec::ZstdFramePool;
+
+TEST(ZstdFramePool, CompressedFramesComeBackInOrderEachItsOwnBytes) {
+  Pool pool(Pool::Direction::kCompress, format::kCompressionFrameSize, 3);
   const int frames = 40;
   int given = 0, taken = 0;
   while (taken < frames) {
@@ -53,8 +57,37 @@ TEST(FrameCompressor, FramesComeBackInOrderEachItsOwnBytes) {
   EXPECT_THROW(pool.take(), std::logic_error);
 }
 
-TEST(FrameCompressor, ClearForgetsTheFramesInFlight) {
-  pack::FrameCompressor pool(2);
+TEST(ZstdFramePool, DecompressedFramesComeBackInOrderAndABadOneIsReported) {
+  codec::ZstdCompressor zstd;
+  std::vector<std::string> packed;
+  for (int i = 0; i < 20; ++i) {
+    std::string content = frame_content(i);
+    std::string out(codec::zstd_bound(content.size()), '\0');
+    out.resize(zstd.compress(content.data(), content.size(), out.data(), out.size()));
+    if (i == 11) out[0] ^= 0x5a;  // no longer a zstd frame
+    packed.push_back(out);
+  }
+  Pool pool(Pool::Direction::kDecompress, format::kCompressionFrameSize, 2);
+  size_t given = 0, taken = 0;
+  while (taken < packed.size()) {
+    if (given < packed.size() && pool.has_room()) {
+      std::copy(packed[given].begin(), packed[given].end(), pool.next_input());
+      pool.submit(packed[given++].size());
+      continue;
+    }
+    if (taken == 11) {
+      EXPECT_THROW(pool.take(), Error) << "the damaged frame";
+    } else {
+      auto [plain, len] = pool.take();
+      EXPECT_EQ(std::string(reinterpret_cast<const char*>(plain), len), frame_content(static_cast<int>(taken)))
+          << "frame " << taken;
+    }
+    ++taken;
+  }
+}
+
+TEST(ZstdFramePool, ClearForgetsTheFramesInFlight) {
+  Pool pool(Pool::Direction::kCompress, format::kCompressionFrameSize, 2);
   while (pool.has_room()) {
     std::string content = csv_text(500000, 1);
     std::copy(content.begin(), content.end(), pool.next_input());
@@ -72,7 +105,7 @@ TEST(FrameCompressor, ClearForgetsTheFramesInFlight) {
 
 // Over 16 MiB, so it takes the streaming path, and compressible, so its frames go
 // through the pool.
-TEST(FrameCompressor, ALargeCompressibleFileRestoresExactly) {
+TEST(ZstdFramePool, ALargeCompressibleFileRestoresExactly) {
   TempDir dir;
   make_dir(dir.path(), "source");
   const std::string sheet = csv_text(40u << 20, 7);
