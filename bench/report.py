@@ -294,8 +294,9 @@ def markdown(sets, steps, tgts, caveat, notes, meta):
                  "(200 = both cores); \"others %\" is the share of the whole machine that other "
                  "processes used meanwhile (the machine is shared: a high figure means a slowed step).")
     if meta.get("repeat", "1") not in ("", "1"):
-        lines[-1] += (" Each step ran %s times in a row; its figures are those of the run with the median "
-                      "wall time, the range of all its runs' wall times in brackets." % meta["repeat"])
+        lines[-1] += (" The steps ran in %s rounds, each round every step once (par2 and the peak-RSS-only "
+                      "steps in the first only); a step's figures are those of its run with the median wall "
+                      "time, the range of all its runs' wall times in brackets." % meta["repeat"])
     lines.append("")
     set_desc = []
     for name, d in sets.items():

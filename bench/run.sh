@@ -9,9 +9,11 @@
 #                     [--update-readme] [--no-build] [--keep] [--wait-quiet SECONDS]
 #                     [--nice N] [--cold] [--repeat N]
 #
-# --repeat N: run each timed step N times in a row (from the same state: its outputs
-# removed in between) and report the run with the median wall time, with the range of
-# all N; the machine's run-to-run noise is about 15 %. Peak-RSS-only steps run once.
+# --repeat N: run the mixed and small-files sets' steps in N rounds, each round every
+# step once in the usual order, and report for each step the run with the median wall
+# time, with the range of all N. Rounds spread each tool's runs over the same stretch
+# of time, so the host's drift (about 15 % over minutes) weighs on ferry and its peers
+# alike. par2 and the peak-RSS-only steps run once.
 # --cold: do not warm the memory before each step. By default every step, ferry's and
 # the peers' alike, starts right after a file as large as what the step writes was
 # written to /dev/shm and deleted: on virtual machines freed memory goes back to the
@@ -176,35 +178,42 @@ warm_memory() {
   rm -f "$work/warm"
 }
 
-# step ID SET LABEL [--reset CMD] -- COMMAND...: runs COMMAND under /usr/bin/time -v
-# and records it. With --reset, COMMAND runs --repeat times, CMD (shell code that puts
-# back the state COMMAND starts from) before every run but the first, and the run with
-# the median wall time stands for the step. Without --reset it runs once.
+# step ID SET LABEL -- COMMAND...: runs COMMAND under /usr/bin/time -v as run $round of
+# the step; finish_steps then records each step by its median run.
+round=1
+pending=()  # steps run in this section, in order, not yet recorded
+declare -A step_set step_label
 step() {
-  local id=$1 set=$2 label=$3 reset= runs=1 run rc=0
-  shift 3
-  if [ "$1" = --reset ]; then reset=$2; runs=$repeat; shift 2; fi
-  shift  # --
-  for ((run = 1; run <= runs; run++)); do
-    if ((run > 1)); then eval "$reset"; fi
-    warm_memory
-    # The machine's CPU counters around the run tell how much of it others used meanwhile.
-    head -1 /proc/stat >"$work/time/$id.$run.stat"
-    nice -n "$niceness" /usr/bin/time -v -o "$work/time/$id.$run" "$@" >"$work/log/$id.out" 2>"$work/log/$id.err" || rc=$?
-    head -1 /proc/stat >>"$work/time/$id.$run.stat"
-    ((rc == 0)) || break
-  done
-  python3 bench/report.py pick "$work" "$id"
-  printf '%s\t%s\t%s\t%s\n' "$id" "$set" "$label" "$rc" >>"$steps"
-  python3 bench/report.py line "$work" "$id"
+  local id=$1 set=$2 label=$3 rc=0
+  shift 4
+  warm_memory
+  # The machine's CPU counters around the run tell how much of it others used meanwhile.
+  head -1 /proc/stat >"$work/time/$id.$round.stat"
+  nice -n "$niceness" /usr/bin/time -v -o "$work/time/$id.$round" "$@" >"$work/log/$id.out" 2>"$work/log/$id.err" || rc=$?
+  head -1 /proc/stat >>"$work/time/$id.$round.stat"
+  echo "$rc" >"$work/time/$id.$round.rc"
+  if [ -z "${step_set[$id]:-}" ]; then pending+=("$id"); step_set[$id]=$set; step_label[$id]=$label; fi
   if ((rc != 0)); then
     echo "  $label exited with status $rc; its output:" >&2
     tail -n 5 "$work/log/$id.out" "$work/log/$id.err" >&2 || true
+  elif ((repeat > 1)); then
+    printf '  %-40s round %d: %s\n' "$label" "$round" "$(sed -n 's/.*Elapsed (wall clock) time.*: //p' "$work/time/$id.$round")"
   fi
   return 0
 }
-# A step whose result is checked: a wrong or failed result stops the harness.
-ok() { [ "$(awk -F'\t' -v id="$1" '$1 == id {print $4}' "$steps")" = 0 ] || die "$1 failed (log in the output above)"; }
+# Records every step of the section run so far by its median run, and prints its line.
+finish_steps() {
+  local id rc
+  for id in "${pending[@]}"; do
+    rc=$(cat "$work/time/$id".*.rc | awk '$1 != 0 {bad = $1} END {print bad + 0}')
+    python3 bench/report.py pick "$work" "$id"
+    printf '%s\t%s\t%s\t%s\n' "$id" "${step_set[$id]}" "${step_label[$id]}" "$rc" >>"$steps"
+    python3 bench/report.py line "$work" "$id"
+  done
+  pending=()
+}
+# A step whose result is checked: a failed run stops the harness.
+ok() { [ "$(cat "$work/time/$1.$round.rc")" = 0 ] || die "$1 failed (log in the output above)"; }
 
 make_set() {  # make_set NAME DIR GENERATOR-ARGS...
   local name=$1 dir=$2
@@ -218,9 +227,6 @@ make_set() {  # make_set NAME DIR GENERATOR-ARGS...
 }
 
 drives() { local d=$1; mkdir -p "$d"/{a,b,c,d}; echo "$d"/{a,b,c,d}; }
-# The states a repeated step starts from again (see step --reset).
-fresh_drives() { rm -rf "$1"; drives "$1" >/dev/null; }
-fresh_restic() { rm -rf "$work/restic" "$RESTIC_CACHE_DIR"; restic init -q --repo "$work/restic" >/dev/null; }
 
 # Same files, bytes, modes and mtimes? (outside the timing)
 same_tree() {
@@ -253,61 +259,73 @@ if ((wait_quiet > 0)); then
 fi
 
 # ---------------------------------------------------------------- mixed set
-say "Mixed set ($size): pack"
+mixed_round() {
+  say "Mixed set ($size): pack$round_title"
+  read -r -a dv <<<"$(drives "$work/mixed/drives")"
+  step pack mixed "ferry pack (3+1, encrypted)" -- "$ferry" pack "$src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
+  ok pack
+  echo "  drives hold $(du -sb "$work/mixed/drives" | cut -f1) bytes"
+
+  # ferry's hidden --discard drops every block in the I/O layer after it is sealed; onto
+  # drives of its own: what it leaves there (labels, no blocks) is no shipment.
+  read -r -a sink <<<"$(drives "$work/mixed/sink")"
+  step pack_sink mixed "ferry pack, drives discarded (--discard)" -- "$ferry" pack "$src" --to "${sink[@]}" --parity 1 --key-file "$work/ship.key" --discard
+  rm -rf "$work/mixed/sink"
+
+  say "Mixed set: verify and restore$round_title"
+  step verify mixed "ferry verify (keyless, 4 drives)" -- "$ferry" verify "${dv[@]}"
+  ok verify
+  step restore_all mixed "ferry restore (all 4 drives)" -- "$ferry" restore "${dv[@]}" --to "$work/mixed/out" --key-file "$work/ship.key"
+  ok restore_all; same_tree "$src" "$work/mixed/out"; rm -rf "$work/mixed/out"
+  # Drive b (slot 1) is missing: a quarter of the blocks are rebuilt from parity.
+  step restore_missing mixed "ferry restore (3 drives, one missing)" -- "$ferry" restore "${dv[0]}" "${dv[2]}" "${dv[3]}" --to "$work/mixed/out" --key-file "$work/ship.key"
+  ok restore_missing; same_tree "$src" "$work/mixed/out"; rm -rf "$work/mixed/out"
+
+  say "Mixed set: scaling (--threads 1 keeps ferry to one core; then taskset to one core)$round_title"
+  # Onto fresh, empty drives like the first pack: rewriting pages tmpfs already holds costs less.
+  rm -rf "$work/mixed/drives"
+  read -r -a dv <<<"$(drives "$work/mixed/drives")"
+  step pack_t1 mixed "ferry pack --threads 1" -- "$ferry" pack "$src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key" --threads 1
+  ok pack_t1
+  # The same from outside: pinned to one core by taskset.
+  if command -v taskset >/dev/null && (($(nproc) > 1)); then
+    rm -rf "$work/mixed/drives"
+    read -r -a dv <<<"$(drives "$work/mixed/drives")"
+    step pack_1core mixed "ferry pack on one core (taskset -c 0)" -- taskset -c 0 "$ferry" pack "$src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
+    ok pack_1core
+  fi
+  rm -rf "$work/mixed/drives"
+
+  say "Mixed set: the peers$round_title"
+  restic init -q --repo "$work/restic" >/dev/null
+  # restic keeps the path it is given: back up from the set's parent, as "src".
+  step restic_backup mixed "restic backup" -- bash -c 'cd "$1" && restic -q --repo "$2" backup src' _ "$work/mixed" "$work/restic"
+  ok restic_backup
+  step restic_restore mixed "restic restore" -- restic -q --repo "$work/restic" restore latest --target "$work/mixed/out"
+  ok restic_restore
+  rm -rf "$work/restic" "$work/mixed/out" "$RESTIC_CACHE_DIR"
+  step tar_zstd_age mixed "tar | zstd -1 -T0 | age" -- bash -c 'set -o pipefail; tar -cf - -C "$1" src | zstd -1 -T0 -q | age -r "$2" >"$3"' _ "$work/mixed" "$age_recipient" "$work/mixed/out.tar.zst.age"
+  ok tar_zstd_age
+  rm -f "$work/mixed/out.tar.zst.age"
+  step tar mixed "tar" -- tar -cf "$work/mixed/out.tar" -C "$work/mixed" src
+  ok tar
+  rm -f "$work/mixed/out.tar"
+}
+
+# The sets' steps in rounds (see --repeat); each round leaves nothing behind but the set.
+in_rounds() {
+  for ((round = 1; round <= repeat; round++)); do
+    round_title=$( ((repeat > 1)) && echo ", round $round of $repeat" || true)
+    "$1"
+  done
+  round=1
+  finish_steps
+}
+
 src=$work/mixed/src
 make_set mixed "$src" --profile mixed --size "$size"
 warm_bytes=$((size_bytes * 3 / 2))
-read -r -a dv <<<"$(drives "$work/mixed/drives")"
-step pack mixed "ferry pack (3+1, encrypted)" --reset 'fresh_drives "$work/mixed/drives"' -- "$ferry" pack "$src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
-ok pack
-stored=$(du -sb "$work/mixed/drives" | cut -f1)
-echo "  drives hold $stored bytes"
-
-# ferry's hidden --discard drops every block in the I/O layer after it is sealed; onto
-# drives of its own: what it leaves there (labels, no blocks) is no shipment.
-read -r -a sink <<<"$(drives "$work/mixed/sink")"
-step pack_sink mixed "ferry pack, drives discarded (--discard)" --reset 'fresh_drives "$work/mixed/sink"' -- "$ferry" pack "$src" --to "${sink[@]}" --parity 1 --key-file "$work/ship.key" --discard
-rm -rf "$work/mixed/sink"
-
-say "Mixed set: verify and restore"
-step verify mixed "ferry verify (keyless, 4 drives)" --reset : -- "$ferry" verify "${dv[@]}"
-ok verify
-step restore_all mixed "ferry restore (all 4 drives)" --reset 'rm -rf "$work/mixed/out"' -- "$ferry" restore "${dv[@]}" --to "$work/mixed/out" --key-file "$work/ship.key"
-ok restore_all; same_tree "$src" "$work/mixed/out"; rm -rf "$work/mixed/out"
-# Drive b (slot 1) is missing: a quarter of the blocks are rebuilt from parity.
-step restore_missing mixed "ferry restore (3 drives, one missing)" --reset 'rm -rf "$work/mixed/out"' -- "$ferry" restore "${dv[0]}" "${dv[2]}" "${dv[3]}" --to "$work/mixed/out" --key-file "$work/ship.key"
-ok restore_missing; same_tree "$src" "$work/mixed/out"; rm -rf "$work/mixed/out"
-
-say "Mixed set: scaling (--threads 1 keeps ferry to one core; then taskset to one core)"
-# Onto fresh, empty drives like the first pack: rewriting pages tmpfs already holds costs less.
-rm -rf "$work/mixed/drives"
-read -r -a dv <<<"$(drives "$work/mixed/drives")"
-step pack_t1 mixed "ferry pack --threads 1" --reset 'fresh_drives "$work/mixed/drives"' -- "$ferry" pack "$src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key" --threads 1
-ok pack_t1
-# The same from outside: pinned to one core by taskset.
-if command -v taskset >/dev/null && (($(nproc) > 1)); then
-  rm -rf "$work/mixed/drives"
-  read -r -a dv <<<"$(drives "$work/mixed/drives")"
-  step pack_1core mixed "ferry pack on one core (taskset -c 0)" --reset 'fresh_drives "$work/mixed/drives"' -- taskset -c 0 "$ferry" pack "$src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
-  ok pack_1core
-fi
-rm -rf "$work/mixed/drives"
-
-say "Mixed set: the peers"
-restic init -q --repo "$work/restic" >/dev/null
-# restic keeps the path it is given: back up from the set's parent, as "src".
-step restic_backup mixed "restic backup" --reset 'fresh_restic' -- bash -c 'cd "$1" && restic -q --repo "$2" backup src' _ "$work/mixed" "$work/restic"
-ok restic_backup
-step restic_restore mixed "restic restore" --reset 'rm -rf "$work/mixed/out"' -- restic -q --repo "$work/restic" restore latest --target "$work/mixed/out"
-ok restic_restore
-rm -rf "$work/restic" "$work/mixed/out" "$RESTIC_CACHE_DIR"
-step tar_zstd_age mixed "tar | zstd -1 -T0 | age" --reset 'rm -f "$work/mixed/out.tar.zst.age"' -- bash -c 'set -o pipefail; tar -cf - -C "$1" src | zstd -1 -T0 -q | age -r "$2" >"$3"' _ "$work/mixed" "$age_recipient" "$work/mixed/out.tar.zst.age"
-ok tar_zstd_age
-rm -f "$work/mixed/out.tar.zst.age"
-step tar mixed "tar" --reset 'rm -f "$work/mixed/out.tar"' -- tar -cf "$work/mixed/out.tar" -C "$work/mixed" src
-ok tar
-rm -f "$work/mixed/out.tar"
-
+in_rounds mixed_round
 have_main_rss=0
 for s in "${rss_list[@]}"; do
   [ -n "$s" ] && [ "$(bytes_of "$s")" = "$size_bytes" ] && have_main_rss=1
@@ -315,40 +333,45 @@ done
 rm -rf "$work/mixed"
 
 # ---------------------------------------------------------------- par2 set
+# Once only: par2 takes twenty seconds, and its ratio is far from any target.
 say "Smaller mixed set ($par2_size): par2 create -r33 against ferry pack"
 psrc=$work/par2/src
 make_set par2 "$psrc" --profile mixed --size "$par2_size"
 warm_bytes=$((par2_bytes * 3 / 2))
 read -r -a dv <<<"$(drives "$work/par2/drives")"
-step par2_pack par2 "ferry pack (3+1, encrypted)" --reset 'fresh_drives "$work/par2/drives"' -- "$ferry" pack "$psrc" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
+step par2_pack par2 "ferry pack (3+1, encrypted)" -- "$ferry" pack "$psrc" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
 ok par2_pack
 rm -rf "$work/par2/drives"
 mkdir -p "$work/par2/out"
-# Once only: it takes twenty seconds, and its ratio is far from any target.
 step par2_create par2 "par2 create -r33" -- par2 create -q -q -r33 -R -B "$psrc" "$work/par2/out/set.par2" "$psrc"
 ok par2_create
+finish_steps
 rm -rf "$work/par2"
 
 # ---------------------------------------------------------------- small files
+small_round() {
+  say "Small-files set ($small_files files of 1-8 KiB)$round_title"
+  read -r -a dv <<<"$(drives "$work/small/drives")"
+  step small_pack small "ferry pack (3+1, encrypted)" -- "$ferry" pack "$ssrc" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
+  ok small_pack
+  step small_restore small "ferry restore (all 4 drives)" -- "$ferry" restore "${dv[@]}" --to "$work/small/out" --key-file "$work/ship.key"
+  ok small_restore; same_tree "$ssrc" "$work/small/out"; rm -rf "$work/small/out" "$work/small/drives"
+  restic init -q --repo "$work/restic" >/dev/null
+  step small_restic small "restic backup" -- bash -c 'cd "$1" && restic -q --repo "$2" backup src' _ "$work/small" "$work/restic"
+  rm -rf "$work/restic" "$RESTIC_CACHE_DIR"
+  step small_tar_zstd_age small "tar | zstd -1 -T0 | age" -- bash -c 'set -o pipefail; tar -cf - -C "$1" src | zstd -1 -T0 -q | age -r "$2" >"$3"' _ "$work/small" "$age_recipient" "$work/small/out.tar.zst.age"
+  rm -f "$work/small/out.tar.zst.age"
+  step small_tar small "tar" -- tar -cf "$work/small/out.tar" -C "$work/small" src
+  ok small_tar
+  mkdir -p "$work/small/untar"
+  step small_untar small "tar -x" -- tar -xf "$work/small/out.tar" -C "$work/small/untar"
+  rm -rf "$work/small/untar" "$work/small/out.tar"
+}
 if ((small_files > 0)); then
-  say "Small-files set ($small_files files of 1-8 KiB)"
   ssrc=$work/small/src
   make_set small "$ssrc" --profile small-files --files "$small_files"
   warm_bytes=$((small_files * 12288))
-  read -r -a dv <<<"$(drives "$work/small/drives")"
-  step small_pack small "ferry pack (3+1, encrypted)" --reset 'fresh_drives "$work/small/drives"' -- "$ferry" pack "$ssrc" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
-  ok small_pack
-  step small_restore small "ferry restore (all 4 drives)" --reset 'rm -rf "$work/small/out"' -- "$ferry" restore "${dv[@]}" --to "$work/small/out" --key-file "$work/ship.key"
-  ok small_restore; same_tree "$ssrc" "$work/small/out"; rm -rf "$work/small/out" "$work/small/drives"
-  restic init -q --repo "$work/restic" >/dev/null
-  step small_restic small "restic backup" --reset 'fresh_restic' -- bash -c 'cd "$1" && restic -q --repo "$2" backup src' _ "$work/small" "$work/restic"
-  rm -rf "$work/restic" "$RESTIC_CACHE_DIR"
-  step small_tar_zstd_age small "tar | zstd -1 -T0 | age" --reset 'rm -f "$work/small/out.tar.zst.age"' -- bash -c 'set -o pipefail; tar -cf - -C "$1" src | zstd -1 -T0 -q | age -r "$2" >"$3"' _ "$work/small" "$age_recipient" "$work/small/out.tar.zst.age"
-  rm -f "$work/small/out.tar.zst.age"
-  step small_tar small "tar" --reset 'rm -f "$work/small/out.tar"' -- tar -cf "$work/small/out.tar" -C "$work/small" src
-  ok small_tar
-  mkdir -p "$work/small/untar"
-  step small_untar small "tar -x" --reset 'rm -rf "$work/small/untar"; mkdir -p "$work/small/untar"' -- tar -xf "$work/small/out.tar" -C "$work/small/untar"
+  in_rounds small_round
   rm -rf "$work/small"
 fi
 
@@ -377,6 +400,7 @@ for s in "${rss_list[@]}"; do
   ok "rss_restore_$s"
   rm -rf "$work/rss"
 done
+finish_steps
 
 # ---------------------------------------------------------------- the report
 say "Results"
