@@ -40,6 +40,7 @@ constexpr Signature kSignatures[] = {
 };
 
 bool has(const uint8_t* head, size_t len, size_t offset, std::string_view bytes) {
+  if (bytes.empty()) return true;  // an empty view's data() may be null, which memcmp must not get
   return len >= offset + bytes.size() && std::memcmp(head + offset, bytes.data(), bytes.size()) == 0;
 }
 
