@@ -35,11 +35,13 @@ class WriteEnv {
   virtual ~WriteEnv() = default;
   // Creates the file if missing; never truncates. Throws kIO / kNoSpace naming the path.
   virtual std::unique_ptr<WritableFile> open(const std::string& path) const = 0;
-  // Replaces `path` with `data` durably: afterwards it is the old or the new file, whole.
-  virtual void write_atomically(const std::string& path, const std::string& data) const = 0;
-  // The same for contents too large to hold in memory at once. By default written
-  // through open() to `path`.tmp, then renamed.
+  // A file that replaces `path` durably once committed, written piece by piece for
+  // contents too large to hold in memory at once. By default written through open() to
+  // `path`.tmp, then renamed.
   virtual std::unique_ptr<ReplacementFile> replace(const std::string& path) const;
+  // Replaces `path` with `data` durably: afterwards it is the old or the new file, whole.
+  // By default through replace().
+  virtual void write_atomically(const std::string& path, const std::string& data) const;
   // The real file system.
   static const WriteEnv& posix();
   // Throws every byte away: measures the pack pipeline without the drives.

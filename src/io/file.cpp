@@ -136,7 +136,7 @@ void fsync_directory(const std::string& path) {
   if (rc != 0 && err != EINVAL) throw_errno("cannot flush directory " + path, err);
 }
 
-std::string parent_of(const std::string& path) {
+static std::string parent_of(const std::string& path) {
   auto slash = path.find_last_of('/');
   if (slash == std::string::npos) return ".";
   return slash == 0 ? "/" : path.substr(0, slash);
@@ -150,7 +150,11 @@ void write_file_atomically(const std::string& path, const std::string& data) {
     f.sync();
     f.close();
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) throw_errno("cannot rename " + tmp, errno);
+  rename_into_place(tmp, path);
+}
+
+void rename_into_place(const std::string& temp, const std::string& path) {
+  if (::rename(temp.c_str(), path.c_str()) != 0) throw_errno("cannot rename " + temp, errno);
   fsync_directory(parent_of(path));
 }
 

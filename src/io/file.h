@@ -49,9 +49,10 @@ std::string read_whole_file(const std::string& path);
 // Writes `data` to `path` by way of a temporary file, fsync and rename, then fsyncs the
 // directory: the file is either the old one or the new one, never half written.
 void write_file_atomically(const std::string& path, const std::string& data);
+// Renames `temp`, already fsynced, over `path`, then fsyncs the folder: afterwards
+// `path` is the new file, durably.
+void rename_into_place(const std::string& temp, const std::string& path);
 void fsync_directory(const std::string& path);
-// The folder `path` is in: "." for a bare name.
-std::string parent_of(const std::string& path);
 void make_directories(const std::string& path);  // mkdir -p
 void remove_tree(const std::string& path);       // rm -rf, never following links
 

@@ -2,9 +2,6 @@
 
 #include <unistd.h>
 
-#include <cerrno>
-
-#include "ferry/error.h"
 #include "io/file.h"
 
 namespace ferry::io {
@@ -24,8 +21,7 @@ class RenamedReplacement : public ReplacementFile {
   void commit() override {
     file_->sync();
     file_->close();
-    if (::rename(temp_.c_str(), path_.c_str()) != 0) throw_errno("cannot rename " + temp_, errno);
-    fsync_directory(parent_of(path_));
+    rename_into_place(temp_, path_);
   }
 
  private:
@@ -50,15 +46,18 @@ class PosixWriteEnv : public WriteEnv {
   std::unique_ptr<WritableFile> open(const std::string& path) const override {
     return std::make_unique<PosixWritableFile>(File::open_write(path, false));
   }
-  void write_atomically(const std::string& path, const std::string& data) const override {
-    write_file_atomically(path, data);
-  }
 };
 
 }  // namespace
 
 std::unique_ptr<ReplacementFile> WriteEnv::replace(const std::string& path) const {
   return std::make_unique<RenamedReplacement>(*this, path);
+}
+
+void WriteEnv::write_atomically(const std::string& path, const std::string& data) const {
+  std::unique_ptr<ReplacementFile> file = replace(path);
+  file->append(data.data(), data.size());
+  file->commit();
 }
 
 const WriteEnv& WriteEnv::posix() {
@@ -89,7 +88,6 @@ class DiscardingWriteEnv : public WriteEnv {
   std::unique_ptr<WritableFile> open(const std::string&) const override {
     return std::make_unique<DiscardingFile>();
   }
-  void write_atomically(const std::string&, const std::string&) const override {}
   std::unique_ptr<ReplacementFile> replace(const std::string&) const override {
     return std::make_unique<DiscardingReplacement>();
   }
