@@ -355,8 +355,8 @@ class Packer {
   // a batch of sealed chunks at a time: memory stays bounded however large it is.
   template <typename PathIn>
   format::SealedCatalog write_catalog_copies(const PathIn& path_in) {
-    std::vector<std::unique_ptr<io::ReplacementFile>> copies(folders_.size());
-    util::on_each_in_parallel(copies.size(), [&](size_t slot) { copies[slot] = env_.replace(path_in(folders_[slot])); });
+    std::vector<std::unique_ptr<io::ReplacementFile>> copies;
+    for (const std::string& folder : folders_) copies.push_back(env_.replace(path_in(folder)));
     std::vector<uint8_t> batch;
     batch.reserve(kCatalogWriteBatch);
     auto write_batch = [&] {
