@@ -1,10 +1,14 @@
 // Files that are compressed already (JPEG, MP4, gzip, ...) are known by their first
-// bytes and stored as they are, without a trial compression; everything else is still
-// tried. Here the "JPEG" and the plain file hold the same very compressible bytes, so the
-// only thing that can keep the first from being compressed is its signature.
+// bytes, or by bytes that look random, and stored as they are, without a trial
+// compression; everything else is still tried. Here the "JPEG" and the plain file hold
+// the same very compressible bytes, so the only thing that can keep the first from
+// being compressed is its signature; and the random-looking file repeats one block, so
+// zstd would shrink it, and only its entropy keeps it from being tried.
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cmath>
+#include <random>
 #include <string>
 
 #include "codec/kdf.h"
@@ -45,6 +49,44 @@ TEST(CompressedFormats, OtherFilesAreNot) {
   }
 }
 
+std::string random_bytes(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::string s(n, '\0');
+  for (char& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+bool looks_compressed(const std::string& data) {
+  return pack::looks_compressed(reinterpret_cast<const uint8_t*>(data.data()), data.size());
+}
+
+TEST(CompressedFormats, RandomBytesLookCompressed) {
+  for (size_t size : {4096u, 6000u, 65536u}) {
+    for (uint64_t seed = 1; seed <= 20; ++seed) {
+      EXPECT_TRUE(looks_compressed(random_bytes(size, seed))) << size << " bytes, seed " << seed;
+    }
+  }
+}
+
+TEST(CompressedFormats, TextSilenceAndSamplesDoNot) {
+  std::string csv;
+  for (int i = 0; csv.size() < 20000; ++i) csv += std::to_string(i) + ",cat," + std::to_string(i * 37 % 1000) + "\n";
+  // 16-bit audio: a tone with some noise; zstd shrinks it to about 0.89.
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> noise(0, 200);
+  std::string pcm;
+  for (int i = 0; i < 32768; ++i) {
+    auto v = static_cast<int16_t>(3000 * std::sin(i * 0.05) + noise(rng));
+    pcm.push_back(static_cast<char>(v & 0xFF));
+    pcm.push_back(static_cast<char>(v >> 8));
+  }
+  for (const std::string& data : {csv, std::string(8192, '\0'), pcm, std::string("short")}) {
+    EXPECT_FALSE(looks_compressed(data)) << data.substr(0, 40);
+  }
+  EXPECT_EQ(pack::sampled_byte_entropy(reinterpret_cast<const uint8_t*>("aaaa"), 4), 0.0);
+  EXPECT_EQ(pack::sampled_byte_entropy(reinterpret_cast<const uint8_t*>("abab"), 4), 1.0);
+}
+
 TEST(CompressedFormats, TheReadAheadStoresThemAsTheyAre) {
   TempDir dir;
   make_dir(dir.path(), "source");
@@ -63,6 +105,33 @@ TEST(CompressedFormats, TheReadAheadStoresThemAsTheyAre) {
   const pack::ReadyFile& plain = pool.take();
   ASSERT_EQ(plain.outcome, pack::ReadyFile::kPacked) << plain.reason;
   EXPECT_EQ(plain.entry.encoding, format::Encoding::kZstdFrames);
+}
+
+// The price of the entropy check: a random block repeated, which zstd would shrink to
+// about a sixth, is stored as it is. Text is still compressed.
+TEST(CompressedFormats, TheReadAheadStoresRandomLookingBytesAsTheyAre) {
+  TempDir dir;
+  make_dir(dir.path(), "source");
+  const std::string block = random_bytes(1024, 7);
+  std::string repeated;
+  for (int i = 0; i < 6; ++i) repeated += block;
+  std::string text;
+  for (int i = 0; text.size() < repeated.size(); ++i) text += "line " + std::to_string(i) + "\n";
+  text.resize(repeated.size());
+  write_file(dir / "source", "repeated.bin", repeated);
+  write_file(dir / "source", "notes.txt", text);
+  std::vector<format::Entry> plan(2);
+  plan[0].id = 1, plan[0].path = "repeated.bin", plan[0].size = repeated.size();
+  plan[1].id = 2, plan[1].path = "notes.txt", plan[1].size = text.size();
+  pack::ReadAhead pool(dir / "source", /*compress=*/true, 1);
+  pool.plan(plan);
+  const pack::ReadyFile& random_looking = pool.take();
+  ASSERT_EQ(random_looking.outcome, pack::ReadyFile::kPacked) << random_looking.reason;
+  EXPECT_EQ(random_looking.entry.encoding, format::Encoding::kRaw);
+  EXPECT_EQ(random_looking.stored.size(), repeated.size());
+  const pack::ReadyFile& notes = pool.take();
+  ASSERT_EQ(notes.outcome, pack::ReadyFile::kPacked) << notes.reason;
+  EXPECT_EQ(notes.entry.encoding, format::Encoding::kZstdFrames);
 }
 
 // Files over 16 MiB take the streaming path, which decides from a sample.

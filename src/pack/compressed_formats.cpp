@@ -1,5 +1,7 @@
 #include "pack/compressed_formats.h"
 
+#include <array>
+#include <cmath>
 #include <cstring>
 #include <string_view>
 
@@ -44,6 +46,19 @@ bool has(const uint8_t* head, size_t len, size_t offset, std::string_view bytes)
   return len >= offset + bytes.size() && std::memcmp(head + offset, bytes.data(), bytes.size()) == 0;
 }
 
+constexpr size_t kEntropySample = 1024;
+constexpr size_t kEntropyPiece = 64;
+
+// c * log2(c) for every count a sample can reach, so the entropy costs no logarithm.
+const std::array<double, kEntropySample + 1>& count_log_counts() {
+  static const auto table = [] {
+    std::array<double, kEntropySample + 1> t{};
+    for (size_t c = 1; c <= kEntropySample; ++c) t[c] = static_cast<double>(c) * std::log2(static_cast<double>(c));
+    return t;
+  }();
+  return table;
+}
+
 }  // namespace
 
 bool is_compressed_format(const uint8_t* head, size_t len) {
@@ -51,6 +66,34 @@ bool is_compressed_format(const uint8_t* head, size_t len) {
     if (has(head, len, 0, s.start) && has(head, len, s.offset, s.then)) return true;
   }
   return false;
+}
+
+double sampled_byte_entropy(const uint8_t* data, size_t len) {
+  if (len == 0) return 0;
+  uint16_t counts[256] = {};
+  size_t sampled = 0;
+  if (len <= kEntropySample) {
+    for (size_t i = 0; i < len; ++i) ++counts[data[i]];
+    sampled = len;
+  } else {
+    constexpr size_t pieces = kEntropySample / kEntropyPiece;
+    const size_t stride = (len - kEntropyPiece) / (pieces - 1);
+    for (size_t p = 0; p < pieces; ++p) {
+      const uint8_t* piece = data + p * stride;
+      for (size_t i = 0; i < kEntropyPiece; ++i) ++counts[piece[i]];
+    }
+    sampled = kEntropySample;
+  }
+  // H = log2(n) - sum(c * log2 c) / n over the byte values' counts c.
+  const auto& table = count_log_counts();
+  double sum = 0;
+  for (uint16_t c : counts) sum += table[c];
+  const double n = static_cast<double>(sampled);
+  return std::log2(n) - sum / n;
+}
+
+bool looks_compressed(const uint8_t* data, size_t len) {
+  return is_compressed_format(data, len) || sampled_byte_entropy(data, len) >= kRandomLookingEntropy;
 }
 
 }  // namespace ferry::pack

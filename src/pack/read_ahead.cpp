@@ -40,8 +40,8 @@ using Worker = ReadAhead::Worker;
 // Replaces `file.stored` by independent zstd frames when its sample says that pays.
 void compress_if_it_pays(Worker& w, ReadyFile& file) {
   const size_t size = file.stored.size();
-  if (size < kMinCompressSize || is_compressed_format(file.stored.data(), size)) return;
   const size_t sample = std::min(size, kCompressionSample);
+  if (size < kMinCompressSize || looks_compressed(file.stored.data(), sample)) return;
   size_t c = w.zstd.compress(file.stored.data(), sample, w.packed.data(), w.packed.size());
   if (!compression_pays(c, sample)) return;
   util::ByteBuffer& frames = w.frames;

@@ -97,7 +97,7 @@ bool worth_compressing(int fd, uint64_t size, codec::ZstdCompressor& zstd,
   scratch.resize(std::max(scratch.size(), sample));
   packed.resize(std::max(packed.size(), codec::zstd_bound(sample)));
   ssize_t n = ::pread(fd, scratch.data(), sample, 0);
-  if (n <= 0 || is_compressed_format(scratch.data(), static_cast<size_t>(n))) return false;
+  if (n <= 0 || looks_compressed(scratch.data(), static_cast<size_t>(n))) return false;
   size_t c = zstd.compress(scratch.data(), static_cast<size_t>(n), packed.data(), packed.size());
   return compression_pays(c, static_cast<size_t>(n));
 }
