@@ -106,8 +106,15 @@ std::string frames_blob(const std::vector<uint32_t>& frames) {
 }
 
 sqlite3* open_db(const std::string& path, int flags) {
+  // A Catalog is used by one thread at a time, so SQLite's mutex per connection and its
+  // global memory statistics (a mutex taken on every allocation) only cost time: about
+  // a fifth of the catalog's CPU when packing many small files. The statistics can be
+  // turned off only before SQLite's first use; if something else used it first, they
+  // stay on, which is merely slower.
+  static const bool configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+  (void)configured;
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
     throw Error(ErrorKind::kIO, "cannot open catalog database " + path + ": " + message);
