@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "codec/vector_state.h"
 #include "ferry/error.h"
 
 namespace ferry::codec {
@@ -26,6 +27,7 @@ void ReedSolomon::encode(size_t len, const uint8_t* const* data, uint8_t* const*
   if (!m_ || !len) return;
   ec_encode_data(static_cast<int>(len), k_, m_, const_cast<uint8_t*>(encode_tables_.data()),
                  const_cast<uint8_t**>(data), const_cast<uint8_t**>(parity));
+  clear_upper_vector_state();
 }
 
 std::shared_ptr<const ReedSolomon::DecodePlan> ReedSolomon::plan_for(uint64_t present) const {
@@ -83,6 +85,7 @@ bool ReedSolomon::reconstruct(size_t len, uint8_t* const* fragments, uint64_t pr
   for (int t : plan->targets) targets.push_back(fragments[t]);
   ec_encode_data(static_cast<int>(len), k_, static_cast<int>(targets.size()),
                  const_cast<uint8_t*>(plan->tables.data()), sources.data(), targets.data());
+  clear_upper_vector_state();
   return true;
 }
 
