@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "codec/zstd.h"
+#include "util/threads.h"
 
 namespace ferry::codec {
 
@@ -71,6 +72,7 @@ void ZstdFramePool::clear() {
 }
 
 void ZstdFramePool::work() {
+  util::name_this_thread("ferry-zstd");
   ZstdCompressor compressor;
   ZstdDecompressor decompressor;
   std::unique_lock lock(mutex_);

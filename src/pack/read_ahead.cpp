@@ -10,6 +10,7 @@
 #include "pack/compressed_formats.h"
 #include "pack/source_file.h"
 #include "util/dir_chain.h"
+#include "util/threads.h"
 
 namespace ferry::pack {
 namespace {
@@ -188,6 +189,7 @@ const ReadyFile& ReadAhead::take() {
 }
 
 void ReadAhead::work() {
+  util::name_this_thread("ferry-readahead");
   // Condition variables are notified after the mutex is let go: a thread woken while
   // the notifier still holds it would only block again on the mutex.
   try {

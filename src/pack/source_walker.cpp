@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "ferry/error.h"
+#include "util/threads.h"
 
 namespace ferry::pack {
 namespace {
@@ -233,6 +234,7 @@ WalkTotals walk_source(const std::string& root, format::Catalog& catalog) {
   if (fd < 0) throw_errno("cannot open source directory " + root, errno);
   FoundQueue queue;
   std::thread lister([&queue, fd] {
+    util::name_this_thread("ferry-walk");
     std::exception_ptr error;
     try {
       Lister(queue).walk(fd, "");

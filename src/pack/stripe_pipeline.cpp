@@ -8,6 +8,7 @@
 #include "format/drive_folder.h"
 #include "ferry/error.h"
 #include "io/file.h"
+#include "util/threads.h"
 
 namespace ferry::pack {
 namespace {
@@ -141,6 +142,7 @@ StripePipeline::Turn StripePipeline::wait_turn(uint64_t stripe, Slot::State stat
 }
 
 void StripePipeline::before_seal_loop() {
+  util::name_this_thread("ferry-hash");
   try {
     for (uint64_t stripe = config_.first_stripe;; ++stripe) {
       if (wait_turn(stripe, Slot::kSubmitted) != Turn::kGo) return;
@@ -160,6 +162,7 @@ void StripePipeline::before_seal_loop() {
 }
 
 void StripePipeline::encode_loop() {
+  util::name_this_thread("ferry-seal");
   try {
     codec::AesGcm aead(config_.block_key);
     codec::ReedSolomon rs(static_cast<int>(config_.layout.k), static_cast<int>(config_.layout.m));
@@ -223,6 +226,7 @@ void StripePipeline::encode_loop() {
 }
 
 void StripePipeline::write_loop(uint32_t slot_index) {
+  util::name_this_thread("ferry-write");
   const format::Layout& layout = config_.layout;
   const std::string& folder = config_.folders[slot_index];
   std::unique_ptr<io::WritableFile> file;

@@ -1,5 +1,7 @@
 #include "read/stripe_source.h"
 
+#include "util/threads.h"
+
 namespace ferry::read {
 
 StripeSource::StripeSource(const StripeReader& reader, const codec::Key& block_key,
@@ -8,7 +10,10 @@ StripeSource::StripeSource(const StripeReader& reader, const codec::Key& block_k
   ring_.resize(static_cast<size_t>(threads) * 2 + 2);
   for (Slot& s : ring_) s.fetched.plain.resize(reader.layout().stripe_plain());
   for (int i = 0; i < threads; ++i) {
-    threads_.emplace_back([this, block_key] { work(block_key); });
+    threads_.emplace_back([this, block_key] {
+      util::name_this_thread("ferry-read");
+      work(block_key);
+    });
   }
 }
 

@@ -42,7 +42,12 @@ class BlockScan {
 
   void run(int threads, VerifyReport& report) {
     std::vector<std::thread> pool;
-    for (int i = 0; i < threads; ++i) pool.emplace_back([this] { work(); });
+    for (int i = 0; i < threads; ++i) {
+      pool.emplace_back([this] {
+        util::name_this_thread("ferry-verify");
+        work();
+      });
+    }
     for (auto& t : pool) t.join();
     if (error_) std::rethrow_exception(error_);
     report.stripes_intact = intact_;
