@@ -70,7 +70,9 @@ TEST(CompressedFormats, RandomBytesLookCompressed) {
 
 TEST(CompressedFormats, TextSilenceAndSamplesDoNot) {
   std::string csv;
-  for (int i = 0; csv.size() < 20000; ++i) csv += std::to_string(i) + ",cat," + std::to_string(i * 37 % 1000) + "\n";
+  for (int i = 0; csv.size() < 20000; ++i) {
+    csv += std::to_string(i) + ",cat," + std::to_string(i * 37 % 1000) + "\n";
+  }
   // 16-bit audio: a tone with some noise; zstd shrinks it to about 0.89.
   std::mt19937_64 rng(3);
   std::normal_distribution<double> noise(0, 200);

@@ -26,14 +26,16 @@ std::optional<bool> upper_state_in_use() {
   return (low & ((1u << 2) | (1u << 6))) != 0;
 }
 
+constexpr const char* kCannotTell = "this CPU does not report which register state is in use";
+
 TEST(VectorState, ClearingIsSeenByTheCpu) {
-  if (!upper_state_in_use()) GTEST_SKIP() << "this CPU does not report which register state is in use";
+  if (!upper_state_in_use()) GTEST_SKIP() << kCannotTell;
   clear_upper_vector_state();
   EXPECT_FALSE(*upper_state_in_use());
 }
 
 TEST(VectorState, Crc32cLeavesItClear) {
-  if (!upper_state_in_use()) GTEST_SKIP() << "this CPU does not report which register state is in use";
+  if (!upper_state_in_use()) GTEST_SKIP() << kCannotTell;
   std::vector<uint8_t> block(1 << 16, 0x5A);
   clear_upper_vector_state();
   crc32c(block.data(), block.size());
@@ -41,7 +43,7 @@ TEST(VectorState, Crc32cLeavesItClear) {
 }
 
 TEST(VectorState, ReedSolomonLeavesItClear) {
-  if (!upper_state_in_use()) GTEST_SKIP() << "this CPU does not report which register state is in use";
+  if (!upper_state_in_use()) GTEST_SKIP() << kCannotTell;
   const size_t len = 1 << 16;
   std::vector<std::vector<uint8_t>> fragments(4, std::vector<uint8_t>(len, 0x3C));
   uint8_t* data[3] = {fragments[0].data(), fragments[1].data(), fragments[2].data()};

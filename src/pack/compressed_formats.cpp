@@ -53,7 +53,9 @@ constexpr size_t kEntropyPiece = 64;
 const std::array<double, kEntropySample + 1>& count_log_counts() {
   static const auto table = [] {
     std::array<double, kEntropySample + 1> t{};
-    for (size_t c = 1; c <= kEntropySample; ++c) t[c] = static_cast<double>(c) * std::log2(static_cast<double>(c));
+    for (size_t c = 1; c <= kEntropySample; ++c) {
+      t[c] = static_cast<double>(c) * std::log2(static_cast<double>(c));
+    }
     return t;
   }();
   return table;
@@ -93,7 +95,8 @@ double sampled_byte_entropy(const uint8_t* data, size_t len) {
 }
 
 bool looks_compressed(const uint8_t* data, size_t len) {
-  return is_compressed_format(data, len) || sampled_byte_entropy(data, len) >= kRandomLookingEntropy;
+  return is_compressed_format(data, len) ||
+         sampled_byte_entropy(data, len) >= kRandomLookingEntropy;
 }
 
 }  // namespace ferry::pack

@@ -1,4 +1,4 @@
-// How many cores ferry uses, and how many worker threads it starts on them.
+// How many cores ferry uses, how many worker threads it starts on them, and their names.
 #pragma once
 
 #include <pthread.h>
