@@ -15,6 +15,8 @@
 #include "ferry/pack.h"
 #include "ferry/restore.h"
 #include "ferry/verify.h"
+#include "format/drive_folder.h"
+#include "format/label.h"
 #include "io/file.h"
 #include "support/temp_dir.h"
 #include "support/tree.h"
@@ -178,6 +180,48 @@ TEST_F(PowerCut, PackResumesToAnIntactShipmentWhereverThePowerFails) {
     }
   }
   EXPECT_GE(cuts, 10);
+}
+
+// The last writes of a pack are the four labels turning "complete", all at once. A cut
+// among them leaves some drives complete and some not; running pack again must complete
+// the others, not refuse the drives as holding an unfinished pack.
+TEST_F(PowerCut, PackCompletesLabelsLeftHalfPublished) {
+  Progress progress;
+  PowerCutEnv counter(INT_MAX);
+  pack_shipment(options(&counter), progress);
+  const int total = counter.operations();
+  for (int cut_at = total - 2; cut_at <= total; ++cut_at) {
+    SCOPED_TRACE("power cut at write " + std::to_string(cut_at) + " of " + std::to_string(total));
+    for (int i = 0; i < 4; ++i) {
+      io::remove_tree(dir_ / ("drive" + std::to_string(i)));
+      make_dir(dir_.path(), "drive" + std::to_string(i));
+    }
+    PowerCutEnv env(cut_at);
+    EXPECT_THROW(pack_shipment(options(&env), progress), Error);
+    env.lose_unsynced();
+    int complete = 0;
+    for (int i = 0; i < 4; ++i) {
+      auto folders = format::find_shipment_folders(dir_ / ("drive" + std::to_string(i)));
+      ASSERT_EQ(folders.size(), 1u);
+      complete += format::read_label(folders[0]).complete();
+    }
+    EXPECT_EQ(complete, cut_at - (total - 3)) << "the labels written before the cut";
+
+    PackReport done = pack_shipment(options(nullptr), progress);
+    EXPECT_TRUE(done.already_complete);
+    EXPECT_EQ(done.files, 40u);
+    for (int i = 0; i < 4; ++i) {
+      std::string folder = format::find_shipment_folders(dir_ / ("drive" + std::to_string(i)))[0];
+      format::Label label = format::read_label(folder);
+      EXPECT_TRUE(label.complete()) << "drive " << i;
+      EXPECT_EQ(label.slot, static_cast<uint32_t>(i));
+      EXPECT_FALSE(label.checkpoint);
+    }
+    VerifyOptions v;
+    for (int i = 0; i < 4; ++i) v.drives.push_back(dir_ / ("drive" + std::to_string(i)));
+    v.credentials.key_file = key_;
+    EXPECT_EQ(verify_shipment(v, progress).verdict, Verdict::kIntact);
+  }
 }
 
 }  // namespace

@@ -106,6 +106,9 @@ struct DriveContents {
   std::vector<std::string> folders;        // every shipment folder found
   std::vector<std::string> resume_folders;  // by slot, when resumable
   std::vector<std::string> complete_folders;  // by slot, when one complete shipment fills them
+  // By slot, when one shipment fills them and some of its labels say "complete" but not
+  // all: a pack stopped while publishing its last labels, with everything else durable.
+  std::vector<std::string> completing_folders;
   // Every folder found is a pack killed before its first checkpoint: nothing in it is
   // worth keeping, so the same command starts over without --force.
   bool only_abandoned_starts = true;
@@ -113,8 +116,9 @@ struct DriveContents {
 
 DriveContents inspect_drives(const PackOptions& o, const format::Layout& layout) {
   DriveContents found;
-  std::optional<format::ShipmentId> unfinished, finished;
-  bool resumable = true, complete = true;
+  std::optional<format::ShipmentId> unfinished, finished, any;
+  bool resumable = true, complete = true, one_shipment = true, some_complete = false;
+  std::vector<std::string> by_slot;  // each drive's only shipment folder
   for (uint32_t slot = 0; slot < o.drives.size(); ++slot) {
     auto folders = format::find_shipment_folders(o.drives[slot]);
     found.folders.insert(found.folders.end(), folders.begin(), folders.end());
@@ -128,11 +132,16 @@ DriveContents inspect_drives(const PackOptions& o, const format::Layout& layout)
       }
     }
     if (folders.size() != 1) {
-      resumable = complete = false;
+      resumable = complete = one_shipment = false;
       continue;
     }
+    by_slot.push_back(folders[0]);
     try {
       format::Label l = format::read_label(folders[0]);
+      one_shipment = one_shipment && l.slot == slot && l.layout.k == layout.k &&
+                     l.layout.m == layout.m && (!any || *any == l.shipment);
+      any = l.shipment;
+      some_complete = some_complete || l.complete();
       bool done = l.complete() && l.slot == slot && l.layout.k == layout.k &&
                   l.layout.m == layout.m && (!finished || *finished == l.shipment);
       if (done) {
@@ -151,9 +160,10 @@ DriveContents inspect_drives(const PackOptions& o, const format::Layout& layout)
         resumable = false;
       }
     } catch (const Error&) {
-      resumable = complete = false;
+      resumable = complete = one_shipment = false;
     }
   }
+  if (one_shipment && some_complete && !complete) found.completing_folders = by_slot;
   if (!resumable) found.resume_folders.clear();
   if (!complete) found.complete_folders.clear();
   return found;
@@ -257,6 +267,27 @@ class Packer {
     }
     checkpoint(0, 0);
     return stream(0, 0);
+  }
+
+  // A pack stopped while its labels turned "complete" one drive after another. The
+  // catalog copies and every block were durable before the first of them did, so the
+  // other drives need only the same label, with their own slot.
+  void complete_labels(const std::vector<std::string>& folders) {
+    for (const std::string& folder : folders) locks_.push_back(std::make_unique<io::DriveLock>(folder));
+    std::vector<format::Label> labels;
+    for (const std::string& folder : folders) labels.push_back(format::read_label(folder));
+    const format::Label done = *std::find_if(labels.begin(), labels.end(),
+                                             [](const format::Label& l) { return l.complete(); });
+    for (uint32_t slot = 0; slot < folders.size(); ++slot) {
+      if (labels[slot].complete()) continue;
+      format::Label label = done;
+      label.slot = slot;
+      format::write_label(folders[slot], label, env_);
+    }
+    folders_ = folders;
+    for (const format::Label& l : labels) {
+      if (l.checkpoint) remove_checkpoint_files(l.checkpoint->sequence);
+    }
   }
 
   // The same command run again after it finished: nothing to do, if the shipment on the
@@ -578,6 +609,10 @@ PackReport pack_shipment(const PackOptions& o, Progress& progress) {
   format::Layout layout = requested_layout(o);
   DriveContents contents = inspect_drives(o, layout);
   if (contents.only_abandoned_starts) return Packer(o, progress).fresh(layout, contents.folders);
+  if (!contents.completing_folders.empty() && !o.force) {
+    Packer(o, progress).complete_labels(contents.completing_folders);
+    contents = inspect_drives(o, layout);
+  }
   if (!contents.complete_folders.empty() && !o.force) {
     if (auto done = Packer(o, progress).already_done(contents.complete_folders)) return *done;
   }
