@@ -18,6 +18,7 @@
 #include "format/drive_folder.h"
 #include "format/label.h"
 #include "io/file.h"
+#include "read/drive_set.h"
 #include "support/temp_dir.h"
 #include "support/tree.h"
 
@@ -206,9 +207,17 @@ TEST_F(PowerCut, PackCompletesLabelsLeftHalfPublished) {
       complete += format::read_label(folders[0]).complete();
     }
     EXPECT_EQ(complete, cut_at - (total - 3)) << "the labels written before the cut";
+    std::vector<std::string> drives;
+    for (int i = 0; i < 4; ++i) drives.push_back(dir_ / ("drive" + std::to_string(i)));
+    int told = 0;  // drives whose readers are told to run pack again
+    for (const read::DriveRecord& d : read::open_drives(drives).drives) {
+      told += d.problem.find("run the same `ferry pack` command again") != std::string::npos;
+    }
+    EXPECT_GT(told, 0);
 
     PackReport done = pack_shipment(options(nullptr), progress);
     EXPECT_TRUE(done.already_complete);
+    EXPECT_EQ(done.labels_completed, static_cast<uint32_t>(4 - complete));
     EXPECT_EQ(done.files, 40u);
     for (int i = 0; i < 4; ++i) {
       std::string folder = format::find_shipment_folders(dir_ / ("drive" + std::to_string(i)))[0];

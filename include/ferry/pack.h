@@ -50,8 +50,10 @@ struct PackReport {
   std::vector<std::pair<std::string, std::string>> unreadable;
   // Set when the drives held an unfinished pack of the same source that this run completed.
   bool resumed = false;
-  // Set when the drives already held this source's complete shipment: nothing was written.
+  // Set when the drives already held this source's complete shipment: nothing was written
+  // but, after a pack stopped while its labels turned complete, the labels still to do.
   bool already_complete = false;
+  uint32_t labels_completed = 0;  // drives whose label this run turned complete that way
   uint64_t resumed_files = 0, resumed_bytes = 0;  // already packed before this run
 };
 

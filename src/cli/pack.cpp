@@ -55,6 +55,7 @@ nlohmann::json to_json(const PackReport& r, double seconds) {
           {"resumed_files", r.resumed_files},
           {"resumed_bytes", r.resumed_bytes},
           {"already_complete", r.already_complete},
+          {"labels_completed", r.labels_completed},
           {"skipped", path_list(r.skipped)},
           {"unreadable", path_list(r.unreadable)}};
 }
@@ -72,7 +73,12 @@ int run_pack(PackCommand& c) {
     std::cout << to_json(r, seconds).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
   } else if (!c.quiet) {
-    if (r.already_complete) {
+    if (r.labels_completed > 0) {
+      std::printf(
+          "finished a pack that was stopped while its labels were turning complete: %u more "
+          "drives now say complete\n",
+          r.labels_completed);
+    } else if (r.already_complete) {
       std::printf(
           "the drives already hold the complete shipment of this source; nothing to do "
           "(use --force to pack it again)\n");

@@ -272,22 +272,26 @@ class Packer {
   // A pack stopped while its labels turned "complete" one drive after another. The
   // catalog copies and every block were durable before the first of them did, so the
   // other drives need only the same label, with their own slot.
-  void complete_labels(const std::vector<std::string>& folders) {
+  // Returns how many labels it completed.
+  uint32_t complete_labels(const std::vector<std::string>& folders) {
     for (const std::string& folder : folders) locks_.push_back(std::make_unique<io::DriveLock>(folder));
     std::vector<format::Label> labels;
     for (const std::string& folder : folders) labels.push_back(format::read_label(folder));
     const format::Label done = *std::find_if(labels.begin(), labels.end(),
                                              [](const format::Label& l) { return l.complete(); });
+    uint32_t completed = 0;
     for (uint32_t slot = 0; slot < folders.size(); ++slot) {
       if (labels[slot].complete()) continue;
       format::Label label = done;
       label.slot = slot;
       format::write_label(folders[slot], label, env_);
+      ++completed;
     }
     folders_ = folders;
     for (const format::Label& l : labels) {
       if (l.checkpoint) remove_checkpoint_files(l.checkpoint->sequence);
     }
+    return completed;
   }
 
   // The same command run again after it finished: nothing to do, if the shipment on the
@@ -609,12 +613,16 @@ PackReport pack_shipment(const PackOptions& o, Progress& progress) {
   format::Layout layout = requested_layout(o);
   DriveContents contents = inspect_drives(o, layout);
   if (contents.only_abandoned_starts) return Packer(o, progress).fresh(layout, contents.folders);
+  uint32_t labels_completed = 0;
   if (!contents.completing_folders.empty() && !o.force) {
-    Packer(o, progress).complete_labels(contents.completing_folders);
+    labels_completed = Packer(o, progress).complete_labels(contents.completing_folders);
     contents = inspect_drives(o, layout);
   }
   if (!contents.complete_folders.empty() && !o.force) {
-    if (auto done = Packer(o, progress).already_done(contents.complete_folders)) return *done;
+    if (auto done = Packer(o, progress).already_done(contents.complete_folders)) {
+      done->labels_completed = labels_completed;
+      return *done;
+    }
   }
   if (!contents.resume_folders.empty() && !o.force) {
     return Packer(o, progress).resume(contents.resume_folders);

@@ -115,6 +115,14 @@ DriveSet open_drives(const std::vector<std::string>& paths) {
       d.role = DriveRecord::Role::kForeign;
       d.problem = "drive " + d.given + " belongs to shipment " + format::id_short(l.shipment) +
                   "…, not " + format::id_short(chosen) + "…; ignoring it";
+    } else if (l.complete() != set.label.complete()) {
+      // Labels turn "complete" last, drive by drive; pack run again completes the rest.
+      d.role = DriveRecord::Role::kUnreadable;
+      d.problem = "drive " + d.given + " (slot " + std::to_string(l.slot) +
+                  ") is of this shipment, but its pack was stopped while the labels were turning "
+                  "complete (its label says \"" + l.state + "\" where others say \"" +
+                  set.label.state + "\"); run the same `ferry pack` command again to finish it; "
+                  "ignoring this drive";
     } else if (!same_shipment_layout(l, set.label)) {
       d.role = DriveRecord::Role::kUnreadable;
       d.problem = "drive " + d.given + " (slot " + std::to_string(l.slot) +
