@@ -174,8 +174,12 @@ class Restorer {
       return;
     }
     std::string tmp = ".ferry-tmp-" + std::to_string(e.id);
-    ::unlinkat(dirfd, tmp.c_str(), 0);
-    int fd = ::openat(dirfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    int fd = ::openat(dirfd, tmp.c_str(), flags, 0600);
+    if (fd < 0 && errno == EEXIST) {  // left by a restore that was stopped
+      ::unlinkat(dirfd, tmp.c_str(), 0);
+      fd = ::openat(dirfd, tmp.c_str(), flags, 0600);
+    }
     if (fd < 0) {
       throw_errno("cannot create a file in " + io::join(options_.target, util::shown(util::parent_path(e.path))), errno);
     }

@@ -172,6 +172,18 @@ TEST_F(BadInput, RestoringTwiceIntoTheSameTargetSucceeds) {
   EXPECT_EQ(compare_trees(source(), target()), "");
 }
 
+// A restore stopped mid-file leaves its temporary file; the next one writes over it.
+TEST_F(BadInput, RestoreReplacesTemporaryFilesLeftByAStoppedOne) {
+  small_tree();
+  ASSERT_EQ(pack(4, 1).exit_code, 0);
+  ASSERT_EQ(::mkdir(target().c_str(), 0755), 0);
+  write_file(target(), ".ferry-tmp-1", "half of a.txt from a stopped restore", 0600);  // a.txt: id 1
+  write_file(target(), "dir/.ferry-tmp-4", "half of c.bin", 0600);                    // dir/c.bin: id 4
+  RunResult r = restore(drives(4), target());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(compare_trees(source(), target()), "");
+}
+
 TEST_F(BadInput, DifferingFileIsKeptWithoutOverwriteAndReplacedWithIt) {
   small_tree();
   ASSERT_EQ(pack(4, 1).exit_code, 0);
