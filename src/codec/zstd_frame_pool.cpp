@@ -84,10 +84,11 @@ void ZstdFramePool::work() {
     ++busy_;
     lock.unlock();
     try {
-      slot.output_len =
-          direction_ == Direction::kCompress
-              ? compressor.compress(slot.input.data(), slot.input_len, slot.output.data(), slot.output.size())
-              : decompressor.decompress(slot.input.data(), slot.input_len, slot.output.data(), slot.output.size());
+      const uint8_t* in = slot.input.data();
+      uint8_t* out = slot.output.data();
+      slot.output_len = direction_ == Direction::kCompress
+                            ? compressor.compress(in, slot.input_len, out, slot.output.size())
+                            : decompressor.decompress(in, slot.input_len, out, slot.output.size());
     } catch (...) {
       slot.error = std::current_exception();
     }

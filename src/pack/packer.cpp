@@ -138,20 +138,19 @@ DriveContents inspect_drives(const PackOptions& o, const format::Layout& layout)
     by_slot.push_back(folders[0]);
     try {
       format::Label l = format::read_label(folders[0]);
-      one_shipment = one_shipment && l.slot == slot && l.layout.k == layout.k &&
-                     l.layout.m == layout.m && (!any || *any == l.shipment);
+      // In its own slot, of the layout asked for.
+      const bool fits = l.slot == slot && l.layout.k == layout.k && l.layout.m == layout.m;
+      one_shipment = one_shipment && fits && (!any || *any == l.shipment);
       any = l.shipment;
       some_complete = some_complete || l.complete();
-      bool done = l.complete() && l.slot == slot && l.layout.k == layout.k &&
-                  l.layout.m == layout.m && (!finished || *finished == l.shipment);
+      bool done = l.complete() && fits && (!finished || *finished == l.shipment);
       if (done) {
         finished = l.shipment;
         found.complete_folders.push_back(folders[0]);
       } else {
         complete = false;
       }
-      bool same = !l.complete() && l.slot == slot && l.layout.k == layout.k &&
-                  l.layout.m == layout.m && l.layout.block_size == layout.block_size &&
+      bool same = !l.complete() && fits && l.layout.block_size == layout.block_size &&
                   (!unfinished || *unfinished == l.shipment);
       if (same) {
         unfinished = l.shipment;
@@ -274,7 +273,9 @@ class Packer {
   // other drives need only the same label, with their own slot.
   // Returns how many labels it completed.
   uint32_t complete_labels(const std::vector<std::string>& folders) {
-    for (const std::string& folder : folders) locks_.push_back(std::make_unique<io::DriveLock>(folder));
+    for (const std::string& folder : folders) {
+      locks_.push_back(std::make_unique<io::DriveLock>(folder));
+    }
     std::vector<format::Label> labels;
     for (const std::string& folder : folders) labels.push_back(format::read_label(folder));
     const format::Label done = *std::find_if(labels.begin(), labels.end(),
@@ -616,7 +617,7 @@ PackReport pack_shipment(const PackOptions& o, Progress& progress) {
   uint32_t labels_completed = 0;
   if (!contents.completing_folders.empty() && !o.force) {
     labels_completed = Packer(o, progress).complete_labels(contents.completing_folders);
-    contents = inspect_drives(o, layout);
+    contents.complete_folders = contents.completing_folders;
   }
   if (!contents.complete_folders.empty() && !o.force) {
     if (auto done = Packer(o, progress).already_done(contents.complete_folders)) {

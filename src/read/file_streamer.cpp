@@ -10,8 +10,7 @@
 namespace ferry::read {
 
 FileStreamer::FileStreamer(StreamCursor& cursor, int threads)
-    : cursor_(cursor),
-      frames_(codec::ZstdFramePool::Direction::kDecompress, format::kCompressionFrameSize, threads) {}
+    : cursor_(cursor), threads_(threads) {}
 
 void FileStreamer::skip_to(uint64_t pos, uint64_t end) {
   while (pos < end) {
@@ -48,16 +47,21 @@ bool FileStreamer::stream(const format::Entry& e, const Sink& sink) {
   } else if (e.encoding == format::Encoding::kZstdFrames) {
     // Gather each frame here, in order, while the pool decompresses those before it;
     // hash and hand out each in order. Once one is lost, the rest are only drained.
-    frames_.clear();
+    if (!pool_) {
+      pool_ = std::make_unique<codec::ZstdFramePool>(codec::ZstdFramePool::Direction::kDecompress,
+                                                     format::kCompressionFrameSize, threads_);
+    }
+    codec::ZstdFramePool& frames = *pool_;
+    frames.clear();
     size_t next = 0;
-    while ((intact && next < e.frames.size()) || frames_.in_flight() > 0) {
-      if (intact && next < e.frames.size() && frames_.has_room()) {
+    while ((intact && next < e.frames.size()) || frames.in_flight() > 0) {
+      if (intact && next < e.frames.size() && frames.has_room()) {
         const uint32_t frame = e.frames[next++];
-        if (frame > frames_.input_capacity() || pos + frame > end) {
+        if (frame > frames.input_capacity() || pos + frame > end) {
           intact = false;
           continue;
         }
-        uint8_t* in = frames_.next_input();
+        uint8_t* in = frames.next_input();
         size_t got = 0;
         while (got < frame) {
           size_t len;
@@ -68,12 +72,12 @@ bool FileStreamer::stream(const format::Entry& e, const Sink& sink) {
           got += len;
           pos += len;
         }
-        if (intact) frames_.submit(frame);
+        if (intact) frames.submit(frame);
         continue;
       }
       std::pair<const uint8_t*, size_t> plain;
       try {
-        plain = frames_.take();
+        plain = frames.take();
       } catch (const Error&) {
         intact = false;  // a frame that does not decompress; the sink's own errors pass
         continue;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 
 #include "codec/zstd_frame_pool.h"
 #include "format/catalog.h"
@@ -29,7 +30,8 @@ class FileStreamer {
  private:
   void skip_to(uint64_t pos, uint64_t end);
   StreamCursor& cursor_;
-  codec::ZstdFramePool frames_;
+  int threads_;
+  std::unique_ptr<codec::ZstdFramePool> pool_;  // started with the first compressed file
 };
 
 }  // namespace ferry::read
