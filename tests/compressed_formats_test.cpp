@@ -145,10 +145,7 @@ TEST(CompressedFormats, PackStoresALargeOneAsItIs) {
     write_file(dir / "source", "big", content);
     PackOptions o;
     o.source = dir / "source";
-    for (int i = 0; i < 3; ++i) {
-      make_dir(dir.path(), "drive" + std::to_string(i));
-      o.drives.push_back(dir / ("drive" + std::to_string(i)));
-    }
+    o.drives = make_drives(dir.path(), 3);
     o.parity = 1;
     std::array<uint8_t, 32> key{};
     codec::random_bytes(key.data(), key.size());

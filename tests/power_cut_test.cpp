@@ -113,14 +113,20 @@ class PowerCut : public ::testing::Test {
       write_file(dir_.path(), "source/d" + std::to_string(i % 4) + "/f" + std::to_string(i),
                  i % 2 ? random_bytes(2000 + i * 1500, i) : csv_text(3000 + i * 900, i));
     }
-    for (int i = 0; i < 4; ++i) make_dir(dir_.path(), "drive" + std::to_string(i));
+    drives_ = make_drives(dir_.path(), 4);
     codec::random_bytes(key_.data(), key_.size());
+  }
+
+  // Empties the drives for the next round.
+  void fresh_drives() {
+    for (const std::string& drive : drives_) io::remove_tree(drive);
+    drives_ = make_drives(dir_.path(), 4);
   }
 
   PackOptions options(const io::WriteEnv* env) {
     PackOptions o;
     o.source = dir_ / "source";
-    for (int i = 0; i < 4; ++i) o.drives.push_back(dir_ / ("drive" + std::to_string(i)));
+    o.drives = drives_;
     o.parity = 1;
     o.block_size = 4096;
     o.credentials.key_file = key_;
@@ -131,6 +137,7 @@ class PowerCut : public ::testing::Test {
   }
 
   TempDir dir_;
+  std::vector<std::string> drives_;
   std::array<uint8_t, 32> key_{};
 };
 
@@ -163,7 +170,7 @@ TEST_F(PowerCut, PackResumesToAnIntactShipmentWhereverThePowerFails) {
     EXPECT_EQ(done.files, 40u);
 
     VerifyOptions v;
-    for (int i = 0; i < 4; ++i) v.drives.push_back(dir_ / ("drive" + std::to_string(i)));
+    v.drives = drives_;
     v.credentials.key_file = key_;
     VerifyReport report = verify_shipment(v, progress);
     EXPECT_EQ(report.verdict, Verdict::kIntact) << report.stripes_degraded << " degraded, "
@@ -175,10 +182,7 @@ TEST_F(PowerCut, PackResumesToAnIntactShipmentWhereverThePowerFails) {
     RestoreReport restored = restore_shipment(r, progress);
     EXPECT_TRUE(restored.lost.empty());
     EXPECT_EQ(compare_trees(dir_ / "source", r.target), "");
-    for (int i = 0; i < 4; ++i) {  // next round starts from empty drives
-      io::remove_tree(dir_ / ("drive" + std::to_string(i)));
-      make_dir(dir_.path(), "drive" + std::to_string(i));
-    }
+    fresh_drives();  // the next round starts from empty drives
   }
   EXPECT_GE(cuts, 10);
 }
@@ -193,24 +197,19 @@ TEST_F(PowerCut, PackCompletesLabelsLeftHalfPublished) {
   const int total = counter.operations();
   for (int cut_at = total - 2; cut_at <= total; ++cut_at) {
     SCOPED_TRACE("power cut at write " + std::to_string(cut_at) + " of " + std::to_string(total));
-    for (int i = 0; i < 4; ++i) {
-      io::remove_tree(dir_ / ("drive" + std::to_string(i)));
-      make_dir(dir_.path(), "drive" + std::to_string(i));
-    }
+    fresh_drives();
     PowerCutEnv env(cut_at);
     EXPECT_THROW(pack_shipment(options(&env), progress), Error);
     env.lose_unsynced();
     int complete = 0;
-    for (int i = 0; i < 4; ++i) {
-      auto folders = format::find_shipment_folders(dir_ / ("drive" + std::to_string(i)));
+    for (const std::string& drive : drives_) {
+      auto folders = format::find_shipment_folders(drive);
       ASSERT_EQ(folders.size(), 1u);
       complete += format::read_label(folders[0]).complete();
     }
     EXPECT_EQ(complete, cut_at - (total - 3)) << "the labels written before the cut";
-    std::vector<std::string> drives;
-    for (int i = 0; i < 4; ++i) drives.push_back(dir_ / ("drive" + std::to_string(i)));
     int told = 0;  // drives whose readers are told to run pack again
-    for (const read::DriveRecord& d : read::open_drives(drives).drives) {
+    for (const read::DriveRecord& d : read::open_drives(drives_).drives) {
       told += d.problem.find("run the same `ferry pack` command again") != std::string::npos;
     }
     EXPECT_GT(told, 0);
@@ -220,14 +219,13 @@ TEST_F(PowerCut, PackCompletesLabelsLeftHalfPublished) {
     EXPECT_EQ(done.labels_completed, static_cast<uint32_t>(4 - complete));
     EXPECT_EQ(done.files, 40u);
     for (int i = 0; i < 4; ++i) {
-      std::string folder = format::find_shipment_folders(dir_ / ("drive" + std::to_string(i)))[0];
-      format::Label label = format::read_label(folder);
+      format::Label label = format::read_label(format::find_shipment_folders(drives_[i])[0]);
       EXPECT_TRUE(label.complete()) << "drive " << i;
       EXPECT_EQ(label.slot, static_cast<uint32_t>(i));
       EXPECT_FALSE(label.checkpoint);
     }
     VerifyOptions v;
-    for (int i = 0; i < 4; ++i) v.drives.push_back(dir_ / ("drive" + std::to_string(i)));
+    v.drives = drives_;
     v.credentials.key_file = key_;
     EXPECT_EQ(verify_shipment(v, progress).verdict, Verdict::kIntact);
   }

@@ -79,8 +79,8 @@ TEST(ZstdFramePool, DecompressedFramesComeBackInOrderAndABadOneIsReported) {
       EXPECT_THROW(pool.take(), Error) << "the damaged frame";
     } else {
       auto [plain, len] = pool.take();
-      EXPECT_EQ(std::string(reinterpret_cast<const char*>(plain), len), frame_content(static_cast<int>(taken)))
-          << "frame " << taken;
+      const std::string got(reinterpret_cast<const char*>(plain), len);
+      EXPECT_EQ(got, frame_content(static_cast<int>(taken))) << "frame " << taken;
     }
     ++taken;
   }
@@ -115,10 +115,7 @@ TEST(ZstdFramePool, ALargeCompressibleFileRestoresExactly) {
 
   PackOptions pack;
   pack.source = dir / "source";
-  for (int i = 0; i < 3; ++i) {
-    make_dir(dir.path(), "drive" + std::to_string(i));
-    pack.drives.push_back(dir / ("drive" + std::to_string(i)));
-  }
+  pack.drives = make_drives(dir.path(), 3);
   pack.parity = 1;
   pack.credentials.key_file = key;
   pack.threads = 2;

@@ -177,8 +177,9 @@ TEST_F(BadInput, RestoreReplacesTemporaryFilesLeftByAStoppedOne) {
   small_tree();
   ASSERT_EQ(pack(4, 1).exit_code, 0);
   ASSERT_EQ(::mkdir(target().c_str(), 0755), 0);
-  write_file(target(), ".ferry-tmp-1", "half of a.txt from a stopped restore", 0600);  // a.txt: id 1
-  write_file(target(), "dir/.ferry-tmp-4", "half of c.bin", 0600);                    // dir/c.bin: id 4
+  // Temporary files are named by entry id, in walk order: a.txt is 1, dir/c.bin 4.
+  write_file(target(), ".ferry-tmp-1", "half of a.txt from a stopped restore", 0600);
+  write_file(target(), "dir/.ferry-tmp-4", "half of c.bin", 0600);
   RunResult r = restore(drives(4), target());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(compare_trees(source(), target()), "");

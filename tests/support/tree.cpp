@@ -132,6 +132,16 @@ void make_dir(const std::string& root, const std::string& rel, unsigned mode) {
   ::close(dirfd);
 }
 
+std::vector<std::string> make_drives(const std::string& root, int count) {
+  std::vector<std::string> drives;
+  for (int i = 0; i < count; ++i) {
+    const std::string name = "drive" + std::to_string(i);
+    make_dir(root, name);
+    drives.push_back(root + "/" + name);
+  }
+  return drives;
+}
+
 void make_symlink(const std::string& root, const std::string& rel, const std::string& target) {
   std::string leaf;
   int dirfd = open_parent(root, rel, &leaf);

@@ -19,6 +19,8 @@ void write_file(const std::string& root, const std::string& rel, const std::stri
                 unsigned mode = 0644);
 void make_dir(const std::string& root, const std::string& rel, unsigned mode = 0755);
 void make_symlink(const std::string& root, const std::string& rel, const std::string& target);
+// `count` empty folders root/drive0, root/drive1, ... to pack onto; returns their paths.
+std::vector<std::string> make_drives(const std::string& root, int count);
 void set_mtime(const std::string& root, const std::string& rel, int64_t sec, long nsec);
 
 struct Node {
