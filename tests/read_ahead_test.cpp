@@ -88,6 +88,30 @@ TEST_F(ReadAheadTest, ManyFilesComeBackInPlanOrderHashedAndCompressedWhenItPays)
   }
 }
 
+TEST_F(ReadAheadTest, ABatchPlannedBeforeTheLastIsTakenFollowsItInOrder) {
+  // More tiny files than there are tiny buffers, in two batches both planned up front:
+  // the pool reuses its buffers and carries on from one batch into the next.
+  const size_t files = pack::ReadAhead::kBufferSizes[0].buffers * 2 + 100;
+  std::vector<format::Entry> first, second;
+  std::vector<std::string> contents;
+  for (size_t i = 0; i < files; ++i) {
+    std::string content = random_bytes(i % 200, i);
+    std::string path = "t" + std::to_string(i);
+    write_file(source(), path, content);
+    contents.push_back(content);
+    (i < files / 2 ? first : second).push_back(file_entry(static_cast<int64_t>(i + 1), path, content.size()));
+  }
+  pack::ReadAhead pool(source(), /*compress=*/true, /*threads=*/2);
+  pool.plan(first);
+  pool.plan(second);
+  for (size_t i = 0; i < files; ++i) {
+    const pack::ReadyFile& f = pool.take();
+    ASSERT_EQ(f.outcome, pack::ReadyFile::kPacked) << f.reason;
+    ASSERT_EQ(f.entry.id, static_cast<int64_t>(i + 1));
+    ASSERT_EQ(std::string(f.stored.begin(), f.stored.end()), contents[i]) << i;
+  }
+}
+
 TEST_F(ReadAheadTest, WithoutCompressionEveryFileIsStoredAsItIs) {
   std::string text = csv_text(100000, 1);
   write_file(source(), "sheet.csv", text);

@@ -14,6 +14,7 @@
 #include <climits>
 #include <cstdlib>
 #include <ctime>
+#include <deque>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -473,19 +474,24 @@ class Packer {
 
     uint64_t interval = std::max<uint64_t>(o_.checkpoint_bytes, 16 * io::File::open_read(work_db_.path()).size());
     uint64_t last_checkpoint = stream.position();
-    int64_t last_id = after_entry;
-    catalog_->begin();
-    for (;;) {
+    // The batch being packed and the next one, already planned for the read-ahead so
+    // that its workers carry on across the boundary. A deque keeps both in place.
+    std::deque<std::vector<format::Entry>> batches;
+    int64_t last_fetched = after_entry;
+    auto fetch_next_batch = [&] {
       std::vector<format::Entry> batch;
-      {
-        auto cursor = catalog_->entries(last_id);
-        format::Entry e;
-        while (batch.size() < kCatalogBatch && cursor.next(e)) batch.push_back(e);
-      }
-      if (batch.empty()) break;
-      read_ahead.plan(batch);
-      for (format::Entry& e : batch) {
-        last_id = e.id;
+      auto cursor = catalog_->entries(last_fetched);
+      format::Entry e;
+      while (batch.size() < kCatalogBatch && cursor.next(e)) batch.push_back(e);
+      if (batch.empty()) return;
+      last_fetched = batch.back().id;
+      read_ahead.plan(batches.emplace_back(std::move(batch)));
+    };
+    catalog_->begin();
+    fetch_next_batch();
+    for (; !batches.empty(); batches.pop_front()) {
+      fetch_next_batch();
+      for (format::Entry& e : batches.front()) {
         if (e.kind != format::EntryKind::kFile) continue;
         std::string reason;
         switch (pack_file(e, &reason, read_ahead, packer, stream)) {

@@ -106,8 +106,11 @@ void prepare(Worker& w, bool compress, ReadyFile& file) {
 
 ReadAhead::ReadAhead(const std::string& source, bool compress, int threads)
     : source_(source), compress_(compress) {
-  for (size_t i = 0; i < kSmallBuffers; ++i) small_spares_.push_back(new_buffer(kSmallFileSize));
-  for (size_t i = 0; i < kLargeBuffers; ++i) large_spares_.push_back(new_buffer(kMaxFileSize));
+  for (size_t size = 0; size < kSizes; ++size) {
+    for (size_t i = 0; i < kBufferSizes[size].buffers; ++i) {
+      spares_[size].push_back(new_buffer(kBufferSizes[size].largest_file));
+    }
+  }
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
 }
 
@@ -124,24 +127,40 @@ void ReadAhead::plan(const std::vector<format::Entry>& batch) {
   bool wake;
   {
     std::lock_guard lock(mutex_);
-    plan_ = &batch;
-    planned_ = 0;
+    plans_.push_back(&batch);
     wake = top_up();
   }
   if (wake) queued_.notify_one();
 }
 
+size_t ReadAhead::buffer_size_for(uint64_t file_size) {
+  size_t size = 0;
+  while (file_size > kBufferSizes[size].largest_file) ++size;  // wanted(): the last holds it
+  return size;
+}
+
 bool ReadAhead::top_up() {
   const size_t before = jobs_.size();
-  for (; plan_ && planned_ < plan_->size(); ++planned_) {
-    const format::Entry& entry = (*plan_)[planned_];
-    if (!wanted(entry)) continue;
-    auto& spares = spares_for(entry.size);
-    if (spares.empty()) break;
-    jobs_.emplace_back();
-    jobs_.back().file.entry = entry;
-    jobs_.back().file.stored = std::move(spares.back());
-    spares.pop_back();
+  while (!plans_.empty()) {
+    const std::vector<format::Entry>& plan = *plans_.front();
+    if (planned_ == plan.size()) {
+      plans_.pop_front();
+      planned_ = 0;
+      continue;
+    }
+    const format::Entry& entry = plan[planned_];
+    if (!wanted(entry)) {
+      ++planned_;
+      continue;
+    }
+    const size_t size = buffer_size_for(entry.size);
+    if (spares_[size].empty()) break;
+    Job& job = jobs_.emplace_back();
+    job.file.entry = entry;
+    job.file.stored = std::move(spares_[size].back());
+    job.buffer_size = size;
+    spares_[size].pop_back();
+    ++planned_;
   }
   // Workers sleep only when nothing waits to be started; one that starts a file wakes
   // the next while more wait (see work()).
@@ -151,14 +170,15 @@ bool ReadAhead::top_up() {
 const ReadyFile& ReadAhead::take() {
   std::unique_lock lock(mutex_);
   if (taken_.stored.capacity() > 0) {
-    const bool large = taken_.stored.capacity() >= capacity_for(kMaxFileSize);
-    (large ? large_spares_ : small_spares_).push_back(std::move(taken_.stored));
+    spares_[taken_size_].push_back(std::move(taken_.stored));
     taken_.stored = {};
   }
   // Refill in batches, once half the buffers of a size are free: handing workers one
   // file at a time would wake one for every file taken.
-  const bool refill = jobs_.empty() || small_spares_.size() * 2 >= kSmallBuffers ||
-                      large_spares_.size() * 2 >= kLargeBuffers;
+  bool refill = jobs_.empty();
+  for (size_t size = 0; size < kSizes; ++size) {
+    refill = refill || spares_[size].size() * 2 >= kBufferSizes[size].buffers;
+  }
   const bool wake = refill && top_up();
   if (error_) std::rethrow_exception(error_);
   if (jobs_.empty()) throw std::logic_error("ReadAhead::take() with nothing planned");
@@ -183,6 +203,7 @@ const ReadyFile& ReadAhead::take() {
   }
   if (error_) std::rethrow_exception(error_);
   taken_ = std::move(jobs_.front().file);
+  taken_size_ = jobs_.front().buffer_size;
   jobs_.pop_front();
   --next_job_;
   return taken_;
