@@ -40,10 +40,17 @@ StripePipeline::~StripePipeline() {
     stopping_ = true;
     if (!error_) error_ = std::make_exception_ptr(Error(ErrorKind::kInterrupted, "pack abandoned"));
   }
-  changed_.notify_all();
+  wake_everyone();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
+}
+
+void StripePipeline::wake_everyone() {
+  slot_freed_.notify_all();
+  submitted_.notify_all();
+  queued_.notify_all();
+  encoded_.notify_all();
 }
 
 void StripePipeline::fail(std::exception_ptr error) {
@@ -51,7 +58,7 @@ void StripePipeline::fail(std::exception_ptr error) {
     std::lock_guard lock(mutex_);
     if (!error_) error_ = error;
   }
-  changed_.notify_all();
+  wake_everyone();
 }
 
 void StripePipeline::rethrow_if_failed() {
@@ -61,7 +68,7 @@ void StripePipeline::rethrow_if_failed() {
 StripePipeline::Slot& StripePipeline::acquire() {
   Slot& slot = ring_[next_stripe_ % ring_.size()];
   std::unique_lock lock(mutex_);
-  changed_.wait(lock, [&] { return error_ || slot.state == Slot::kFree; });
+  slot_freed_.wait(lock, [&] { return error_ || slot.state == Slot::kFree; });
   rethrow_if_failed();
   slot.state = Slot::kFilling;
   slot.stripe = next_stripe_;
@@ -87,7 +94,7 @@ void StripePipeline::submit() {
       queued_end_ = next_stripe_ + 1;
     }
   }
-  changed_.notify_all();
+  (config_.before_seal ? submitted_ : queued_).notify_one();
   filling_ = nullptr;
   ++next_stripe_;
 }
@@ -96,7 +103,7 @@ void StripePipeline::sync() {
   if (filling_) throw Error(ErrorKind::kInvalidArgument, "sync() in the middle of a stripe");
   {
     std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] {
+    slot_freed_.wait(lock, [&] {
       if (error_) return true;
       for (const Slot& slot : ring_) {
         if (slot.state != Slot::kFree) return false;
@@ -123,17 +130,18 @@ void StripePipeline::finish() {
     std::lock_guard lock(mutex_);
     end_stripe_ = next_stripe_;
   }
-  changed_.notify_all();
+  wake_everyone();
   for (auto& t : threads_) t.join();
   threads_.clear();
   std::lock_guard lock(mutex_);
   rethrow_if_failed();
 }
 
-StripePipeline::Turn StripePipeline::wait_turn(uint64_t stripe, Slot::State state) {
+StripePipeline::Turn StripePipeline::wait_turn(uint64_t stripe, Slot::State state,
+                                               std::condition_variable& cv) {
   const Slot& slot = ring_[stripe % ring_.size()];
   std::unique_lock lock(mutex_);
-  changed_.wait(lock, [&] {
+  cv.wait(lock, [&] {
     return error_ || stopping_ || stripe >= end_stripe_ || (slot.state == state && slot.stripe == stripe);
   });
   if (error_ || stopping_) return Turn::kStop;
@@ -145,16 +153,19 @@ void StripePipeline::before_seal_loop() {
   util::name_this_thread("ferry-hash");
   try {
     for (uint64_t stripe = config_.first_stripe;; ++stripe) {
-      if (wait_turn(stripe, Slot::kSubmitted) != Turn::kGo) return;
+      if (wait_turn(stripe, Slot::kSubmitted, submitted_) != Turn::kGo) return;
       Slot& slot = ring_[stripe % ring_.size()];
       config_.before_seal(stripe);
+      bool last;
       {
         std::lock_guard lock(mutex_);
         slot.state = Slot::kQueued;
         encode_queue_.push_back(stripe);
         queued_end_ = stripe + 1;
+        last = queued_end_ >= end_stripe_;
       }
-      changed_.notify_all();
+      // After the last stripe every encoder must wake, to find the queue drained and end.
+      if (last) queued_.notify_all(); else queued_.notify_one();
     }
   } catch (...) {
     fail(std::current_exception());
@@ -170,7 +181,7 @@ void StripePipeline::encode_loop() {
       uint64_t stripe;
       {
         std::unique_lock lock(mutex_);
-        changed_.wait(lock, [&] {
+        queued_.wait(lock, [&] {
           return error_ || stopping_ || encode_head_ < encode_queue_.size() ||
                  queued_end_ >= end_stripe_;
         });
@@ -218,7 +229,7 @@ void StripePipeline::encode_loop() {
         slot.state = Slot::kEncoded;
         slot.writers_left = layout.n();
       }
-      changed_.notify_all();
+      encoded_.notify_all();  // every writer has a block of it
     }
   } catch (...) {
     fail(std::current_exception());
@@ -233,7 +244,7 @@ void StripePipeline::write_loop(uint32_t slot_index) {
   uint64_t open_segment = UINT64_MAX;
   try {
     for (uint64_t stripe = config_.first_stripe;; ++stripe) {
-      const Turn turn = wait_turn(stripe, Slot::kEncoded);
+      const Turn turn = wait_turn(stripe, Slot::kEncoded, encoded_);
       if (turn == Turn::kStop) return;
       if (turn == Turn::kEnd) break;
       Slot& slot = ring_[stripe % ring_.size()];
@@ -255,7 +266,7 @@ void StripePipeline::write_loop(uint32_t slot_index) {
         last = --slot.writers_left == 0;
         if (last) slot.state = Slot::kFree;
       }
-      if (last) changed_.notify_all();
+      if (last) slot_freed_.notify_all();
     }
     if (file) {
       file->sync();

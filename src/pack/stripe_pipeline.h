@@ -65,8 +65,8 @@ class StripePipeline {
 
   // What a thread that handles stripes in order finds at its next stripe.
   enum class Turn { kGo, kEnd, kStop };  // kEnd: finish() left none; kStop: failed or abandoned
-  // Waits until `stripe` is in `state`, or there is nothing more to do.
-  Turn wait_turn(uint64_t stripe, Slot::State state);
+  // Waits on `cv` until `stripe` is in `state`, or there is nothing more to do.
+  Turn wait_turn(uint64_t stripe, Slot::State state, std::condition_variable& cv);
   void before_seal_loop();
   void encode_loop();
   void write_loop(uint32_t slot_index);
@@ -82,7 +82,14 @@ class StripePipeline {
   Slot* filling_ = nullptr;
 
   std::mutex mutex_;
-  std::condition_variable changed_;
+  // One condition per kind of waiter, so that a change wakes only the threads it
+  // concerns: on two cores, every needless wakeup preempted the thread doing real work
+  // (mostly the hasher, which all the others wait for).
+  std::condition_variable slot_freed_;  // main, for a free slot (acquire, sync)
+  std::condition_variable submitted_;   // the before_seal thread
+  std::condition_variable queued_;      // the encoders
+  std::condition_variable encoded_;     // the writers
+  void wake_everyone();                 // after an error, a stop or finish()
   std::vector<uint64_t> encode_queue_;  // stripes ready for encoding, FIFO
   size_t encode_head_ = 0;
   uint64_t queued_end_;  // stripes below this have entered encode_queue_
