@@ -46,6 +46,11 @@ TEST(SourceWalker, RecordsEveryEntryInWalkOrderWithTotals) {
   EXPECT_EQ(totals.directories, 2u);
   EXPECT_EQ(totals.symlinks, 1u);
   EXPECT_EQ(totals.file_bytes, 1003u);
+  const format::Catalog::Totals recorded = catalog.totals();  // the same, counted in the catalog
+  EXPECT_EQ(recorded.files, 3u);
+  EXPECT_EQ(recorded.directories, 2u);
+  EXPECT_EQ(recorded.symlinks, 1u);
+  EXPECT_EQ(recorded.file_bytes, 1003u);
   EXPECT_EQ(catalog.find("link")->target, "b/a.txt");
   auto skipped = catalog.skipped();
   ASSERT_EQ(skipped.size(), 1u);

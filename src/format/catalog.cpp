@@ -245,11 +245,15 @@ std::optional<Entry> Catalog::find(const std::string& path) {
   return e;
 }
 
-uint64_t Catalog::count(EntryKind kind) {
-  Stmt st(statements_, db_, "SELECT count(*) FROM entries WHERE kind=?1");
-  st.i64(1, static_cast<int>(kind));
+Catalog::Totals Catalog::totals() {
+  static_assert(static_cast<int>(EntryKind::kFile) == 0 && static_cast<int>(EntryKind::kDirectory) == 1 &&
+                static_cast<int>(EntryKind::kSymlink) == 2);
+  Stmt st(statements_, db_,
+          "SELECT count(*) FILTER (WHERE kind=0), count(*) FILTER (WHERE kind=1),"
+          " count(*) FILTER (WHERE kind=2), sum(size) FILTER (WHERE kind=0) FROM entries");
   st.row();
-  return static_cast<uint64_t>(sqlite3_column_int64(st.s, 0));
+  auto column = [&](int i) { return static_cast<uint64_t>(sqlite3_column_int64(st.s, i)); };
+  return {column(0), column(1), column(2), column(3)};
 }
 
 std::pair<uint64_t, uint64_t> Catalog::file_totals(int64_t last_id) {

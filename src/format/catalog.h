@@ -61,7 +61,11 @@ class Catalog {
   std::optional<std::string> meta(const std::string& key);
 
   std::optional<Entry> find(const std::string& path);
-  uint64_t count(EntryKind kind);
+  struct Totals {
+    uint64_t files = 0, directories = 0, symlinks = 0, file_bytes = 0;
+  };
+  // How many entries of each kind and the files' bytes, in one pass over the catalog.
+  Totals totals();
   // Number and bytes of the files with id <= `last_id`.
   std::pair<uint64_t, uint64_t> file_totals(int64_t last_id);
   std::vector<std::pair<std::string, std::string>> skipped();

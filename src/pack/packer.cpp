@@ -433,8 +433,9 @@ class Packer {
 
   PackReport stream(int64_t after_entry, uint64_t first_stripe) {
     const format::Layout& layout = label_.layout;
-    progress_.files_total = catalog_->count(format::EntryKind::kFile);
-    progress_.bytes_total = catalog_->file_totals(INT64_MAX).second;
+    const auto [files, bytes] = catalog_->file_totals(INT64_MAX);
+    progress_.files_total = files;
+    progress_.bytes_total = bytes;
     progress_.phase = "packing";
     pack::StreamHasher hasher;  // outlives the pipeline, whose thread calls it
     pack::PipelineConfig config;
@@ -591,10 +592,11 @@ class Packer {
     r.m = label_.layout.m;
     r.stream_bytes = label_.stream_bytes;
     r.stripes = label_.stripes;
-    r.files = catalog_->count(format::EntryKind::kFile);
-    r.directories = catalog_->count(format::EntryKind::kDirectory);
-    r.symlinks = catalog_->count(format::EntryKind::kSymlink);
-    r.source_bytes = catalog_->file_totals(INT64_MAX).second;
+    const format::Catalog::Totals totals = catalog_->totals();
+    r.files = totals.files;
+    r.directories = totals.directories;
+    r.symlinks = totals.symlinks;
+    r.source_bytes = totals.file_bytes;
     for (auto& [path, reason] : catalog_->skipped()) {
       (pack::is_special_file_reason(reason) ? r.skipped : r.unreadable).emplace_back(path, reason);
     }
