@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <deque>
+#include <future>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -45,7 +46,7 @@ namespace {
 
 constexpr size_t kCatalogBatch = 2000;
 // Sealed catalog bytes gathered before they are written to every drive at once.
-constexpr size_t kCatalogWriteBatch = 16u << 20;
+constexpr size_t kCatalogWriteBatch = 4u << 20;
 
 std::string real_path(const std::string& path) {
   char buf[PATH_MAX];
@@ -389,23 +390,34 @@ class Packer {
   }
 
   // The sealed catalog, written onto every drive at once under the name `path_in(folder)`,
-  // a batch of sealed chunks at a time: memory stays bounded however large it is.
+  // a batch of sealed chunks at a time: memory stays bounded however large it is. Each
+  // batch is written while the next is sealed.
   template <typename PathIn>
   format::SealedCatalog write_catalog_copies(const PathIn& path_in) {
     std::vector<std::unique_ptr<io::ReplacementFile>> copies;
     for (const std::string& folder : folders_) copies.push_back(env_.replace(path_in(folder)));
-    std::vector<uint8_t> batch;
-    batch.reserve(kCatalogWriteBatch);
+    std::vector<uint8_t> filling, writing;
+    filling.reserve(kCatalogWriteBatch);
+    writing.reserve(kCatalogWriteBatch);
+    std::future<void> written;  // the copies' appends of `writing`; declared last, so that
+                                // an exception waits for them before the buffers go
     auto write_batch = [&] {
-      util::on_each_in_parallel(copies.size(), [&](size_t slot) { copies[slot]->append(batch.data(), batch.size()); });
-      batch.clear();
+      if (written.valid()) written.get();
+      std::swap(filling, writing);
+      filling.clear();
+      written = std::async(std::launch::async, [&] {
+        util::on_each_in_parallel(copies.size(), [&](size_t slot) {
+          copies[slot]->append(writing.data(), writing.size());
+        });
+      });
     };
     format::SealedCatalog sealed = format::seal_catalog(
         work_db_.path(), label_.shipment, data_key_, [&](const uint8_t* data, size_t len) {
-          batch.insert(batch.end(), data, data + len);
-          if (batch.size() >= kCatalogWriteBatch) write_batch();
+          filling.insert(filling.end(), data, data + len);
+          if (filling.size() >= kCatalogWriteBatch) write_batch();
         });
-    if (!batch.empty()) write_batch();
+    if (!filling.empty()) write_batch();
+    if (written.valid()) written.get();
     util::on_each_in_parallel(copies.size(), [&](size_t slot) { copies[slot]->commit(); });
     return sealed;
   }
