@@ -76,8 +76,12 @@ void check_paths(format::Catalog& catalog, const read::Selection& selection, Pro
 
 class Restorer {
  public:
-  Restorer(const RestoreOptions& o, read::OpenShipment& s, Progress& progress, RestoreReport& r)
-      : options_(o), shipment_(s), progress_(progress), report_(r), out_(o.target) {}
+  // `empty_target`: the target held nothing when the restore began, so no entry can be
+  // there already (saves a system call a file).
+  Restorer(const RestoreOptions& o, read::OpenShipment& s, Progress& progress, RestoreReport& r,
+           bool empty_target)
+      : options_(o), shipment_(s), progress_(progress), report_(r), out_(o.target),
+        empty_target_(empty_target) {}
 
   void run(const read::Selection& selection) {
     format::Catalog catalog = shipment_.catalog();
@@ -167,7 +171,7 @@ class Restorer {
   void restore_file(const Entry& e, read::FileStreamer& streamer) {
     std::string leaf;
     int dirfd = out_.parent_of(e.path, &leaf, true);
-    if (read::already_restored(dirfd, leaf, e)) {
+    if (!empty_target_ && read::already_restored(dirfd, leaf, e)) {
       ++report_.already_present;
       progress_.bytes_done += e.size;
       streamer.skip(e);
@@ -221,7 +225,7 @@ class Restorer {
       if (e.kind != EntryKind::kSymlink || !selection.contains(e.path)) continue;
       std::string leaf;
       int dirfd = out_.parent_of(e.path, &leaf, true);
-      if (!read::already_restored(dirfd, leaf, e)) {
+      if (empty_target_ || !read::already_restored(dirfd, leaf, e)) {
         std::string tmp = ".ferry-tmp-" + std::to_string(e.id);
         ::unlinkat(dirfd, tmp.c_str(), 0);
         if (::symlinkat(e.target.c_str(), dirfd, tmp.c_str()) != 0 ||
@@ -266,6 +270,7 @@ class Restorer {
   Progress& progress_;
   RestoreReport& report_;
   util::DirChain out_;
+  const bool empty_target_;
 };
 
 }  // namespace
@@ -299,10 +304,11 @@ RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
     throw Error(ErrorKind::kInvalidArgument, "target " + o.target + " exists and is not a folder");
   }
   io::make_directories(o.target);
-  if (!o.overwrite) read::check_target(o.target, catalog, selection);
+  const bool empty_target = read::holds_nothing(o.target);
+  if (!o.overwrite && !empty_target) read::check_target(o.target, catalog, selection);
 
   progress.phase = "restoring";
-  Restorer(o, *shipment, progress, report).run(selection);
+  Restorer(o, *shipment, progress, report, empty_target).run(selection);
   return report;
 }
 

@@ -47,6 +47,8 @@ std::vector<std::string> top_level_names(const std::string& target) {
 
 }  // namespace
 
+bool holds_nothing(const std::string& target) { return top_level_names(target).empty(); }
+
 bool already_restored(int dirfd, const std::string& leaf, const format::Entry& entry) {
   struct stat st;
   if (::fstatat(dirfd, leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return false;

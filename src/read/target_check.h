@@ -10,6 +10,10 @@
 
 namespace ferry::read {
 
+// True when the folder `target` holds nothing at all: a restore into it finds none of
+// its entries there already and need not look for them one by one.
+bool holds_nothing(const std::string& target);
+
 // True when the file, symlink or folder at `dirfd`/`leaf` already holds `entry`.
 bool already_restored(int dirfd, const std::string& leaf, const format::Entry& entry);
 
