@@ -99,7 +99,8 @@ TEST_F(ReadAheadTest, ABatchPlannedBeforeTheLastIsTakenFollowsItInOrder) {
     std::string path = "t" + std::to_string(i);
     write_file(source(), path, content);
     contents.push_back(content);
-    (i < files / 2 ? first : second).push_back(file_entry(static_cast<int64_t>(i + 1), path, content.size()));
+    format::Entry entry = file_entry(static_cast<int64_t>(i + 1), path, content.size());
+    (i < files / 2 ? first : second).push_back(entry);
   }
   pack::ReadAhead pool(source(), /*compress=*/true, /*threads=*/2);
   pool.plan(first);

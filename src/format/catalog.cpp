@@ -246,7 +246,8 @@ std::optional<Entry> Catalog::find(const std::string& path) {
 }
 
 Catalog::Totals Catalog::totals() {
-  static_assert(static_cast<int>(EntryKind::kFile) == 0 && static_cast<int>(EntryKind::kDirectory) == 1 &&
+  static_assert(static_cast<int>(EntryKind::kFile) == 0 &&
+                static_cast<int>(EntryKind::kDirectory) == 1 &&
                 static_cast<int>(EntryKind::kSymlink) == 2);
   Stmt st(statements_, db_,
           "SELECT count(*) FILTER (WHERE kind=0), count(*) FILTER (WHERE kind=1),"
