@@ -50,6 +50,7 @@ struct timespec to_timespec(int64_t ns) {
 void check_paths(format::Catalog& catalog, const read::Selection& selection, Progress& progress) {
   auto cursor = catalog.entries();
   Entry e;
+  std::string checked;  // a folder whose entries passed: they come one after another
   while (cursor.next(e)) {
     if (!selection.contains(e.path)) continue;
     std::string why;
@@ -57,15 +58,18 @@ void check_paths(format::Catalog& catalog, const read::Selection& selection, Pro
       throw Error(ErrorKind::kUnsafePath, "the catalog holds an unsafe path " + util::shown(e.path) +
                                               " (" + why + "); refusing to restore anything from it");
     }
-    for (std::string parent = util::parent_path(e.path); !parent.empty();
-         parent = util::parent_path(parent)) {
-      auto p = catalog.find(parent);
-      if (p && p->kind != EntryKind::kDirectory) {
-        throw Error(ErrorKind::kUnsafePath,
-                    "the catalog places " + util::shown(e.path) + " below " + util::shown(parent) +
-                        ", which is not a folder; refusing to restore anything from it");
+    const std::string folder = util::parent_path(e.path);
+    if (folder != checked) {
+      for (std::string parent = folder; !parent.empty(); parent = util::parent_path(parent)) {
+        auto p = catalog.find(parent);
+        if (p && p->kind != EntryKind::kDirectory) {
+          throw Error(ErrorKind::kUnsafePath,
+                      "the catalog places " + util::shown(e.path) + " below " + util::shown(parent) +
+                          ", which is not a folder; refusing to restore anything from it");
+        }
+        if (p) break;  // its own parents were checked when it was
       }
-      if (p) break;  // its own parents were checked when it was
+      checked = folder;
     }
     if (e.kind == EntryKind::kFile) {
       ++progress.files_total;
