@@ -275,9 +275,7 @@ class Packer {
   // other drives need only the same label, with their own slot.
   // Returns how many labels it completed.
   uint32_t complete_labels(const std::vector<std::string>& folders) {
-    for (const std::string& folder : folders) {
-      locks_.push_back(std::make_unique<io::DriveLock>(folder));
-    }
+    take_folders(folders);
     std::vector<format::Label> labels;
     for (const std::string& folder : folders) labels.push_back(format::read_label(folder));
     const format::Label done = *std::find_if(labels.begin(), labels.end(),
@@ -290,7 +288,6 @@ class Packer {
       format::write_label(folders[slot], label, env_);
       ++completed;
     }
-    folders_ = folders;
     for (const format::Label& l : labels) {
       if (l.checkpoint) remove_checkpoint_files(l.checkpoint->sequence);
     }
@@ -317,8 +314,7 @@ class Packer {
 
   PackReport resume(const std::vector<std::string>& folders) {
     progress_.phase = "resuming";
-    folders_ = folders;
-    for (const std::string& folder : folders_) locks_.push_back(std::make_unique<io::DriveLock>(folder));
+    take_folders(folders);
     std::vector<format::Label> labels;
     uint32_t attempt = 0;
     for (const std::string& folder : folders_) {
@@ -381,6 +377,14 @@ class Packer {
   }
 
  private:
+  // Works on these shipment folders (index = slot) from now on, holding each one's lock.
+  void take_folders(const std::vector<std::string>& folders) {
+    for (const std::string& folder : folders) {
+      locks_.push_back(std::make_unique<io::DriveLock>(folder));
+    }
+    folders_ = folders;
+  }
+
   void write_labels() {
     util::on_each_in_parallel(folders_.size(), [&](size_t slot) {
       format::Label label = label_;
