@@ -23,6 +23,24 @@ void FileStreamer::skip_to(uint64_t pos, uint64_t end) {
 
 void FileStreamer::skip(const format::Entry& e) { skip_to(e.offset, e.offset + e.stored); }
 
+Gathered FileStreamer::gather(const format::Entry& e, util::ByteBuffer& stored) {
+  stored.resize(e.stored);
+  bool intact = true;
+  for (uint64_t done = 0; done < e.stored;) {
+    size_t len;
+    bool ok;
+    const uint8_t* p = cursor_.at(e.offset + done, static_cast<size_t>(e.stored - done), &len, &ok);
+    intact = intact && ok;
+    if (ok) std::memcpy(stored.data() + done, p, len);
+    done += len;
+  }
+  if (!intact) return Gathered::kLost;
+  if (!StreamFileHasher::hashes(e)) return Gathered::kToCheck;
+  // The stripe holding the file's last byte carries its digest.
+  std::optional<codec::Digest> digest = cursor_.digest_of(e.id);
+  return e.stored == e.size && digest && *digest == e.sha256 ? Gathered::kChecked : Gathered::kLost;
+}
+
 bool FileStreamer::stream(const format::Entry& e, const Sink& sink) {
   codec::Sha256 sha;
   const bool hashed_ahead = StreamFileHasher::hashes(e);

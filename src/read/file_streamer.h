@@ -9,8 +9,14 @@
 #include "codec/zstd_frame_pool.h"
 #include "format/catalog.h"
 #include "read/stream_cursor.h"
+#include "util/no_init_allocator.h"
 
 namespace ferry::read {
+
+// What FileStreamer::gather() found: bytes lost, or all there and either already
+// checked against the catalog's size and SHA-256 (raw files, whose digest the stripes
+// carry) or still to be checked by whoever uses them.
+enum class Gathered { kLost, kChecked, kToCheck };
 
 class FileStreamer {
  public:
@@ -24,6 +30,9 @@ class FileStreamer {
   // true only when all were and size and SHA-256 match the catalog. The cursor always
   // ends past the file.
   bool stream(const format::Entry& entry, const Sink& sink);
+  // Copies the file's stored bytes (raw, or its zstd frames as they are stored) into
+  // `stored`, sized to them; the cursor ends past the file.
+  Gathered gather(const format::Entry& entry, util::ByteBuffer& stored);
   // Moves past the file without using its bytes.
   void skip(const format::Entry& entry);
 

@@ -1,10 +1,11 @@
 // restore: open the drives and the key, check the target, then write directories, file
-// contents (streamed in stream order, verified by SHA-256 before taking their final
-// name), symbolic links, and last the directories' own metadata.
+// contents (in stream order, medium files on a pool of threads, each verified by SHA-256
+// before taking its final name), symbolic links, and last the directories' own metadata.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -18,11 +19,13 @@
 #include "io/file.h"
 #include "read/file_streamer.h"
 #include "read/open_shipment.h"
+#include "read/restored_file.h"
 #include "read/selection.h"
 #include "read/stream_cursor.h"
 #include "read/stream_file_hasher.h"
 #include "read/stripe_source.h"
 #include "read/target_check.h"
+#include "read/whole_file_writer.h"
 #include "util/dir_chain.h"
 #include "util/display.h"
 #include "util/safe_path.h"
@@ -33,17 +36,6 @@ namespace {
 
 using format::Entry;
 using format::EntryKind;
-
-struct timespec to_timespec(int64_t ns) {
-  struct timespec t;
-  t.tv_sec = static_cast<time_t>(ns / 1000000000);
-  t.tv_nsec = static_cast<long>(ns % 1000000000);
-  if (t.tv_nsec < 0) {
-    t.tv_nsec += 1000000000;
-    --t.tv_sec;
-  }
-  return t;
-}
 
 // Every selected path must be safe, and no entry may lie below a file or symlink of
 // the catalog: such a path could only be written by going through a link.
@@ -156,6 +148,10 @@ class Restorer {
                               schedule, threads, hasher.stages());
     read::StreamCursor cursor(source, layout);
     read::FileStreamer streamer(cursor, threads);
+    read::WholeFileWriter writer(options_.target, threads, [&](const Entry& e, bool written) {
+      progress_.bytes_done += e.size;
+      count(e, written);
+    });
 
     auto entries = catalog.entries();
     Entry e;
@@ -165,14 +161,29 @@ class Restorer {
         throw Error(ErrorKind::kInterrupted,
                     "stopped on request; run the same restore again to continue where it stopped");
       }
-      restore_file(e, streamer);
+      restore_file(e, streamer, writer);
+      writer.report_finished();
       ++progress_.files_done;
     }
+    writer.finish();
     report_.units_rebuilt = cursor.rebuilt();
+    // Files written on the pool are reported as they finish: back into catalog order.
+    std::sort(lost_.begin(), lost_.end());
+    for (auto& [id, path] : lost_) report_.lost.push_back(std::move(path));
   }
 
-  // Writes one file under a temporary name, checks it, then gives it its final name.
-  void restore_file(const Entry& e, read::FileStreamer& streamer) {
+  void count(const Entry& e, bool written) {
+    if (written) {
+      ++report_.files;
+      report_.bytes += e.size;
+    } else {
+      lost_.emplace_back(e.id, e.path);
+    }
+  }
+
+  // Medium files go to the writer's pool, gathered whole; the others are written here as
+  // they stream, under a temporary name until checked.
+  void restore_file(const Entry& e, read::FileStreamer& streamer, read::WholeFileWriter& writer) {
     std::string leaf;
     int dirfd = out_.parent_of(e.path, &leaf, true);
     if (!empty_target_ && read::already_restored(dirfd, leaf, e)) {
@@ -181,45 +192,17 @@ class Restorer {
       streamer.skip(e);
       return;
     }
-    std::string tmp = ".ferry-tmp-" + std::to_string(e.id);
-    const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-    int fd = ::openat(dirfd, tmp.c_str(), flags, 0600);
-    if (fd < 0 && errno == EEXIST) {  // left by a restore that was stopped
-      ::unlinkat(dirfd, tmp.c_str(), 0);
-      fd = ::openat(dirfd, tmp.c_str(), flags, 0600);
-    }
-    if (fd < 0) {
-      throw_errno("cannot create a file in " + io::join(options_.target, util::shown(util::parent_path(e.path))), errno);
-    }
-    io::File file(fd, io::join(options_.target, util::shown(e.path)));
-    bool intact;
-    try {
-      intact = streamer.stream(e, [&](const uint8_t* p, size_t n) {
-        file.write(p, n);
-        progress_.bytes_done += n;
-      });
-    } catch (...) {
-      ::unlinkat(dirfd, tmp.c_str(), 0);  // a full or failing target leaves no debris
-      throw;
-    }
-    if (!intact) {
-      file.close();
-      ::unlinkat(dirfd, tmp.c_str(), 0);
-      report_.lost.push_back(e.path);
+    if (read::WholeFileWriter::takes(e)) {
+      writer.submit(streamer.gather(e, writer.prepare(e)));
       return;
     }
-    struct timespec times[2] = {to_timespec(e.mtime_ns), to_timespec(e.mtime_ns)};
-    if (::fchmod(file.fd(), e.mode & 07777) != 0 || ::futimens(file.fd(), times) != 0) {
-      throw_errno("cannot set metadata of " + file.path(), errno);
-    }
-    file.close();
-    if (::renameat(dirfd, tmp.c_str(), dirfd, leaf.c_str()) != 0) {
-      int err = errno;
-      ::unlinkat(dirfd, tmp.c_str(), 0);
-      throw_errno("cannot give " + file.path() + " its final name", err);
-    }
-    ++report_.files;
-    report_.bytes += e.size;
+    read::RestoredFile file(dirfd, e, io::join(options_.target, util::shown(e.path)));
+    const bool intact = streamer.stream(e, [&](const uint8_t* p, size_t n) {
+      file.write(p, n);
+      progress_.bytes_done += n;
+    });
+    if (intact) file.publish(leaf);
+    count(e, intact);
   }
 
   void make_symlinks(format::Catalog& catalog, const read::Selection& selection) {
@@ -239,7 +222,7 @@ class Restorer {
           throw_errno("cannot create symbolic link " + io::join(options_.target, e.path), err);
         }
       }
-      struct timespec times[2] = {to_timespec(e.mtime_ns), to_timespec(e.mtime_ns)};
+      struct timespec times[2] = {read::timespec_of(e.mtime_ns), read::timespec_of(e.mtime_ns)};
       ::utimensat(dirfd, leaf.c_str(), times, AT_SYMLINK_NOFOLLOW);
       ++report_.symlinks;
     }
@@ -259,7 +242,7 @@ class Restorer {
       int dirfd = out_.parent_of(path, &leaf, true);
       auto mode = static_cast<mode_t>(sqlite3_column_int64(stmt, 1) & 07777);
       int64_t mtime = sqlite3_column_int64(stmt, 2);
-      struct timespec times[2] = {to_timespec(mtime), to_timespec(mtime)};
+      struct timespec times[2] = {read::timespec_of(mtime), read::timespec_of(mtime)};
       if (::fchmodat(dirfd, leaf.c_str(), mode, 0) != 0 ||
           ::utimensat(dirfd, leaf.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
         sqlite3_finalize(stmt);
@@ -275,6 +258,7 @@ class Restorer {
   RestoreReport& report_;
   util::DirChain out_;
   const bool empty_target_;
+  std::vector<std::pair<int64_t, std::string>> lost_;  // by entry id
 };
 
 }  // namespace

@@ -33,13 +33,14 @@ class RandomDamage : public ShipmentTest, public ::testing::WithParamInterface<C
   int m() const { return GetParam().parity; }
   std::vector<std::string> all() const { return drives(n()); }
 
-  // About 30 files: empty, tiny, around a unit, up to a few stripes; some compressible.
+  // About 30 files: empty, tiny, around a unit, up to a few stripes, a few of over 64 KiB
+  // stored (restore writes those on its pool); some compressible.
   void make_tree(std::mt19937_64& rng) {
     for (int i = 0; i < 30; ++i) {
       std::string name =
           "d" + std::to_string(i % 4) + "/f" + std::to_string(i) + (i % 5 == 0 ? ".csv" : ".bin");
       size_t size;
-      switch (rng() % 5) {
+      switch (rng() % 6) {
         case 0:
           size = rng() % 3 == 0 ? 0 : rng() % 100;
           break;
@@ -52,8 +53,11 @@ class RandomDamage : public ShipmentTest, public ::testing::WithParamInterface<C
         case 3:
           size = 2000 + rng() % 10000;
           break;
-        default:
+        case 4:
           size = 10000 + rng() % 30000;
+          break;
+        default:  // compressible ones larger, so that they too are stored in over 64 KiB
+          size = (i % 5 == 0 ? 600000 : 66000) + rng() % 100000;
           break;
       }
       write_file(source(), name, i % 5 == 0 ? csv_text(size, rng()) : random_bytes(size, rng()));

@@ -1,0 +1,53 @@
+#include "read/restored_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "ferry/error.h"
+#include "util/safe_path.h"
+
+namespace ferry::read {
+
+struct timespec timespec_of(int64_t ns) {
+  struct timespec t;
+  t.tv_sec = static_cast<time_t>(ns / 1000000000);
+  t.tv_nsec = static_cast<long>(ns % 1000000000);
+  if (t.tv_nsec < 0) {
+    t.tv_nsec += 1000000000;
+    --t.tv_sec;
+  }
+  return t;
+}
+
+RestoredFile::RestoredFile(int dirfd, const format::Entry& entry, std::string shown)
+    : dirfd_(dirfd), entry_(entry), temp_(".ferry-tmp-" + std::to_string(entry.id)) {
+  const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  int fd = ::openat(dirfd, temp_.c_str(), flags, 0600);
+  if (fd < 0 && errno == EEXIST) {  // left by a restore that was stopped
+    ::unlinkat(dirfd, temp_.c_str(), 0);
+    fd = ::openat(dirfd, temp_.c_str(), flags, 0600);
+  }
+  if (fd < 0) throw_errno("cannot create a file in " + util::parent_path(shown), errno);
+  file_ = io::File(fd, std::move(shown));
+}
+
+RestoredFile::~RestoredFile() {
+  // A damaged file, or a full or failing target, leaves no debris.
+  if (!published_) ::unlinkat(dirfd_, temp_.c_str(), 0);
+}
+
+void RestoredFile::publish(const std::string& leaf) {
+  struct timespec times[2] = {timespec_of(entry_.mtime_ns), timespec_of(entry_.mtime_ns)};
+  if (::fchmod(file_.fd(), entry_.mode & 07777) != 0 || ::futimens(file_.fd(), times) != 0) {
+    throw_errno("cannot set metadata of " + file_.path(), errno);
+  }
+  file_.close();
+  if (::renameat(dirfd_, temp_.c_str(), dirfd_, leaf.c_str()) != 0) {
+    throw_errno("cannot give " + file_.path() + " its final name", errno);
+  }
+  published_ = true;
+}
+
+}  // namespace ferry::read

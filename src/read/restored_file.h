@@ -1,0 +1,40 @@
+// One file being restored. Its bytes go under a temporary name in its folder, and it
+// takes its final name only once every byte is written and checked: a restore that
+// stops, fails or finds the file damaged leaves nothing that looks restored but is not.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <string>
+
+#include "format/catalog.h"
+#include "io/file.h"
+
+namespace ferry::read {
+
+// A catalog mtime (nanoseconds since the epoch) as the system calls take it.
+struct timespec timespec_of(int64_t ns);
+
+class RestoredFile {
+ public:
+  // Creates `.ferry-tmp-<id>` in the folder `dirfd` (replacing one a stopped restore
+  // left). `shown` is the file's path as messages give it.
+  RestoredFile(int dirfd, const format::Entry& entry, std::string shown);
+  ~RestoredFile();  // removes the temporary file unless published
+  RestoredFile(const RestoredFile&) = delete;
+  RestoredFile& operator=(const RestoredFile&) = delete;
+
+  void write(const uint8_t* data, size_t len) { file_.write(data, len); }
+  // Gives the file the catalog's mode and mtime, closes it and renames it to `leaf`.
+  void publish(const std::string& leaf);
+
+ private:
+  int dirfd_;
+  const format::Entry& entry_;
+  std::string temp_;
+  io::File file_;
+  bool published_ = false;
+};
+
+}  // namespace ferry::read
