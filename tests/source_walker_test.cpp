@@ -1,6 +1,7 @@
 // The walk lists the source on one thread and records it into the catalog on another;
 // the catalog must still hold every entry in the fixed order (names sorted bytewise,
-// depth first, a folder before what it holds), with special files left out by kind.
+// depth first, a folder before what it holds), with special files left out by kind, and
+// give back the entries of one kind alone in that order.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -22,6 +23,17 @@ std::vector<std::string> catalog_paths(format::Catalog& catalog) {
   auto cursor = catalog.entries();
   format::Entry e;
   while (cursor.next(e)) paths.push_back(e.path);
+  return paths;
+}
+
+std::vector<std::string> catalog_paths_of(format::Catalog& catalog, format::EntryKind kind) {
+  std::vector<std::string> paths;
+  auto cursor = catalog.entries_of(kind);
+  format::Entry e;
+  while (cursor.next(e)) {
+    EXPECT_EQ(e.kind, kind) << e.path;
+    paths.push_back(e.path);
+  }
   return paths;
 }
 
@@ -52,6 +64,12 @@ TEST(SourceWalker, RecordsEveryEntryInWalkOrderWithTotals) {
   EXPECT_EQ(recorded.symlinks, 1u);
   EXPECT_EQ(recorded.file_bytes, 1003u);
   EXPECT_EQ(catalog.find("link")->target, "b/a.txt");
+  // Each kind alone, in the same order (restore walks them so).
+  EXPECT_EQ(catalog_paths_of(catalog, format::EntryKind::kFile),
+            (std::vector<std::string>{"a.bin", "b/a.txt", "b/z.txt"}));
+  EXPECT_EQ(catalog_paths_of(catalog, format::EntryKind::kDirectory),
+            (std::vector<std::string>{"b", "b/empty"}));
+  EXPECT_EQ(catalog_paths_of(catalog, format::EntryKind::kSymlink), (std::vector<std::string>{"link"}));
   auto skipped = catalog.skipped();
   ASSERT_EQ(skipped.size(), 1u);
   EXPECT_EQ(skipped[0].first, "pipe");

@@ -275,10 +275,12 @@ std::vector<std::pair<std::string, std::string>> Catalog::skipped() {
   return out;
 }
 
-Catalog::Cursor::Cursor(sqlite3* db, int64_t after_id) {
-  std::string sql = std::string("SELECT ") + kColumns + " FROM entries WHERE id > ?1 ORDER BY id";
+Catalog::Cursor::Cursor(sqlite3* db, int64_t after_id, std::optional<EntryKind> kind) {
+  std::string sql = std::string("SELECT ") + kColumns + " FROM entries WHERE id > ?1" +
+                    (kind ? " AND kind = ?2" : "") + " ORDER BY id";
   if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) fail(db, "prepare");
   sqlite3_bind_int64(stmt_, 1, after_id);
+  if (kind) sqlite3_bind_int(stmt_, 2, static_cast<int>(*kind));
 }
 
 Catalog::Cursor::~Cursor() { sqlite3_finalize(stmt_); }

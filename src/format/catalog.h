@@ -70,10 +70,11 @@ class Catalog {
   std::pair<uint64_t, uint64_t> file_totals(int64_t last_id);
   std::vector<std::pair<std::string, std::string>> skipped();
 
-  // Walks entries in id order, starting after `after_id`.
+  // Walks entries in id order, starting after `after_id`; only those of `kind` when
+  // given (SQLite then skips the others without their rows being read out).
   class Cursor {
    public:
-    explicit Cursor(sqlite3* db, int64_t after_id);
+    Cursor(sqlite3* db, int64_t after_id, std::optional<EntryKind> kind = std::nullopt);
     ~Cursor();
     Cursor(const Cursor&) = delete;
     Cursor& operator=(const Cursor&) = delete;
@@ -83,6 +84,7 @@ class Catalog {
     sqlite3_stmt* stmt_;
   };
   Cursor entries(int64_t after_id = 0) { return Cursor(db_, after_id); }
+  Cursor entries_of(EntryKind kind) { return Cursor(db_, 0, kind); }
 
   sqlite3* handle() { return db_; }
 

@@ -89,10 +89,10 @@ class Restorer {
 
  private:
   void make_directories(format::Catalog& catalog, const read::Selection& selection) {
-    auto cursor = catalog.entries();
+    auto cursor = catalog.entries_of(EntryKind::kDirectory);
     Entry e;
     while (cursor.next(e)) {
-      if (e.kind != EntryKind::kDirectory || !selection.contains(e.path)) continue;
+      if (!selection.contains(e.path)) continue;
       std::string leaf;
       int dirfd = out_.parent_of(e.path, &leaf, true);
       if (::mkdirat(dirfd, leaf.c_str(), 0755) != 0 && errno != EEXIST) {
@@ -106,7 +106,7 @@ class Restorer {
     const format::Layout& layout = shipment_.drives.label.layout;
     // The schedule walks the same entries as the writer below, on its own connection.
     struct ScheduleState {
-      explicit ScheduleState(format::Catalog c) : catalog(std::move(c)), cursor(catalog.entries()) {}
+      explicit ScheduleState(format::Catalog c) : catalog(std::move(c)), cursor(catalog.entries_of(EntryKind::kFile)) {}
       format::Catalog catalog;  // declared first: outlives the cursor
       format::Catalog::Cursor cursor;
       uint64_t first = 1, end = 0;  // stripes of the current file not yet handed out
@@ -125,7 +125,7 @@ class Restorer {
         }
         Entry e;
         if (!st.cursor.next(e)) return std::nullopt;
-        if (e.kind != EntryKind::kFile || e.stored == 0 || !selection.contains(e.path)) continue;
+        if (e.stored == 0 || !selection.contains(e.path)) continue;
         st.first = e.offset / layout.stripe_plain();
         st.end = (e.offset + e.stored - 1) / layout.stripe_plain() + 1;
       }
@@ -134,10 +134,10 @@ class Restorer {
     // then only writes. It walks the same entries again, on a connection of its own;
     // declared before the source, whose threads use it.
     format::Catalog hash_catalog = shipment_.catalog();
-    format::Catalog::Cursor hash_entries = hash_catalog.entries();
+    format::Catalog::Cursor hash_entries = hash_catalog.entries_of(EntryKind::kFile);
     read::StreamFileHasher hasher(layout, [&](Entry& e) {
       while (hash_entries.next(e)) {
-        if (e.kind == EntryKind::kFile && selection.contains(e.path)) return true;
+        if (selection.contains(e.path)) return true;
       }
       return false;
     });
@@ -153,10 +153,10 @@ class Restorer {
       count(e, written);
     });
 
-    auto entries = catalog.entries();
+    auto entries = catalog.entries_of(EntryKind::kFile);
     Entry e;
     while (entries.next(e)) {
-      if (e.kind != EntryKind::kFile || !selection.contains(e.path)) continue;
+      if (!selection.contains(e.path)) continue;
       if (options_.stop && options_.stop->load()) {
         throw Error(ErrorKind::kInterrupted,
                     "stopped on request; run the same restore again to continue where it stopped");
@@ -206,10 +206,10 @@ class Restorer {
   }
 
   void make_symlinks(format::Catalog& catalog, const read::Selection& selection) {
-    auto cursor = catalog.entries();
+    auto cursor = catalog.entries_of(EntryKind::kSymlink);
     Entry e;
     while (cursor.next(e)) {
-      if (e.kind != EntryKind::kSymlink || !selection.contains(e.path)) continue;
+      if (!selection.contains(e.path)) continue;
       std::string leaf;
       int dirfd = out_.parent_of(e.path, &leaf, true);
       if (empty_target_ || !read::already_restored(dirfd, leaf, e)) {
