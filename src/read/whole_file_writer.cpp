@@ -89,14 +89,10 @@ void WholeFileWriter::report_oldest(std::unique_lock<std::mutex>& lock) {
   finished_.wait(lock, [&] { return slot.done; });
   submitted_.pop_front();
   free_[slot.buffer_size].push_back(&slot);
-  lock.unlock();
-  // Relocked on the way out, also when the report throws: the caller's lock expects it.
-  struct Relock {
-    std::unique_lock<std::mutex>& lock;
-    ~Relock() { lock.lock(); }
-  } relock{lock};
+  lock.unlock();  // an exception leaves it unlocked, which the caller's lock knows
   if (slot.error) std::rethrow_exception(slot.error);
   report_(slot.entry, slot.written);
+  lock.lock();
 }
 
 void WholeFileWriter::work() {

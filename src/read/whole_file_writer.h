@@ -82,7 +82,8 @@ class WholeFileWriter {
     std::exception_ptr error;
   };
   void report(bool wait_for_all);
-  // Reports the oldest file once it is done and frees its buffer.
+  // Waits for the oldest file, frees its buffer and reports it. Called with `lock` held;
+  // returns with it held, throws with it released.
   void report_oldest(std::unique_lock<std::mutex>& lock);
   void work();
   void write(Worker& worker, Slot& slot) const;
