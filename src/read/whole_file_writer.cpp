@@ -122,17 +122,19 @@ void WholeFileWriter::work() {
 
 void WholeFileWriter::write(Worker& worker, Slot& slot) const {
   const format::Entry& e = slot.entry;
+  const bool raw = e.encoding == format::Encoding::kRaw;
   if (slot.gathered == Gathered::kLost) return;
+  if (raw && slot.gathered == Gathered::kToCheck &&
+      (slot.stored.size() != e.size ||
+       codec::sha256(slot.stored.data(), slot.stored.size()) != e.sha256)) {
+    return;
+  }
   std::string leaf;
   const int dirfd = worker.target.parent_of(e.path, &leaf, true);
   RestoredFile file(dirfd, e, io::join(target_, util::shown(e.path)));
   bool intact = true;
-  if (e.encoding == format::Encoding::kRaw) {
-    if (slot.gathered == Gathered::kToCheck) {
-      intact = slot.stored.size() == e.size &&
-               codec::sha256(slot.stored.data(), slot.stored.size()) == e.sha256;
-    }
-    if (intact) file.write(slot.stored.data(), slot.stored.size());
+  if (raw) {
+    file.write(slot.stored.data(), slot.stored.size());
   } else {
     // Frame by frame: decompress, hash, write; the digest is checked before the rename.
     worker.frame.resize(format::kCompressionFrameSize);
