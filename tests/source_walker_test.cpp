@@ -69,7 +69,8 @@ TEST(SourceWalker, RecordsEveryEntryInWalkOrderWithTotals) {
             (std::vector<std::string>{"a.bin", "b/a.txt", "b/z.txt"}));
   EXPECT_EQ(catalog_paths_of(catalog, format::EntryKind::kDirectory),
             (std::vector<std::string>{"b", "b/empty"}));
-  EXPECT_EQ(catalog_paths_of(catalog, format::EntryKind::kSymlink), (std::vector<std::string>{"link"}));
+  EXPECT_EQ(catalog_paths_of(catalog, format::EntryKind::kSymlink),
+            (std::vector<std::string>{"link"}));
   auto skipped = catalog.skipped();
   ASSERT_EQ(skipped.size(), 1u);
   EXPECT_EQ(skipped[0].first, "pipe");

@@ -106,7 +106,8 @@ class Restorer {
     const format::Layout& layout = shipment_.drives.label.layout;
     // The schedule walks the same entries as the writer below, on its own connection.
     struct ScheduleState {
-      explicit ScheduleState(format::Catalog c) : catalog(std::move(c)), cursor(catalog.entries_of(EntryKind::kFile)) {}
+      explicit ScheduleState(format::Catalog c)
+          : catalog(std::move(c)), cursor(catalog.entries_of(EntryKind::kFile)) {}
       format::Catalog catalog;  // declared first: outlives the cursor
       format::Catalog::Cursor cursor;
       uint64_t first = 1, end = 0;  // stripes of the current file not yet handed out
