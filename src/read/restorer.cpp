@@ -7,12 +7,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
-#include <thread>
 
 #include "codec/kdf.h"
-#include "codec/sha256.h"
-#include "codec/zstd.h"
 #include "ferry/error.h"
 #include "ferry/restore.h"
 #include "format/constants.h"

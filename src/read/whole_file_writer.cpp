@@ -79,6 +79,7 @@ void WholeFileWriter::submit(Gathered gathered) {
 }
 
 void WholeFileWriter::report(bool wait_for_all) {
+  if (submitted_.empty()) return;  // the usual case for files the pool does not take
   std::unique_lock lock(mutex_);
   while (!submitted_.empty() && (wait_for_all || submitted_.front()->done)) report_oldest(lock);
 }
