@@ -1,13 +1,19 @@
-// Restore's WholeFileWriter writes medium files on a pool of threads. Each file must come
-// out byte-exact with the catalog's mode and mtime, or, when its bytes were lost or do
-// not match the catalog, not at all; the caller hears of every file in the order it
-// submitted them, whatever order the workers finish in; a file that cannot be written
-// is reported as an error, and nothing is ever left under a temporary name.
+// Restore's WholeFileWriter writes files of up to 16 MiB stored on a pool of threads.
+// Each file must come out byte-exact with the catalog's mode and mtime, or, when its
+// bytes were lost or do not match the catalog, not at all; the caller hears of every
+// file in the order it submitted them, whatever order the workers finish in; a file that
+// cannot be written is reported as an error, and nothing is ever left under a temporary
+// name. Small files wait in the queue for company, never for ever.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -87,12 +93,47 @@ std::vector<std::pair<int64_t, bool>> write_all(const std::string& target,
   return heard;
 }
 
+// Fails the whole run, rather than hang it, when `call` does not return.
+template <class Call>
+void within_a_minute(const char* what, Call call) {
+  auto done = std::async(std::launch::async, call);
+  if (done.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+    std::fprintf(stderr, "%s did not return: the workers wait for files that never come\n", what);
+    std::_Exit(1);
+  }
+  done.get();
+}
+
 std::vector<std::string> temporary_files(const std::string& root) {
   std::vector<std::string> found;
   for (const auto& p : fs::recursive_directory_iterator(root)) {
     if (p.path().filename().string().rfind(".ferry-tmp-", 0) == 0) found.push_back(p.path());
   }
   return found;
+}
+
+// Every file reported once, in the order submitted; each written one byte-exact with
+// its mode and mtime, each lost one absent; no temporary file left.
+void expect_exact_or_absent(const std::string& root, const std::vector<Submitted>& files,
+                            const std::vector<std::pair<int64_t, bool>>& heard) {
+  ASSERT_EQ(heard.size(), files.size());
+  const auto tree = snapshot(root);
+  for (size_t i = 0; i < files.size(); ++i) {
+    const Submitted& f = files[i];
+    SCOPED_TRACE(f.entry.path);
+    EXPECT_EQ(heard[i].first, f.entry.id) << "reported out of order";
+    EXPECT_EQ(heard[i].second, f.expect_written);
+    auto it = tree.find(f.entry.path);
+    if (!f.expect_written) {
+      EXPECT_TRUE(it == tree.end()) << "a lost file was written";
+      continue;
+    }
+    ASSERT_TRUE(it != tree.end()) << "not written";
+    EXPECT_TRUE(it->second.content == f.content) << "not byte-exact";
+    EXPECT_EQ(it->second.mode, f.entry.mode);
+    EXPECT_EQ(it->second.mtime_ns, f.entry.mtime_ns);
+  }
+  EXPECT_EQ(temporary_files(root), std::vector<std::string>{});
 }
 
 TEST(WholeFileWriter, FilesAreExactOrAbsentAndReportedInTheOrderSubmitted) {
@@ -125,26 +166,81 @@ TEST(WholeFileWriter, FilesAreExactOrAbsentAndReportedInTheOrderSubmitted) {
   files[19].entry.sha256[0] ^= 1;  // compressed: other bytes than pack read
   files[19].expect_written = false;
 
-  auto heard = write_all(target.path(), files);
+  expect_exact_or_absent(target.path(), files, write_all(target.path(), files));
+}
 
-  ASSERT_EQ(heard.size(), files.size());
-  const auto tree = snapshot(target.path());
-  for (size_t i = 0; i < files.size(); ++i) {
-    const Submitted& f = files[i];
-    SCOPED_TRACE(f.entry.path);
-    EXPECT_EQ(heard[i].first, f.entry.id) << "reported out of order";
-    EXPECT_EQ(heard[i].second, f.expect_written);
-    auto it = tree.find(f.entry.path);
-    if (!f.expect_written) {
-      EXPECT_TRUE(it == tree.end()) << "a lost file was written";
-      continue;
+TEST(WholeFileWriter, SmallFilesInManyFoldersAreExactOrAbsentAndReportedInOrder) {
+  TempDir target;
+  for (int d = 0; d < 7; ++d) make_dir(target.path(), "d" + std::to_string(d));
+  // More small files than the pool has buffers for them, so that the caller waits for
+  // buffers, in runs of a folder each as a walk leaves them; empty files, compressed
+  // ones, one larger file among them, and losses of every kind.
+  std::vector<Submitted> files;
+  for (int64_t id = 1; id <= 1500; ++id) {
+    const std::string path = "d" + std::to_string(id / 230) + "/f" + std::to_string(id);
+    const size_t size = id % 97 == 0 ? 0 : static_cast<size_t>(id * 7919 % 65000);
+    if (id == 700) {
+      files.push_back(raw_file(id, path, random_bytes(3u << 20, id), Gathered::kChecked));
+    } else if (id % 11 == 0) {
+      files.push_back(compressed_file(id, path, csv_text(size * 3, id)));
+    } else {
+      files.push_back(raw_file(id, path, random_bytes(size, id),
+                               id % 3 ? Gathered::kChecked : Gathered::kToCheck));
     }
-    ASSERT_TRUE(it != tree.end()) << "not written";
-    EXPECT_TRUE(it->second.content == f.content) << "not byte-exact";
-    EXPECT_EQ(it->second.mode, f.entry.mode);
-    EXPECT_EQ(it->second.mtime_ns, f.entry.mtime_ns);
   }
-  EXPECT_EQ(temporary_files(target.path()), std::vector<std::string>{});
+  auto lose = [&](size_t i, auto damage) {
+    damage(files[i]);
+    files[i].expect_written = false;
+  };
+  lose(5, [](Submitted& f) { f.gathered = Gathered::kLost; });
+  lose(299, [](Submitted& f) {  // raw, to check (id 300): its SHA-256 does not match
+    f.stored[f.stored.size() / 2] ^= 1;
+  });
+  lose(241, [](Submitted& f) { f.entry.sha256[0] ^= 1; });    // compressed (id 242)
+  lose(1099, [](Submitted& f) { f.entry.size += 1; });        // compressed (id 1100)
+  ASSERT_EQ(files[299].gathered, Gathered::kToCheck);
+  ASSERT_EQ(files[241].entry.encoding, format::Encoding::kZstdFrames);
+  ASSERT_EQ(files[1099].entry.encoding, format::Encoding::kZstdFrames);
+
+  expect_exact_or_absent(target.path(), files, write_all(target.path(), files));
+}
+
+TEST(WholeFileWriter, FewSmallFilesAreWrittenWithoutWaitingForMore) {
+  TempDir target;
+  make_dir(target.path(), "a");
+  std::vector<Submitted> files;
+  for (int64_t id = 1; id <= 4; ++id) {
+    files.push_back(raw_file(id, "a/f" + std::to_string(id), random_bytes(1000, id),
+                             Gathered::kChecked));
+  }
+  std::vector<std::pair<int64_t, bool>> heard;
+  WholeFileWriter writer(target.path(), 2, [&](const format::Entry& e, bool written) {
+    heard.emplace_back(e.id, written);
+  });
+  auto submit = [&](const Submitted& f) {
+    util::ByteBuffer& buffer = writer.prepare(f.entry);
+    std::copy(f.stored.begin(), f.stored.end(), buffer.begin());
+    writer.submit(f.gathered);
+  };
+  // A first file and a pause, so that the workers are asleep when the next ones come.
+  submit(files[0]);
+  within_a_minute("WholeFileWriter::finish()", [&] { writer.finish(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // Before the caller turns to a long file, it sets the workers to the two queued.
+  submit(files[1]);
+  submit(files[2]);
+  writer.start_queued();
+  within_a_minute("waiting for two small files after start_queued()", [&] {
+    while (heard.size() < 3) {
+      writer.report_finished();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  // And at the end it waits for the last one alone.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  submit(files[3]);
+  within_a_minute("WholeFileWriter::finish()", [&] { writer.finish(); });
+  expect_exact_or_absent(target.path(), files, heard);
 }
 
 TEST(WholeFileWriter, AFileThatCannotBeWrittenIsAnErrorNamingItAndLeavesNothing) {

@@ -178,21 +178,26 @@ class Restorer {
     }
   }
 
-  // Medium files go to the writer's pool, gathered whole; the others are written here as
-  // they stream, under a temporary name until checked.
+  // Files of up to 16 MiB stored go to the writer's pool, gathered whole; the others are
+  // written here as they stream, under a temporary name until checked.
   void restore_file(const Entry& e, read::FileStreamer& streamer, read::WholeFileWriter& writer) {
     std::string leaf;
-    int dirfd = out_.parent_of(e.path, &leaf, true);
-    if (!empty_target_ && read::already_restored(dirfd, leaf, e)) {
-      ++report_.already_present;
-      progress_.bytes_done += e.size;
-      streamer.skip(e);
-      return;
+    int dirfd = -1;
+    if (!empty_target_) {
+      dirfd = out_.parent_of(e.path, &leaf, true);
+      if (read::already_restored(dirfd, leaf, e)) {
+        ++report_.already_present;
+        progress_.bytes_done += e.size;
+        streamer.skip(e);
+        return;
+      }
     }
     if (read::WholeFileWriter::takes(e)) {
       writer.submit(streamer.gather(e, writer.prepare(e)));
       return;
     }
+    writer.start_queued();  // this file takes a while
+    if (dirfd < 0) dirfd = out_.parent_of(e.path, &leaf, true);
     read::RestoredFile file(dirfd, e, io::join(options_.target, util::shown(e.path)));
     const bool intact = streamer.stream(e, [&](const uint8_t* p, size_t n) {
       file.write(p, n);

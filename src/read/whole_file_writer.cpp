@@ -50,10 +50,13 @@ util::ByteBuffer& WholeFileWriter::prepare(const format::Entry& entry) {
   while (entry.stored > kBufferSizes[size].largest_file) {
     if (++size == kSizes) throw std::logic_error("WholeFileWriter::prepare() of a file too large");
   }
-  // Free buffers come back as the oldest files are reported: wait for those.
-  std::unique_lock lock(mutex_);
-  while (free_[size].empty()) report_oldest(lock);
-  lock.unlock();
+  // Free buffers come back as the oldest files are reported: wait for those, which
+  // sleeping workers must be woken for, as no later file will.
+  if (free_[size].empty()) {
+    std::unique_lock lock(mutex_);
+    wake_workers();
+    while (free_[size].empty()) report_some(lock);
+  }
   prepared_ = free_[size].back();
   free_[size].pop_back();
   prepared_->entry = entry;
@@ -65,35 +68,68 @@ void WholeFileWriter::submit(Gathered gathered) {
   if (!prepared_) throw std::logic_error("WholeFileWriter::submit() without prepare()");
   Slot* slot = std::exchange(prepared_, nullptr);
   slot->gathered = gathered;
+  slot->sequence = submissions_++;
   slot->done = false;
   slot->written = false;
   slot->error = nullptr;
   submitted_.push_back(slot);
+  const bool small = slot->entry.stored < kSmallStored;
   bool wake;
   {
     std::lock_guard lock(mutex_);
     queue_.push_back(slot);
-    wake = idle_ > 0;  // busy workers take the next file without being woken
+    // Busy workers take the next file without being woken; a sleeping one is worth
+    // waking for a larger file, or for several small ones.
+    wake = idle_ > 0 && (!small || queue_.size() >= kBatch);
   }
   if (wake) queued_.notify_one();
 }
 
-void WholeFileWriter::report(bool wait_for_all) {
-  if (submitted_.empty()) return;  // the usual case for files the pool does not take
-  std::unique_lock lock(mutex_);
-  while (!submitted_.empty() && (wait_for_all || submitted_.front()->done)) report_oldest(lock);
+void WholeFileWriter::start_queued() {
+  std::lock_guard lock(mutex_);
+  wake_workers();
 }
 
-void WholeFileWriter::report_oldest(std::unique_lock<std::mutex>& lock) {
+void WholeFileWriter::wake_workers() {
+  if (idle_ > 0 && !queue_.empty()) queued_.notify_all();
+}
+
+void WholeFileWriter::report_finished() {
+  // The usual case costs no lock: nothing submitted, or the oldest still being written.
+  if (submitted_.empty() || !submitted_.front()->done.load(std::memory_order_acquire)) return;
+  std::unique_lock lock(mutex_);
+  report_done(lock);
+}
+
+void WholeFileWriter::finish() {
+  if (submitted_.empty()) return;
+  std::unique_lock lock(mutex_);
+  wake_workers();
+  while (!submitted_.empty()) report_some(lock);
+}
+
+void WholeFileWriter::report_some(std::unique_lock<std::mutex>& lock) {
   if (submitted_.empty()) throw std::logic_error("WholeFileWriter: no file in flight to wait for");
-  Slot& slot = *submitted_.front();
-  finished_.wait(lock, [&] { return slot.done; });
-  submitted_.pop_front();
-  free_[slot.buffer_size].push_back(&slot);
-  lock.unlock();  // an exception leaves it unlocked, which the caller's lock knows
-  if (slot.error) std::rethrow_exception(slot.error);
-  report_(slot.entry, slot.written);
-  lock.lock();
+  // Files finish about in the order they were queued: waiting for the one a few places
+  // back mostly finds the ones before it done too, for one wakeup.
+  Slot* awaited = submitted_[std::min(submitted_.size(), kBatch) - 1];
+  if (awaited->done) awaited = submitted_.front();
+  awaited_ = awaited->sequence;
+  finished_.wait(lock, [&] { return awaited->done.load(); });
+  awaited_ = UINT64_MAX;
+  report_done(lock);
+}
+
+void WholeFileWriter::report_done(std::unique_lock<std::mutex>& lock) {
+  while (!submitted_.empty() && submitted_.front()->done) {
+    Slot& slot = *submitted_.front();
+    submitted_.pop_front();
+    free_[slot.buffer_size].push_back(&slot);
+    lock.unlock();  // an exception leaves it unlocked, which the caller's lock knows
+    if (slot.error) std::rethrow_exception(slot.error);
+    report_(slot.entry, slot.written);
+    lock.lock();
+  }
 }
 
 void WholeFileWriter::work() {
@@ -114,10 +150,9 @@ void WholeFileWriter::work() {
       slot->error = std::current_exception();
     }
     lock.lock();
-    slot->done = true;
-    // Only the oldest file is waited for, and only by the caller; a notify without a
-    // waiter is cheap.
-    finished_.notify_one();
+    slot->done.store(true, std::memory_order_release);
+    // The caller waits for one file at a time, and only it: no wakeup for the others.
+    if (slot->sequence == awaited_) finished_.notify_one();
   }
 }
 
