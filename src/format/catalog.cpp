@@ -36,24 +36,26 @@ constexpr const char* kColumns =
 }
 
 // A statement from the connection's cache: prepared once, reset after each use, so a
-// catalog of millions of rows does not recompile the same SQL per row.
+// catalog of millions of rows does not recompile the same SQL per row. Values are bound
+// without a copy: each use binds every parameter afresh and steps while they live.
 struct Stmt {
   Stmt(StatementCache& cache, sqlite3* db, const char* sql) : db(db) {
-    sqlite3_stmt*& cached = cache[sql];
-    if (!cached && sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &cached, nullptr) != SQLITE_OK) {
-      fail(db, "prepare");
+    auto it = cache.find(sql);
+    if (it == cache.end()) {
+      sqlite3_stmt* prepared = nullptr;
+      if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &prepared, nullptr) != SQLITE_OK) {
+        fail(db, "prepare");
+      }
+      it = cache.emplace(sql, prepared).first;
     }
-    s = cached;
+    s = it->second;
   }
-  ~Stmt() {
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-  }
+  ~Stmt() { sqlite3_reset(s); }
   void blob(int i, const void* p, size_t n) {
-    sqlite3_bind_blob64(s, i, n ? p : "", n, SQLITE_TRANSIENT);
+    sqlite3_bind_blob64(s, i, n ? p : "", n, SQLITE_STATIC);
   }
   void text(int i, const std::string& v) {
-    sqlite3_bind_text64(s, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    sqlite3_bind_text64(s, i, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8);
   }
   void i64(int i, int64_t v) { sqlite3_bind_int64(s, i, v); }
   void run() {
@@ -75,24 +77,33 @@ std::string column_bytes(sqlite3_stmt* s, int i) {
   return p ? std::string(static_cast<const char*>(p), n) : std::string();
 }
 
+// Into `out` in place, reusing its memory: cursors read a row per file into one Entry.
+void assign_column_bytes(sqlite3_stmt* s, int i, std::string& out) {
+  const void* p = sqlite3_column_blob(s, i);
+  int n = sqlite3_column_bytes(s, i);
+  out.assign(p ? static_cast<const char*>(p) : "", p ? static_cast<size_t>(n) : 0);
+}
+
 void read_row(sqlite3_stmt* s, Entry& e) {
   e.id = sqlite3_column_int64(s, 0);
-  e.path = column_bytes(s, 1);
+  assign_column_bytes(s, 1, e.path);
   e.kind = static_cast<EntryKind>(sqlite3_column_int(s, 2));
   e.mode = static_cast<uint32_t>(sqlite3_column_int64(s, 3));
   e.mtime_ns = sqlite3_column_int64(s, 4);
   e.size = static_cast<uint64_t>(sqlite3_column_int64(s, 5));
-  std::string digest = column_bytes(s, 6);
+  const void* digest = sqlite3_column_blob(s, 6);
   e.sha256 = {};
-  if (digest.size() == e.sha256.size()) std::memcpy(e.sha256.data(), digest.data(), digest.size());
-  e.target = column_bytes(s, 7);
+  if (digest && sqlite3_column_bytes(s, 6) == static_cast<int>(e.sha256.size())) {
+    std::memcpy(e.sha256.data(), digest, e.sha256.size());
+  }
+  assign_column_bytes(s, 7, e.target);
   e.offset = static_cast<uint64_t>(sqlite3_column_int64(s, 8));
   e.stored = static_cast<uint64_t>(sqlite3_column_int64(s, 9));
   e.encoding = static_cast<Encoding>(sqlite3_column_int(s, 10));
-  std::string frames = column_bytes(s, 11);
-  e.frames.resize(frames.size() / 4);
+  const auto* frames = static_cast<const uint8_t*>(sqlite3_column_blob(s, 11));
+  e.frames.resize(frames ? static_cast<size_t>(sqlite3_column_bytes(s, 11)) / 4 : 0);
   for (size_t i = 0; i < e.frames.size(); ++i) {
-    const auto* p = reinterpret_cast<const uint8_t*>(frames.data()) + 4 * i;
+    const uint8_t* p = frames + 4 * i;
     e.frames[i] = p[0] | p[1] << 8 | p[2] << 16 | static_cast<uint32_t>(p[3]) << 24;
   }
 }

@@ -15,8 +15,8 @@
 
 namespace ferry::format {
 
-// Prepared statements of one connection, by SQL text.
-using StatementCache = std::map<std::string, sqlite3_stmt*>;
+// Prepared statements of one connection, by SQL text (looked up without a copy of it).
+using StatementCache = std::map<std::string, sqlite3_stmt*, std::less<>>;
 
 enum class EntryKind : int { kFile = 0, kDirectory = 1, kSymlink = 2 };
 enum class Encoding : int { kRaw = 0, kZstdFrames = 1 };
