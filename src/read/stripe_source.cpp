@@ -7,7 +7,11 @@ namespace ferry::read {
 StripeSource::StripeSource(const StripeReader& reader, const codec::Key& block_key,
                            Schedule schedule, int threads, Stages stages)
     : reader_(reader), schedule_(std::move(schedule)), stages_(std::move(stages)) {
-  ring_.resize(static_cast<size_t>(threads) * 2 + 2);
+  // Four stripes a thread: room for the threads to decode ahead while one of them runs
+  // the ordered stage and the consumer writes. With two a thread, a restore of the 2 GiB
+  // mixed set spent more time in the kernel waking and sleeping (1.08–1.54 s of system
+  // time against 0.93–1.12) and took 1.64–2.01 s against 1.55–1.77 s.
+  ring_.resize(static_cast<size_t>(threads) * 4 + 2);
   for (Slot& s : ring_) s.fetched.plain.resize(reader.layout().stripe_plain());
   for (int i = 0; i < threads; ++i) {
     threads_.emplace_back([this, block_key] {
