@@ -43,9 +43,8 @@ struct Stmt {
     auto it = cache.find(sql);
     if (it == cache.end()) {
       sqlite3_stmt* prepared = nullptr;
-      if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &prepared, nullptr) != SQLITE_OK) {
-        fail(db, "prepare");
-      }
+      int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &prepared, nullptr);
+      if (rc != SQLITE_OK) fail(db, "prepare");
       it = cache.emplace(sql, prepared).first;
     }
     s = it->second;
