@@ -75,6 +75,24 @@ Submitted compressed_file(int64_t id, const std::string& path, std::string conte
   return s;
 }
 
+// `count` raw files a/f1, a/f2, … of `size` random bytes each, their digests checked.
+std::vector<Submitted> raw_files_in_a(int64_t count, size_t size) {
+  std::vector<Submitted> files;
+  for (int64_t id = 1; id <= count; ++id) {
+    files.push_back(
+        raw_file(id, "a/f" + std::to_string(id), random_bytes(size, id), Gathered::kChecked));
+  }
+  return files;
+}
+
+// Hands one file to the writer as restore does: its stored bytes into a buffer, then queued.
+void submit(WholeFileWriter& writer, const Submitted& f) {
+  util::ByteBuffer& buffer = writer.prepare(f.entry);
+  EXPECT_EQ(buffer.size(), f.stored.size());
+  std::copy(f.stored.begin(), f.stored.end(), buffer.begin());
+  writer.submit(f.gathered);
+}
+
 // Submits every file in order; returns the reports as (id, written), in the order heard.
 std::vector<std::pair<int64_t, bool>> write_all(const std::string& target,
                                                 const std::vector<Submitted>& files) {
@@ -83,10 +101,7 @@ std::vector<std::pair<int64_t, bool>> write_all(const std::string& target,
     heard.emplace_back(e.id, written);
   });
   for (const Submitted& f : files) {
-    util::ByteBuffer& buffer = writer.prepare(f.entry);
-    EXPECT_EQ(buffer.size(), f.stored.size());
-    std::copy(f.stored.begin(), f.stored.end(), buffer.begin());
-    writer.submit(f.gathered);
+    submit(writer, f);
     writer.report_finished();
   }
   writer.finish();
@@ -208,27 +223,18 @@ TEST(WholeFileWriter, SmallFilesInManyFoldersAreExactOrAbsentAndReportedInOrder)
 TEST(WholeFileWriter, FewSmallFilesAreWrittenWithoutWaitingForMore) {
   TempDir target;
   make_dir(target.path(), "a");
-  std::vector<Submitted> files;
-  for (int64_t id = 1; id <= 4; ++id) {
-    files.push_back(raw_file(id, "a/f" + std::to_string(id), random_bytes(1000, id),
-                             Gathered::kChecked));
-  }
+  const std::vector<Submitted> files = raw_files_in_a(4, 1000);
   std::vector<std::pair<int64_t, bool>> heard;
   WholeFileWriter writer(target.path(), 2, [&](const format::Entry& e, bool written) {
     heard.emplace_back(e.id, written);
   });
-  auto submit = [&](const Submitted& f) {
-    util::ByteBuffer& buffer = writer.prepare(f.entry);
-    std::copy(f.stored.begin(), f.stored.end(), buffer.begin());
-    writer.submit(f.gathered);
-  };
   // A first file and a pause, so that the workers are asleep when the next ones come.
-  submit(files[0]);
+  submit(writer, files[0]);
   within_a_minute("WholeFileWriter::finish()", [&] { writer.finish(); });
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   // Before the caller turns to a long file, it sets the workers to the two queued.
-  submit(files[1]);
-  submit(files[2]);
+  submit(writer, files[1]);
+  submit(writer, files[2]);
   writer.start_queued();
   within_a_minute("waiting for two small files after start_queued()", [&] {
     while (heard.size() < 3) {
@@ -238,7 +244,7 @@ TEST(WholeFileWriter, FewSmallFilesAreWrittenWithoutWaitingForMore) {
   });
   // And at the end it waits for the last one alone.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  submit(files[3]);
+  submit(writer, files[3]);
   within_a_minute("WholeFileWriter::finish()", [&] { writer.finish(); });
   expect_exact_or_absent(target.path(), files, heard);
 }
@@ -264,18 +270,10 @@ TEST(WholeFileWriter, AFileThatCannotBeWrittenIsAnErrorNamingItAndLeavesNothing)
 TEST(WholeFileWriter, StoppedWithFilesQueuedLeavesOnlyWholeFiles) {
   TempDir target;
   make_dir(target.path(), "a");
-  std::vector<Submitted> files;
-  for (int64_t id = 1; id <= 60; ++id) {
-    files.push_back(raw_file(id, "a/f" + std::to_string(id), random_bytes(200000, id),
-                             Gathered::kChecked));
-  }
+  const std::vector<Submitted> files = raw_files_in_a(60, 200000);
   {
     WholeFileWriter writer(target.path(), 2, [](const format::Entry&, bool) {});
-    for (const Submitted& f : files) {
-      util::ByteBuffer& buffer = writer.prepare(f.entry);
-      std::copy(f.stored.begin(), f.stored.end(), buffer.begin());
-      writer.submit(f.gathered);
-    }
+    for (const Submitted& f : files) submit(writer, f);
   }  // destroyed without finish(), as when a restore stops on request
   auto tree = snapshot(target.path());
   for (const Submitted& f : files) {
