@@ -1,6 +1,7 @@
 // restore: open the drives and the key, check the target, then write directories, file
-// contents (in stream order, medium files on a pool of threads, each verified by SHA-256
-// before taking its final name), symbolic links, and last the directories' own metadata.
+// contents (in stream order, files of up to 16 MiB stored on a pool of threads, each
+// verified by SHA-256 before taking its final name), symbolic links, and last the
+// directories' own metadata.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
