@@ -9,8 +9,8 @@ StripeSource::StripeSource(const StripeReader& reader, const codec::Key& block_k
     : reader_(reader), schedule_(std::move(schedule)), stages_(std::move(stages)) {
   // Four stripes a thread: room for the threads to decode ahead while one of them runs
   // the ordered stage and the consumer writes. With two a thread, a restore of the 2 GiB
-  // mixed set spent more time in the kernel waking and sleeping (1.08–1.54 s of system
-  // time against 0.93–1.12) and took 1.64–2.01 s against 1.55–1.77 s.
+  // mixed set spent more system time (1.08–1.54 s against 0.93–1.12) and took 1.64–2.01 s
+  // against 1.55–1.77 s.
   ring_.resize(static_cast<size_t>(threads) * 4 + 2);
   for (Slot& s : ring_) s.fetched.plain.resize(reader.layout().stripe_plain());
   for (int i = 0; i < threads; ++i) {
