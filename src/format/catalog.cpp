@@ -70,17 +70,20 @@ struct Stmt {
   sqlite3_stmt* s = nullptr;
 };
 
-std::string column_bytes(sqlite3_stmt* s, int i) {
-  const void* p = sqlite3_column_blob(s, i);
-  int n = sqlite3_column_bytes(s, i);
-  return p ? std::string(static_cast<const char*>(p), n) : std::string();
-}
-
 // Into `out` in place, reusing its memory: cursors read a row per file into one Entry.
 void assign_column_bytes(sqlite3_stmt* s, int i, std::string& out) {
   const void* p = sqlite3_column_blob(s, i);
-  int n = sqlite3_column_bytes(s, i);
-  out.assign(p ? static_cast<const char*>(p) : "", p ? static_cast<size_t>(n) : 0);
+  if (!p) {
+    out.clear();
+    return;
+  }
+  out.assign(static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s, i)));
+}
+
+std::string column_bytes(sqlite3_stmt* s, int i) {
+  std::string out;
+  assign_column_bytes(s, i, out);
+  return out;
 }
 
 void read_row(sqlite3_stmt* s, Entry& e) {

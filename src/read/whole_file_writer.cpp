@@ -68,7 +68,6 @@ void WholeFileWriter::submit(Gathered gathered) {
   if (!prepared_) throw std::logic_error("WholeFileWriter::submit() without prepare()");
   Slot* slot = std::exchange(prepared_, nullptr);
   slot->gathered = gathered;
-  slot->sequence = submissions_++;
   slot->done = false;
   slot->written = false;
   slot->error = nullptr;
@@ -114,9 +113,9 @@ void WholeFileWriter::report_some(std::unique_lock<std::mutex>& lock) {
   // back mostly finds the ones before it done too, for one wakeup.
   Slot* awaited = submitted_[std::min(submitted_.size(), kBatch) - 1];
   if (awaited->done) awaited = submitted_.front();
-  awaited_ = awaited->sequence;
+  awaited_ = awaited;
   finished_.wait(lock, [&] { return awaited->done.load(); });
-  awaited_ = UINT64_MAX;
+  awaited_ = nullptr;
   report_done(lock);
 }
 
@@ -152,7 +151,7 @@ void WholeFileWriter::work() {
     lock.lock();
     slot->done.store(true, std::memory_order_release);
     // The caller waits for one file at a time, and only it: no wakeup for the others.
-    if (slot->sequence == awaited_) finished_.notify_one();
+    if (slot == awaited_) finished_.notify_one();
   }
 }
 
