@@ -187,9 +187,9 @@ TEST(WholeFileWriter, FilesAreExactOrAbsentAndReportedInTheOrderSubmitted) {
 TEST(WholeFileWriter, SmallFilesInManyFoldersAreExactOrAbsentAndReportedInOrder) {
   TempDir target;
   for (int d = 0; d < 7; ++d) make_dir(target.path(), "d" + std::to_string(d));
-  // More small files than the pool has buffers for them, so that the caller waits for
-  // buffers, in runs of a folder each as a walk leaves them; empty files, compressed
-  // ones, one larger file among them, and losses of every kind.
+  // More small files than the pool has buffers for them, so that buffers are reused and
+  // the caller may wait for them, in runs of a folder each as a walk leaves them; empty
+  // files, compressed ones, one larger file among them, and losses of every kind.
   std::vector<Submitted> files;
   for (int64_t id = 1; id <= 1500; ++id) {
     const std::string path = "d" + std::to_string(id / 230) + "/f" + std::to_string(id);
