@@ -267,7 +267,7 @@ class Packer {
       format::write_note(folder, label_);
     }
     checkpoint(0, 0);
-    return stream(0, 0);
+    return stream(0, 0, {totals.files, totals.file_bytes});
   }
 
   // A pack stopped while its labels turned "complete" one drive after another. The
@@ -309,7 +309,7 @@ class Packer {
     if (catalog_->meta("source") != real_path(o_.source)) return std::nullopt;
     label_ = l;
     report_.already_complete = true;
-    return finish_report();
+    return finish_report(count(*catalog_));
   }
 
   PackReport resume(const std::vector<std::string>& folders) {
@@ -373,7 +373,7 @@ class Packer {
     report_.resumed_bytes = done.second;
     progress_.files_done = done.first;
     progress_.bytes_done = done.second;
-    return stream(cp.last_entry, cp.stripes);
+    return stream(cp.last_entry, cp.stripes, catalog_->file_totals(INT64_MAX));
   }
 
  private:
@@ -447,11 +447,14 @@ class Packer {
     for (const std::string& folder : folders_) ::unlink(format::checkpoint_path(folder, sequence).c_str());
   }
 
-  PackReport stream(int64_t after_entry, uint64_t first_stripe) {
+  // Packs the catalog's entries after `after_entry` from `first_stripe` on. `totals`
+  // (files, bytes) are the whole catalog's, for the progress display: a fresh pack has
+  // them from its walk, sparing a scan of every row while the other cores wait.
+  PackReport stream(int64_t after_entry, uint64_t first_stripe,
+                    std::pair<uint64_t, uint64_t> totals) {
     const format::Layout& layout = label_.layout;
-    const auto [files, bytes] = catalog_->file_totals(INT64_MAX);
-    progress_.files_total = files;
-    progress_.bytes_total = bytes;
+    progress_.files_total = totals.first;
+    progress_.bytes_total = totals.second;
     progress_.phase = "packing";
     pack::StreamHasher hasher;  // outlives the pipeline, whose thread calls it
     pack::PipelineConfig config;
@@ -590,6 +593,12 @@ class Packer {
     catalog_->set_meta("shipment", format::id_hex(label_.shipment));
     catalog_->set_meta("stream_bytes", std::to_string(label_.stream_bytes));
     catalog_->set_meta("created_unix", std::to_string(label_.created_unix));
+    // The report's counts scan every row: a connection of their own does that while
+    // this thread seals the catalog, instead of alone once everything else is done.
+    std::future<CatalogCounts> counts = std::async(std::launch::async, [this] {
+      format::Catalog reader = format::Catalog::open_readonly(work_db_.path());
+      return count(reader);
+    });
     format::SealedCatalog sealed = write_catalog_copies(&format::catalog_path);
     label_.catalog_sha256 = sealed.sha256;
     label_.catalog_bytes = sealed.bytes;
@@ -598,22 +607,30 @@ class Packer {
     label_.state = "complete";
     write_labels();
     if (last) remove_checkpoint_files(last->sequence);
-    return finish_report();
+    return finish_report(counts.get());
   }
 
-  PackReport finish_report() {
+  struct CatalogCounts {
+    format::Catalog::Totals totals;
+    std::vector<std::pair<std::string, std::string>> skipped;  // path, reason
+  };
+  static CatalogCounts count(format::Catalog& catalog) {
+    return {catalog.totals(), catalog.skipped()};
+  }
+
+  PackReport finish_report(const CatalogCounts& counts) {
     PackReport& r = report_;
     r.shipment_id = format::id_hex(label_.shipment);
     r.k = label_.layout.k;
     r.m = label_.layout.m;
     r.stream_bytes = label_.stream_bytes;
     r.stripes = label_.stripes;
-    const format::Catalog::Totals totals = catalog_->totals();
+    const format::Catalog::Totals& totals = counts.totals;
     r.files = totals.files;
     r.directories = totals.directories;
     r.symlinks = totals.symlinks;
     r.source_bytes = totals.file_bytes;
-    for (auto& [path, reason] : catalog_->skipped()) {
+    for (auto& [path, reason] : counts.skipped) {
       (pack::is_special_file_reason(reason) ? r.skipped : r.unreadable).emplace_back(path, reason);
     }
     return r;
