@@ -101,64 +101,6 @@ TEST(SourceWalker, ALargeTreeArrivesWholeAndInOrder) {
   EXPECT_EQ(catalog_paths(catalog), expected);
 }
 
-// A folder large enough that a second thread stats the later half of its names: each
-// name must still get its own file's size and kind, with a folder, a link and a FIFO
-// among that half, and a folder inside large enough to be shared out in turn.
-TEST(SourceWalker, EveryNameOfALargeFolderGetsItsOwnStat) {
-  TempDir dir;
-  const std::string root = dir / "source";
-  make_dir(dir.path(), "source");
-  auto name_of = [](const char* format, int i) {
-    char name[32];
-    std::snprintf(name, sizeof name, format, i);
-    return std::string(name);
-  };
-  std::vector<std::string> expected;
-  uint64_t bytes = 0;
-  for (int i = 0; i < 300; ++i) {
-    const std::string name = name_of("n%03d", i);
-    if (i == 200) {
-      make_dir(root, name);
-      expected.push_back(name);
-      for (int j = 0; j < 150; ++j) {
-        const std::string inner = name + name_of("/m%03d", j);
-        write_file(root, inner, std::string(static_cast<size_t>(j), 'm'));
-        expected.push_back(inner);
-        bytes += static_cast<uint64_t>(j);
-      }
-    } else if (i == 250) {
-      make_symlink(root, name, "n000");
-      expected.push_back(name);
-    } else if (i == 260) {
-      ASSERT_EQ(::mkfifo((root + "/" + name).c_str(), 0644), 0);
-    } else {
-      write_file(root, name, std::string(static_cast<size_t>(i), 'x'));
-      expected.push_back(name);
-      bytes += static_cast<uint64_t>(i);
-    }
-  }
-  TempDir db;
-  format::Catalog catalog = format::Catalog::create(db / "catalog.db");
-  pack::WalkTotals totals = pack::walk_source(root, catalog);
-
-  EXPECT_EQ(catalog_paths(catalog), expected);
-  EXPECT_EQ(totals.files, 297u + 150u);
-  EXPECT_EQ(totals.directories, 1u);
-  EXPECT_EQ(totals.symlinks, 1u);
-  EXPECT_EQ(totals.file_bytes, bytes);
-  auto cursor = catalog.entries_of(format::EntryKind::kFile);
-  format::Entry e;
-  while (cursor.next(e)) {
-    const size_t last = e.path.find_last_of("nm");  // the number after the last n or m
-    EXPECT_EQ(e.size, std::stoul(e.path.substr(last + 1))) << e.path;
-  }
-  EXPECT_EQ(catalog.find("n250")->target, "n000");
-  auto skipped = catalog.skipped();
-  ASSERT_EQ(skipped.size(), 1u);
-  EXPECT_EQ(skipped[0].first, "n260");
-  EXPECT_TRUE(pack::is_special_file_reason(skipped[0].second)) << skipped[0].second;
-}
-
 TEST(SourceWalker, AMissingRootIsAnErrorNamingIt) {
   TempDir dir;
   TempDir db;

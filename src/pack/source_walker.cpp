@@ -12,7 +12,6 @@
 #include <deque>
 #include <exception>
 #include <mutex>
-#include <optional>
 #include <thread>
 #include <vector>
 
@@ -106,89 +105,9 @@ class FoundQueue {
 // Thrown inside the lister to unwind it when the recorder has given up.
 struct Abandoned {};
 
-// What fstatat said of one name.
-struct NameStat {
-  struct stat st;
-  int error;  // 0, or fstatat's errno
-};
-
-// fstatat of a folder's names on two threads: the lister's and a helper's. The lister
-// alone was the walk's bottleneck, at a full core, while the thread recording into the
-// catalog waited a third of the time.
-class TwoThreadStat {
- public:
-  // Names per share: a handover costs a wakeup, tens of times one fstatat.
-  static constexpr size_t kMinShare = 64;
-
-  TwoThreadStat() : helper_([this] { help(); }) {}
-  ~TwoThreadStat() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    posted_.notify_one();
-    helper_.join();
-  }
-  TwoThreadStat(const TwoThreadStat&) = delete;
-  TwoThreadStat& operator=(const TwoThreadStat&) = delete;
-
-  // Fills out[i] for each of the `count` names, relative to dirfd: the helper does the
-  // later half while the caller does the earlier.
-  void run(int dirfd, const std::string* names, size_t count, NameStat* out) {
-    if (count < 2 * kMinShare) return stat_names(dirfd, names, count, out);
-    const size_t mine = count / 2;
-    {
-      std::lock_guard lock(mutex_);
-      job_ = Job{dirfd, names + mine, count - mine, out + mine};
-      pending_ = true;
-    }
-    posted_.notify_one();
-    stat_names(dirfd, names, mine, out);
-    std::unique_lock lock(mutex_);
-    done_.wait(lock, [&] { return !pending_; });
-  }
-
-  static void stat_names(int dirfd, const std::string* names, size_t count, NameStat* out) {
-    for (size_t i = 0; i < count; ++i) {
-      const int rc = ::fstatat(dirfd, names[i].c_str(), &out[i].st, AT_SYMLINK_NOFOLLOW);
-      out[i].error = rc == 0 ? 0 : errno;
-    }
-  }
-
- private:
-  struct Job {
-    int dirfd;
-    const std::string* names;
-    size_t count;
-    NameStat* out;
-  };
-  void help() {
-    util::name_this_thread("ferry-stat");
-    std::unique_lock lock(mutex_);
-    for (;;) {
-      posted_.wait(lock, [&] { return pending_ || stopping_; });
-      if (stopping_) return;
-      const Job job = job_;
-      lock.unlock();
-      stat_names(job.dirfd, job.names, job.count, job.out);
-      lock.lock();
-      pending_ = false;
-      done_.notify_one();
-    }
-  }
-
-  std::mutex mutex_;
-  std::condition_variable posted_, done_;
-  Job job_{};
-  bool pending_ = false;  // job_ posted and not yet done
-  bool stopping_ = false;
-  std::thread helper_;  // last: it starts once the members it uses exist
-};
-
 class Lister {
  public:
-  // `stat` shares the fstatat calls with a second thread; null: this thread makes them all.
-  Lister(FoundQueue& out, TwoThreadStat* stat) : out_(out), stat_(stat) {}
+  explicit Lister(FoundQueue& out) : out_(out) {}
 
   void walk(int dirfd, const std::string& prefix) {
     std::vector<std::string> names;
@@ -207,73 +126,57 @@ class Lister {
       if (err) throw_errno("cannot list directory " + prefix, err);
     }
     std::sort(names.begin(), names.end());
-    // Stats a chunk of names at a time, then records them in order, descending into
-    // folders as it meets them: memory stays bounded however large a folder is.
-    std::vector<NameStat> stats(std::min(names.size(), kStatChunk));
-    for (size_t first = 0; first < names.size(); first += kStatChunk) {
-      const size_t count = std::min(kStatChunk, names.size() - first);
-      if (stat_) {
-        stat_->run(dirfd, &names[first], count, stats.data());
-      } else {
-        TwoThreadStat::stat_names(dirfd, &names[first], count, stats.data());
+    for (const std::string& name : names) {
+      std::string rel = prefix.empty() ? name : prefix + "/" + name;
+      struct stat st;
+      if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        skip(rel, std::string("cannot stat: ") + std::strerror(errno));
+        continue;
       }
-      for (size_t i = 0; i < count; ++i) list(dirfd, prefix, names[first + i], stats[i]);
+      format::Entry e;
+      e.path = rel;
+      e.mode = st.st_mode & 07777;
+      e.mtime_ns = mtime_ns(st);
+      if (S_ISREG(st.st_mode)) {
+        e.kind = format::EntryKind::kFile;
+        e.size = static_cast<uint64_t>(st.st_size);
+        add(std::move(e));
+      } else if (S_ISLNK(st.st_mode)) {
+        std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+        ssize_t n = ::readlinkat(dirfd, name.c_str(), target.data(), target.size());
+        if (n < 0 || static_cast<size_t>(n) >= target.size()) {
+          skip(rel, "cannot read symbolic link");
+          continue;
+        }
+        target.resize(static_cast<size_t>(n));
+        e.kind = format::EntryKind::kSymlink;
+        e.size = target.size();
+        e.target = std::move(target);
+        add(std::move(e));
+      } else if (S_ISDIR(st.st_mode)) {
+        int child = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (child < 0) {
+          skip(rel, std::string("cannot open directory: ") + std::strerror(errno));
+          continue;
+        }
+        e.kind = format::EntryKind::kDirectory;
+        try {
+          add(std::move(e));
+          walk(child, rel);
+        } catch (const Error& err) {
+          skip(rel, err.what());
+        } catch (...) {
+          ::close(child);
+          throw;
+        }
+        ::close(child);
+      } else {
+        skip(rel, special_kind(st.st_mode));
+      }
     }
   }
 
  private:
-  static constexpr size_t kStatChunk = 1024;
-
-  // Lists one name of the folder `dirfd` (at `prefix`), and all below it if it is one.
-  void list(int dirfd, const std::string& prefix, const std::string& name, const NameStat& found) {
-    std::string rel = prefix.empty() ? name : prefix + "/" + name;
-    if (found.error != 0) {
-      skip(rel, std::string("cannot stat: ") + std::strerror(found.error));
-      return;
-    }
-    const struct stat& st = found.st;
-    format::Entry e;
-    e.path = rel;
-    e.mode = st.st_mode & 07777;
-    e.mtime_ns = mtime_ns(st);
-    if (S_ISREG(st.st_mode)) {
-      e.kind = format::EntryKind::kFile;
-      e.size = static_cast<uint64_t>(st.st_size);
-      add(std::move(e));
-    } else if (S_ISLNK(st.st_mode)) {
-      std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
-      ssize_t n = ::readlinkat(dirfd, name.c_str(), target.data(), target.size());
-      if (n < 0 || static_cast<size_t>(n) >= target.size()) {
-        skip(rel, "cannot read symbolic link");
-        return;
-      }
-      target.resize(static_cast<size_t>(n));
-      e.kind = format::EntryKind::kSymlink;
-      e.size = target.size();
-      e.target = std::move(target);
-      add(std::move(e));
-    } else if (S_ISDIR(st.st_mode)) {
-      int child = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (child < 0) {
-        skip(rel, std::string("cannot open directory: ") + std::strerror(errno));
-        return;
-      }
-      e.kind = format::EntryKind::kDirectory;
-      try {
-        add(std::move(e));
-        walk(child, rel);
-      } catch (const Error& err) {
-        skip(rel, err.what());
-      } catch (...) {
-        ::close(child);
-        throw;
-      }
-      ::close(child);
-    } else {
-      skip(rel, special_kind(st.st_mode));
-    }
-  }
-
   void add(format::Entry e) {
     if (!out_.push(Found{std::move(e), {}})) throw Abandoned{};
   }
@@ -284,7 +187,6 @@ class Lister {
   }
 
   FoundQueue& out_;
-  TwoThreadStat* stat_;
 };
 
 // Records what the lister finds into the catalog, in the order found.
@@ -335,9 +237,7 @@ WalkTotals walk_source(const std::string& root, format::Catalog& catalog) {
     util::name_this_thread("ferry-walk");
     std::exception_ptr error;
     try {
-      std::optional<TwoThreadStat> stat;
-      if (util::usable_cores() > 1) stat.emplace();
-      Lister(queue, stat ? &*stat : nullptr).walk(fd, "");
+      Lister(queue).walk(fd, "");
     } catch (const Abandoned&) {
     } catch (...) {
       error = std::current_exception();

@@ -1,9 +1,8 @@
 // Walks the source tree into the catalog: every directory, regular file and symbolic
 // link, in a fixed order (names sorted bytewise, depth first), never following a link.
 // Sockets, FIFOs and devices are never opened, only listed as skipped. The listing
-// (readdir, fstatat) runs on a thread of its own, with a second one for the fstatat of
-// large folders on more than one core, while the caller's thread records what it finds
-// into the catalog.
+// (readdir, fstatat) runs on a thread of its own while the caller's thread records what
+// it finds into the catalog.
 #pragma once
 
 #include <cstdint>
