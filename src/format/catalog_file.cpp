@@ -43,9 +43,9 @@ std::vector<uint8_t> chunk_aad(const uint8_t header[kCatalogHeaderSize], uint32_
 
 }  // namespace
 
-SealedCatalog seal_catalog(const std::string& plain_path, const ShipmentId& shipment,
-                           const codec::Key& data_key,
-                           const std::function<void(const uint8_t*, size_t)>& out) {
+uint64_t seal_catalog(const std::string& plain_path, const ShipmentId& shipment,
+                      const codec::Key& data_key,
+                      const std::function<void(const uint8_t*, size_t)>& out) {
   io::File in = io::File::open_read(plain_path);
   Header h;
   h.shipment = shipment;
@@ -55,11 +55,9 @@ SealedCatalog seal_catalog(const std::string& plain_path, const ShipmentId& ship
   encode(h, header);
 
   codec::AesGcm aead(codec::hkdf(data_key, kCatalogKeyInfo));
-  codec::Sha256 digest;
-  SealedCatalog result;
+  uint64_t bytes = 0;
   auto emit = [&](const uint8_t* data, size_t len) {
-    digest.update(data, len);
-    result.bytes += len;
+    bytes += len;
     out(data, len);
   };
   emit(header, sizeof header);
@@ -74,8 +72,7 @@ SealedCatalog seal_catalog(const std::string& plain_path, const ShipmentId& ship
               sealed.data() + codec::kNonceSize + len);
     emit(sealed.data(), codec::kNonceSize + len + codec::kTagSize);
   }
-  result.sha256 = digest.finish();
-  return result;
+  return bytes;
 }
 
 void open_catalog(const std::string& sealed_path, const std::string& plain_path,

@@ -12,16 +12,19 @@
 
 namespace ferry::format {
 
+// What a label records of the catalog as stored on each drive.
 struct SealedCatalog {
-  codec::Digest sha256{};  // of the file as stored on each drive
+  codec::Digest sha256{};
   uint64_t bytes = 0;
 };
 
 // Encrypts the database at `plain_path` chunk by chunk, handing the sealed file to
-// `out` piece by piece, in order (bounded memory, whatever the catalog's size).
-SealedCatalog seal_catalog(const std::string& plain_path, const ShipmentId& shipment,
-                           const codec::Key& data_key,
-                           const std::function<void(const uint8_t*, size_t)>& out);
+// `out` piece by piece, in order (bounded memory, whatever the catalog's size); returns
+// its size. Its SHA-256 is the caller's to take of the pieces, on whichever thread
+// writes them: at the end of a pack this thread is the only one working.
+uint64_t seal_catalog(const std::string& plain_path, const ShipmentId& shipment,
+                      const codec::Key& data_key,
+                      const std::function<void(const uint8_t*, size_t)>& out);
 
 // Decrypts and authenticates `sealed_path` into `plain_path`. Throws kCorruption when
 // any byte was altered, truncated or belongs to another shipment.

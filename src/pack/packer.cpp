@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "codec/kdf.h"
+#include "codec/sha256.h"
 #include "ferry/error.h"
 #include "ferry/pack.h"
 #include "format/catalog.h"
@@ -403,6 +404,7 @@ class Packer {
     std::vector<uint8_t> filling, writing;
     filling.reserve(kCatalogWriteBatch);
     writing.reserve(kCatalogWriteBatch);
+    codec::Sha256 digest;  // of the sealed file, taken beside the copies' appends
     std::future<void> written;  // the copies' appends of `writing`; declared last, so that
                                 // an exception waits for them before the buffers go
     auto write_batch = [&] {
@@ -410,18 +412,24 @@ class Packer {
       std::swap(filling, writing);
       filling.clear();
       written = std::async(std::launch::async, [&] {
-        util::on_each_in_parallel(copies.size(), [&](size_t slot) {
-          copies[slot]->append(writing.data(), writing.size());
+        util::on_each_in_parallel(copies.size() + 1, [&](size_t i) {
+          if (i == copies.size()) {
+            digest.update(writing.data(), writing.size());
+          } else {
+            copies[i]->append(writing.data(), writing.size());
+          }
         });
       });
     };
-    format::SealedCatalog sealed = format::seal_catalog(
+    format::SealedCatalog sealed;
+    sealed.bytes = format::seal_catalog(
         work_db_.path(), label_.shipment, data_key_, [&](const uint8_t* data, size_t len) {
           filling.insert(filling.end(), data, data + len);
           if (filling.size() >= kCatalogWriteBatch) write_batch();
         });
     if (!filling.empty()) write_batch();
     if (written.valid()) written.get();
+    sealed.sha256 = digest.finish();
     util::on_each_in_parallel(copies.size(), [&](size_t slot) { copies[slot]->commit(); });
     return sealed;
   }
