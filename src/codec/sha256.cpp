@@ -34,7 +34,9 @@ Digest Sha256::finish() {
 }
 
 Digest sha256(const void* data, size_t len) {
-  Sha256 h;
+  // One hasher a thread, reused: a fresh one costs two allocations and a start, about
+  // 1,000 instructions, paid on every small file packed or restored.
+  thread_local Sha256 h;
   h.update(data, len);
   return h.finish();
 }

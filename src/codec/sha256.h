@@ -27,6 +27,7 @@ class Sha256 {
   EVP_MD_CTX* ctx_;
 };
 
+// The digest of one message, on a hasher kept by each thread.
 Digest sha256(const void* data, size_t len);
 
 std::string to_hex(const uint8_t* data, size_t len);
