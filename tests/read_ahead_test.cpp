@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "codec/sha256.h"
 #include "codec/zstd.h"
@@ -26,6 +28,20 @@ format::Entry file_entry(int64_t id, const std::string& path, uint64_t size) {
   e.path = path;
   e.kind = format::EntryKind::kFile;
   e.size = size;
+  return e;
+}
+
+int64_t ns(const struct timespec& t) { return int64_t{t.tv_sec} * 1000000000 + t.tv_nsec; }
+
+// The entry the walk records for `path` below `root`, with the version it saw.
+format::Entry walked_entry(int64_t id, const std::string& root, const std::string& path) {
+  struct stat st;
+  EXPECT_EQ(::lstat((root + "/" + path).c_str(), &st), 0);
+  format::Entry e = file_entry(id, path, static_cast<uint64_t>(st.st_size));
+  e.mode = st.st_mode & 07777;
+  e.mtime_ns = ns(st.st_mtim);
+  e.ctime_ns = ns(st.st_ctim);
+  e.inode = st.st_ino;
   return e;
 }
 
@@ -125,6 +141,46 @@ TEST_F(ReadAheadTest, WithoutCompressionEveryFileIsStoredAsItIs) {
   EXPECT_EQ(std::string(f.stored.begin(), f.stored.end()), text);
 }
 
+// Read first as the walk saw them: one left alone comes back as walked; one that
+// changed since (grown, within its buffer) is read again as it is now.
+TEST_F(ReadAheadTest, FilesAreReadAsWalkedOrAsTheyAreNowWhenChangedSince) {
+  write_file(source(), "same", "steady");
+  write_file(source(), "grew", "short");
+  std::vector<format::Entry> plan = {walked_entry(1, source(), "same"),
+                                     walked_entry(2, source(), "grew")};
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a later ctime, on any kernel
+  write_file(source(), "grew", "longer now");
+  pack::ReadAhead pool(source(), true, 2);
+  pool.plan(plan);
+  const pack::ReadyFile& same = pool.take();
+  ASSERT_EQ(same.outcome, pack::ReadyFile::kPacked) << same.reason;
+  EXPECT_EQ(plain_of(same), "steady");
+  EXPECT_EQ(same.entry.size, 6u);
+  EXPECT_EQ(same.entry.mtime_ns, plan[0].mtime_ns);
+  EXPECT_EQ(same.entry.sha256, codec::sha256("steady", 6));
+  const pack::ReadyFile& grew = pool.take();
+  ASSERT_EQ(grew.outcome, pack::ReadyFile::kPacked) << grew.reason;
+  EXPECT_EQ(plain_of(grew), "longer now");
+  EXPECT_EQ(grew.entry.size, 10u);
+  EXPECT_EQ(grew.entry.sha256, codec::sha256("longer now", 10));
+}
+
+// A file whose version is still the walk's is not asked for it again before reading.
+// Here the entry's mode differs from the file's, which nothing but this test could
+// arrange (a change of mode changes the ctime), so that the test can tell whose mode
+// came back: the walk's.
+TEST_F(ReadAheadTest, AFileLeftAloneSinceTheWalkIsTakenAsWalked) {
+  write_file(source(), "a", "bytes", 0640);
+  std::vector<format::Entry> plan = {walked_entry(1, source(), "a")};
+  plan[0].mode = 0600;
+  pack::ReadAhead pool(source(), true, 1);
+  pool.plan(plan);
+  const pack::ReadyFile& file = pool.take();
+  ASSERT_EQ(file.outcome, pack::ReadyFile::kPacked) << file.reason;
+  EXPECT_EQ(plain_of(file), "bytes");
+  EXPECT_EQ(file.entry.mode, 0600u);
+}
+
 TEST_F(ReadAheadTest, AFileGoneSinceTheWalkIsUnreadableWithTheReason) {
   write_file(source(), "stays", "a");
   std::vector<format::Entry> plan = {file_entry(1, "gone", 10), file_entry(2, "stays", 1)};
@@ -157,6 +213,20 @@ TEST_F(ReadAheadTest, ALinkOrFolderInPlaceOfTheFileIsNeverFollowed) {
   const pack::ReadyFile& link = pool.take();
   EXPECT_EQ(link.outcome, pack::ReadyFile::kUnreadable) << link.reason;
   EXPECT_EQ(std::string(link.stored.begin(), link.stored.end()).find("not part of the source"), std::string::npos);
+  const pack::ReadyFile& folder = pool.take();
+  EXPECT_EQ(folder.outcome, pack::ReadyFile::kChanged);
+  EXPECT_NE(folder.reason.find("twice"), std::string::npos) << folder.reason;
+}
+
+// The same with the walk's version of a file that has become a folder: opening it as
+// walked succeeds, reading it fails, and it is then asked what it is.
+TEST_F(ReadAheadTest, AWalkedFileNowAFolderIsLeftOutAsChanged) {
+  write_file(source(), "was-a-file", "12345");
+  std::vector<format::Entry> plan = {walked_entry(1, source(), "was-a-file")};
+  ASSERT_EQ(::unlink((source() + "/was-a-file").c_str()), 0);
+  make_dir(source(), "was-a-file");
+  pack::ReadAhead pool(source(), true, 1);
+  pool.plan(plan);
   const pack::ReadyFile& folder = pool.take();
   EXPECT_EQ(folder.outcome, pack::ReadyFile::kChanged);
   EXPECT_NE(folder.reason.find("twice"), std::string::npos) << folder.reason;

@@ -77,6 +77,28 @@ TEST(SourceWalker, RecordsEveryEntryInWalkOrderWithTotals) {
   EXPECT_TRUE(pack::is_special_file_reason(skipped[0].second)) << skipped[0].second;
 }
 
+// Pack reads each file first as the walk saw it: the walk records the version, and the
+// entries to pack bring it back.
+TEST(SourceWalker, EachFilesVersionIsRecordedForPack) {
+  TempDir dir;
+  const std::string root = dir / "source";
+  make_dir(dir.path(), "source");
+  write_file(root, "f", "bytes");
+  struct stat st;
+  ASSERT_EQ(::lstat((root + "/f").c_str(), &st), 0);
+
+  TempDir db;
+  format::Catalog catalog = format::Catalog::create(db / "catalog.db");
+  pack::walk_source(root, catalog);
+  auto cursor = catalog.entries_to_pack(0);
+  format::Entry e;
+  ASSERT_TRUE(cursor.next(e));
+  EXPECT_EQ(e.path, "f");
+  EXPECT_EQ(e.inode, st.st_ino);
+  EXPECT_EQ(e.ctime_ns, int64_t{st.st_ctim.tv_sec} * 1000000000 + st.st_ctim.tv_nsec);
+  EXPECT_FALSE(cursor.next(e));
+}
+
 // More entries than the hand-over between the two threads holds at once.
 TEST(SourceWalker, ALargeTreeArrivesWholeAndInOrder) {
   TempDir dir;

@@ -23,13 +23,18 @@ CREATE TABLE entries(
   offset INTEGER,
   stored INTEGER,
   encoding INTEGER,
-  frames BLOB
+  frames BLOB,
+  ctime_ns INTEGER,
+  inode INTEGER
 );
 CREATE TABLE skipped(path BLOB NOT NULL, reason TEXT NOT NULL);
 )sql";
 
 constexpr const char* kColumns =
     "id, path, kind, mode, mtime_ns, size, sha256, target, offset, stored, encoding, frames";
+// Readers other than pack leave them out: catalogs packed before they existed lack them.
+constexpr const char* kWalkedVersionColumns = ", ctime_ns, inode";
+constexpr int kWalkedVersionColumn = 12;  // after the twelve of kColumns
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
   throw Error(ErrorKind::kIO, "catalog: " + what + ": " + sqlite3_errmsg(db));
@@ -108,6 +113,10 @@ void read_row(sqlite3_stmt* s, Entry& e) {
     const uint8_t* p = frames + 4 * i;
     e.frames[i] = p[0] | p[1] << 8 | p[2] << 16 | static_cast<uint32_t>(p[3]) << 24;
   }
+  if (sqlite3_column_count(s) > kWalkedVersionColumn) {
+    e.ctime_ns = sqlite3_column_int64(s, kWalkedVersionColumn);
+    e.inode = static_cast<uint64_t>(sqlite3_column_int64(s, kWalkedVersionColumn + 1));
+  }
 }
 
 std::string frames_blob(const std::vector<uint32_t>& frames) {
@@ -160,6 +169,14 @@ Catalog Catalog::open_readonly(const std::string& path) {
 Catalog Catalog::open_readwrite(const std::string& path) {
   Catalog c(open_db(path, SQLITE_OPEN_READWRITE));
   c.exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;");
+  // A pack begun before the walk recorded each file's version: its files are read
+  // between two fstat calls of their own, as then.
+  sqlite3_stmt* probe = nullptr;
+  const bool recorded = sqlite3_prepare_v2(c.db_, "SELECT inode FROM entries LIMIT 0", -1, &probe,
+                                           nullptr) == SQLITE_OK;
+  sqlite3_finalize(probe);
+  if (!recorded) c.exec("ALTER TABLE entries ADD COLUMN ctime_ns INTEGER;"
+                        " ALTER TABLE entries ADD COLUMN inode INTEGER;");
   return c;
 }
 
@@ -187,7 +204,8 @@ void Catalog::commit() { exec("COMMIT"); }
 int64_t Catalog::add(const Entry& e) {
   Stmt st(statements_, db_,
           "INSERT INTO entries(path, kind, mode, mtime_ns, size, sha256, target, offset, stored,"
-          " encoding, frames) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+          " encoding, frames, ctime_ns, inode)"
+          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
   st.blob(1, e.path.data(), e.path.size());
   st.i64(2, static_cast<int>(e.kind));
   st.i64(3, e.mode);
@@ -200,6 +218,8 @@ int64_t Catalog::add(const Entry& e) {
   st.i64(10, static_cast<int>(e.encoding));
   std::string frames = frames_blob(e.frames);
   st.blob(11, frames.data(), frames.size());
+  st.i64(12, e.ctime_ns);
+  st.i64(13, static_cast<int64_t>(e.inode));
   st.run();
   return sqlite3_last_insert_rowid(db_);
 }
@@ -288,8 +308,10 @@ std::vector<std::pair<std::string, std::string>> Catalog::skipped() {
   return out;
 }
 
-Catalog::Cursor::Cursor(sqlite3* db, int64_t after_id, std::optional<EntryKind> kind) {
-  std::string sql = std::string("SELECT ") + kColumns + " FROM entries WHERE id > ?1" +
+Catalog::Cursor::Cursor(sqlite3* db, int64_t after_id, std::optional<EntryKind> kind,
+                        bool walked_version) {
+  std::string sql = std::string("SELECT ") + kColumns +
+                    (walked_version ? kWalkedVersionColumns : "") + " FROM entries WHERE id > ?1" +
                     (kind ? " AND kind = ?2" : "") + " ORDER BY id";
   if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) fail(db, "prepare");
   sqlite3_bind_int64(stmt_, 1, after_id);

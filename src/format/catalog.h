@@ -34,6 +34,9 @@ struct Entry {
   uint64_t stored = 0;        // files: bytes in the data stream
   Encoding encoding = Encoding::kRaw;
   std::vector<uint32_t> frames;  // kZstdFrames: compressed size of each frame
+  // Files, for pack only: the version the walk saw, which reading compares against.
+  int64_t ctime_ns = 0;
+  uint64_t inode = 0;  // 0: not known (a pack begun before the walk recorded it)
 };
 
 
@@ -71,10 +74,12 @@ class Catalog {
   std::vector<std::pair<std::string, std::string>> skipped();
 
   // Walks entries in id order, starting after `after_id`; only those of `kind` when
-  // given (SQLite then skips the others without their rows being read out).
+  // given (SQLite then skips the others without their rows being read out). With
+  // `walked_version`, ctime_ns and inode too, which only a working catalog holds.
   class Cursor {
    public:
-    Cursor(sqlite3* db, int64_t after_id, std::optional<EntryKind> kind = std::nullopt);
+    Cursor(sqlite3* db, int64_t after_id, std::optional<EntryKind> kind = std::nullopt,
+           bool walked_version = false);
     ~Cursor();
     Cursor(const Cursor&) = delete;
     Cursor& operator=(const Cursor&) = delete;
@@ -84,6 +89,8 @@ class Catalog {
     sqlite3_stmt* stmt_;
   };
   Cursor entries(int64_t after_id = 0) { return Cursor(db_, after_id); }
+  // For pack: the entries still to pack, with the version the walk saw.
+  Cursor entries_to_pack(int64_t after_id) { return Cursor(db_, after_id, std::nullopt, true); }
   Cursor entries_of(EntryKind kind) { return Cursor(db_, 0, kind); }
 
   sqlite3* handle() { return db_; }

@@ -508,7 +508,7 @@ class Packer {
     int64_t last_fetched = after_entry;
     auto fetch_next_batch = [&] {
       std::vector<format::Entry> batch;
-      auto cursor = catalog_->entries(last_fetched);
+      auto cursor = catalog_->entries_to_pack(last_fetched);
       format::Entry e;
       while (batch.size() < kCatalogBatch && cursor.next(e)) batch.push_back(e);
       if (batch.empty()) return;

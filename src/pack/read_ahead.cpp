@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 
 #include "codec/sha256.h"
@@ -62,12 +63,21 @@ void compress_if_it_pays(Worker& w, ReadyFile& file) {
   file.entry.encoding = format::Encoding::kZstdFrames;
 }
 
-// Reads, hashes and maybe compresses one file; a file that changes while being read
-// is read once more, as FilePacker does.
+// Reads, hashes and maybe compresses one file. First as the walk saw it, when the walk
+// recorded its version: a file unchanged since then costs one fstat, after reading. A
+// file that changed is read as it is now, and once more if it changes while being
+// read, as FilePacker does.
 void prepare(Worker& w, bool compress, ReadyFile& file) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  const bool walked = file.entry.inode != 0;
+  for (int attempt = walked ? 0 : 1; attempt < 3; ++attempt) {
     ReadFailure failure;
-    SourceFile source(w.source, file.entry.path, &failure, &file.reason);
+    std::optional<SourceFile> opened;
+    if (attempt == 0) {
+      opened.emplace(w.source, file.entry, &failure, &file.reason);
+    } else {
+      opened.emplace(w.source, file.entry.path, &failure, &file.reason);
+    }
+    SourceFile& source = *opened;
     if (failure == ReadFailure::kUnreadable) {
       file.outcome = ReadyFile::kUnreadable;
       return;
@@ -80,6 +90,7 @@ void prepare(Worker& w, bool compress, ReadyFile& file) {
     }
     file.stored.resize(size + 1);
     ssize_t n = read_expected(source.fd(), file.stored.data(), size);
+    if (n < 0 && attempt == 0) continue;  // a folder now, say: ask it what it is
     if (n < 0) {
       file.outcome = ReadyFile::kUnreadable;
       file.reason = std::string("read error: ") + std::strerror(errno);

@@ -18,6 +18,29 @@ int64_t ns(const struct timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1
 
 SourceFile::SourceFile(util::DirChain& source, const std::string& rel, ReadFailure* failure,
                        std::string* reason) {
+  open(source, rel, failure, reason);
+  if (fd_ < 0) return;
+  struct stat st;
+  if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd_);
+    fd_ = -1;
+    *failure = ReadFailure::kChanged;
+    *reason = "no longer a regular file";
+    return;
+  }
+  before_ = version_of(st);
+  mode_ = st.st_mode & 07777;
+}
+
+SourceFile::SourceFile(util::DirChain& source, const format::Entry& walked, ReadFailure* failure,
+                       std::string* reason) {
+  open(source, walked.path, failure, reason);
+  before_ = {walked.size, walked.mtime_ns, walked.ctime_ns, walked.inode};
+  mode_ = walked.mode;
+}
+
+void SourceFile::open(util::DirChain& source, const std::string& rel, ReadFailure* failure,
+                      std::string* reason) {
   *failure = ReadFailure::kNone;
   std::string leaf;
   int dirfd;
@@ -28,36 +51,32 @@ SourceFile::SourceFile(util::DirChain& source, const std::string& rel, ReadFailu
     *reason = e.what();
     return;
   }
-  int fd = ::openat(dirfd, leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
+  fd_ = ::openat(dirfd, leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd_ < 0) {
     *failure = ReadFailure::kUnreadable;
     *reason = std::string("cannot open: ") + std::strerror(errno);
-    return;
   }
-  if (::fstat(fd, &before_) != 0 || !S_ISREG(before_.st_mode)) {
-    ::close(fd);
-    *failure = ReadFailure::kChanged;
-    *reason = "no longer a regular file";
-    return;
-  }
-  fd_ = fd;
 }
 
 SourceFile::~SourceFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+SourceFile::Version SourceFile::version_of(const struct stat& st) {
+  return {static_cast<uint64_t>(st.st_size), ns(st.st_mtim), ns(st.st_ctim),
+          static_cast<uint64_t>(st.st_ino)};
+}
+
 bool SourceFile::unchanged() const {
   struct stat now;
-  if (::fstat(fd_, &now) != 0) return false;
-  return now.st_size == before_.st_size && ns(now.st_mtim) == ns(before_.st_mtim) &&
-         ns(now.st_ctim) == ns(before_.st_ctim) && now.st_ino == before_.st_ino;
+  if (::fstat(fd_, &now) != 0 || !S_ISREG(now.st_mode)) return false;
+  return version_of(now) == before_;
 }
 
 void SourceFile::describe(format::Entry& entry) const {
-  entry.size = size();
-  entry.mode = before_.st_mode & 07777;
-  entry.mtime_ns = ns(before_.st_mtim);
+  entry.size = before_.size;
+  entry.mode = mode_;
+  entry.mtime_ns = before_.mtime_ns;
 }
 
 ssize_t read_some(int fd, void* buf, size_t len) {

@@ -21,22 +21,41 @@ enum class ReadFailure { kNone, kUnreadable, kChanged };
 
 class SourceFile {
  public:
-  // Opens `rel` below the source. On failure fd() is -1 and `failure`/`reason` say why.
+  // Opens `rel` below the source and takes its version as it is now (fstat). On failure
+  // fd() is -1 and `failure`/`reason` say why.
   SourceFile(util::DirChain& source, const std::string& rel, ReadFailure* failure, std::string* reason);
+  // Opens the file `walked` (whose inode the walk recorded) and takes the version the
+  // walk saw for its own, without asking the file: unchanged() after reading then holds
+  // only if nothing changed it since the walk, and a file left alone costs one fstat
+  // instead of two. When it does not hold, read the file again as it is now.
+  SourceFile(util::DirChain& source, const format::Entry& walked, ReadFailure* failure,
+             std::string* reason);
   ~SourceFile();
   SourceFile(const SourceFile&) = delete;
   SourceFile& operator=(const SourceFile&) = delete;
 
   int fd() const { return fd_; }
-  uint64_t size() const { return static_cast<uint64_t>(before_.st_size); }
-  // Whether the file is still the version opened: same size, mtime, ctime and inode.
+  uint64_t size() const { return before_.size; }
+  // Whether the file is still the version taken: a regular file of the same size, mtime,
+  // ctime and inode.
   bool unchanged() const;
-  // Fills size, mode and mtime of `entry` from the version opened.
+  // Fills size, mode and mtime of `entry` from the version taken.
   void describe(format::Entry& entry) const;
 
  private:
+  struct Version {
+    uint64_t size = 0;
+    int64_t mtime_ns = 0, ctime_ns = 0;
+    uint64_t inode = 0;
+    bool operator==(const Version&) const = default;
+  };
+  static Version version_of(const struct stat& st);
+  void open(util::DirChain& source, const std::string& rel, ReadFailure* failure,
+            std::string* reason);
+
   int fd_ = -1;
-  struct stat before_ {};
+  Version before_;
+  uint32_t mode_ = 0;  // permission bits
 };
 
 // read() that retries EINTR; returns the bytes read (0 at the end) or -1.

@@ -21,8 +21,8 @@
 namespace ferry::pack {
 namespace {
 
-int64_t mtime_ns(const struct stat& st) {
-  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+int64_t ns(const struct timespec& t) {
+  return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
 }
 
 constexpr const char* kSpecialKinds[] = {"socket", "FIFO", "character device", "block device",
@@ -136,10 +136,12 @@ class Lister {
       format::Entry e;
       e.path = rel;
       e.mode = st.st_mode & 07777;
-      e.mtime_ns = mtime_ns(st);
+      e.mtime_ns = ns(st.st_mtim);
       if (S_ISREG(st.st_mode)) {
         e.kind = format::EntryKind::kFile;
         e.size = static_cast<uint64_t>(st.st_size);
+        e.ctime_ns = ns(st.st_ctim);
+        e.inode = static_cast<uint64_t>(st.st_ino);
         add(std::move(e));
       } else if (S_ISLNK(st.st_mode)) {
         std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
