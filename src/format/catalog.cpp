@@ -227,7 +227,7 @@ int64_t Catalog::add(const Entry& e) {
 void Catalog::set_file_data(const Entry& e) {
   Stmt st(statements_, db_,
           "UPDATE entries SET size=?2, mtime_ns=?3, sha256=?4, offset=?5, stored=?6, encoding=?7,"
-          " frames=?8, mode=?9 WHERE id=?1");
+          " frames=?8, mode=?9, ctime_ns=NULL, inode=NULL WHERE id=?1");
   st.i64(1, e.id);
   st.i64(2, static_cast<int64_t>(e.size));
   st.i64(3, e.mtime_ns);

@@ -55,7 +55,8 @@ class Catalog {
   void commit();
 
   int64_t add(const Entry& entry);  // returns the id
-  // Fills in what is known only after reading a file's bytes.
+  // Fills in what is known only after reading a file's bytes, and clears the version
+  // the walk saw, which only files still to pack need: the shipped catalog is smaller.
   void set_file_data(const Entry& entry);
   void add_skipped(const std::string& path, const std::string& reason);
   void remove(int64_t id);
