@@ -1,6 +1,7 @@
-// Catalogs written before the walk recorded each file's version (ctime, inode) lack
-// those columns: readers never ask for them, and a pack resumed from such a working
-// catalog adds them, empty, so that its files are read as they are now.
+// The version the walk saw of each file (ctime, inode), which pack reads it as first:
+// catalogs written before it was recorded lack those columns, readers never ask for
+// them, and a pack resumed from such a working catalog adds them, empty, so that its
+// files are read as they are now. Once a file is packed its row drops them.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -65,6 +66,28 @@ TEST(Catalog, OneWithoutVersionColumnsIsReadAndResumedWithoutThem) {
   EXPECT_EQ(e.inode, 42u);
 
   EXPECT_NO_THROW(format::Catalog::open_readwrite(path));  // the columns are there now
+}
+
+// Only files still to pack need the version the walk saw: once a file's data is set,
+// its row drops it, and the catalog shipped carries none.
+TEST(Catalog, AFilesWalkVersionGoesOnceItIsPacked) {
+  TempDir dir;
+  format::Catalog catalog = format::Catalog::create(dir / "catalog.db");
+  format::Entry e;
+  e.path = "f";
+  e.size = 3;
+  e.ctime_ns = 123456789;
+  e.inode = 42;
+  e.id = catalog.add(e);
+  e.offset = 7;
+  e.stored = 3;
+  catalog.set_file_data(e);
+  format::Entry read;
+  auto cursor = catalog.entries_to_pack(0);
+  ASSERT_TRUE(cursor.next(read));
+  EXPECT_EQ(read.offset, 7u);
+  EXPECT_EQ(read.inode, 0u);
+  EXPECT_EQ(read.ctime_ns, 0);
 }
 
 }  // namespace
