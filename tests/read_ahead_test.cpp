@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include "codec/sha256.h"
@@ -216,6 +218,29 @@ TEST_F(ReadAheadTest, ALinkOrFolderInPlaceOfTheFileIsNeverFollowed) {
   const pack::ReadyFile& folder = pool.take();
   EXPECT_EQ(folder.outcome, pack::ReadyFile::kChanged);
   EXPECT_NE(folder.reason.find("twice"), std::string::npos) << folder.reason;
+}
+
+// Opening a FIFO for reading waits for a writer: one in place of a walked file must be
+// refused at once, not hang the pack.
+TEST_F(ReadAheadTest, AFifoInPlaceOfTheFileIsLeftOutWithoutWaiting) {
+  write_file(source(), "was-a-file", "12345");
+  std::vector<format::Entry> plan = {walked_entry(1, source(), "was-a-file"),
+                                     file_entry(2, "was-a-file", 5)};
+  ASSERT_EQ(::unlink((source() + "/was-a-file").c_str()), 0);
+  ASSERT_EQ(::mkfifo((source() + "/was-a-file").c_str(), 0644), 0);
+  auto taken = std::async(std::launch::async, [&] {
+    pack::ReadAhead pool(source(), true, 1);
+    pool.plan(plan);
+    std::vector<pack::ReadyFile::Outcome> outcomes;
+    for (int i = 0; i < 2; ++i) outcomes.push_back(pool.take().outcome);
+    return outcomes;
+  });
+  if (taken.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+    std::fprintf(stderr, "reading a FIFO in place of a file did not return\n");
+    std::_Exit(1);  // the pool's threads are stuck in open(): nothing else ends the test
+  }
+  EXPECT_EQ(taken.get(), (std::vector<pack::ReadyFile::Outcome>{pack::ReadyFile::kChanged,
+                                                                pack::ReadyFile::kChanged}));
 }
 
 // The same with the walk's version of a file that has become a folder: opening it as

@@ -51,7 +51,9 @@ void SourceFile::open(util::DirChain& source, const std::string& rel, ReadFailur
     *reason = e.what();
     return;
   }
-  fd_ = ::openat(dirfd, leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO put in place of the file since the walk would otherwise make
+  // open() wait for a writer, forever. Reads of regular files ignore it.
+  fd_ = ::openat(dirfd, leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   if (fd_ < 0) {
     *failure = ReadFailure::kUnreadable;
     *reason = std::string("cannot open: ") + std::strerror(errno);
