@@ -8,7 +8,8 @@
 // are compressed (on those it also hashes) or of a few hundred kilobytes. Two files can
 // be written at once; one file cannot, its writers queue on the inode's lock. For small
 // files, creating, naming and renaming is most of the work; two threads doing it in one
-// folder took about 5 % longer than in two (medians of five runs). Large files are streamed by the caller.
+// folder took about 5 % longer than in two (medians of five runs). Large files are
+// streamed by the caller.
 //
 // Handing over a file costs the two threads a lock each way, and a thread's sleep and
 // wakeup costs more than a small file: the caller wakes a worker only when several files
