@@ -7,9 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
-#include <future>
 #include <thread>
 
 #include "codec/sha256.h"
@@ -18,6 +16,7 @@
 #include "pack/read_ahead.h"
 #include "support/temp_dir.h"
 #include "support/tree.h"
+#include "support/within_a_minute.h"
 
 namespace ferry::test {
 namespace {
@@ -228,19 +227,15 @@ TEST_F(ReadAheadTest, AFifoInPlaceOfTheFileIsLeftOutWithoutWaiting) {
                                      file_entry(2, "was-a-file", 5)};
   ASSERT_EQ(::unlink((source() + "/was-a-file").c_str()), 0);
   ASSERT_EQ(::mkfifo((source() + "/was-a-file").c_str(), 0644), 0);
-  auto taken = std::async(std::launch::async, [&] {
+  auto outcomes = within_a_minute("reading a FIFO in place of a file", [&] {
     pack::ReadAhead pool(source(), true, 1);
     pool.plan(plan);
-    std::vector<pack::ReadyFile::Outcome> outcomes;
-    for (int i = 0; i < 2; ++i) outcomes.push_back(pool.take().outcome);
-    return outcomes;
+    std::vector<pack::ReadyFile::Outcome> taken;
+    for (int i = 0; i < 2; ++i) taken.push_back(pool.take().outcome);
+    return taken;
   });
-  if (taken.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
-    std::fprintf(stderr, "reading a FIFO in place of a file did not return\n");
-    std::_Exit(1);  // the pool's threads are stuck in open(): nothing else ends the test
-  }
-  EXPECT_EQ(taken.get(), (std::vector<pack::ReadyFile::Outcome>{pack::ReadyFile::kChanged,
-                                                                pack::ReadyFile::kChanged}));
+  EXPECT_EQ(outcomes, (std::vector<pack::ReadyFile::Outcome>{pack::ReadyFile::kChanged,
+                                                             pack::ReadyFile::kChanged}));
 }
 
 // The same with the walk's version of a file that has become a folder: opening it as

@@ -8,10 +8,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <future>
 #include <string>
 #include <thread>
 #include <utility>
@@ -24,6 +21,7 @@
 #include "read/whole_file_writer.h"
 #include "support/temp_dir.h"
 #include "support/tree.h"
+#include "support/within_a_minute.h"
 
 namespace ferry::test {
 namespace {
@@ -106,17 +104,6 @@ std::vector<std::pair<int64_t, bool>> write_all(const std::string& target,
   }
   writer.finish();
   return heard;
-}
-
-// Fails the whole run, rather than hang it, when `call` does not return.
-template <class Call>
-void within_a_minute(const char* what, Call call) {
-  auto done = std::async(std::launch::async, call);
-  if (done.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
-    std::fprintf(stderr, "%s did not return: the workers wait for files that never come\n", what);
-    std::_Exit(1);
-  }
-  done.get();
 }
 
 std::vector<std::string> temporary_files(const std::string& root) {
