@@ -16,6 +16,7 @@
 #include "pack/read_ahead.h"
 #include "support/temp_dir.h"
 #include "support/tree.h"
+#include "support/walked_entry.h"
 #include "support/within_a_minute.h"
 
 namespace ferry::test {
@@ -29,20 +30,6 @@ format::Entry file_entry(int64_t id, const std::string& path, uint64_t size) {
   e.path = path;
   e.kind = format::EntryKind::kFile;
   e.size = size;
-  return e;
-}
-
-int64_t ns(const struct timespec& t) { return int64_t{t.tv_sec} * 1000000000 + t.tv_nsec; }
-
-// The entry the walk records for `path` below `root`, with the version it saw.
-format::Entry walked_entry(int64_t id, const std::string& root, const std::string& path) {
-  struct stat st;
-  EXPECT_EQ(::lstat((root + "/" + path).c_str(), &st), 0);
-  format::Entry e = file_entry(id, path, static_cast<uint64_t>(st.st_size));
-  e.mode = st.st_mode & 07777;
-  e.mtime_ns = ns(st.st_mtim);
-  e.ctime_ns = ns(st.st_ctim);
-  e.inode = st.st_ino;
   return e;
 }
 

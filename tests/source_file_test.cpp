@@ -14,26 +14,11 @@
 #include "pack/source_file.h"
 #include "support/temp_dir.h"
 #include "support/tree.h"
+#include "support/walked_entry.h"
 #include "util/dir_chain.h"
 
 namespace ferry::test {
 namespace {
-
-int64_t ns(const struct timespec& t) { return int64_t{t.tv_sec} * 1000000000 + t.tv_nsec; }
-
-// The entry the walk records for the file `rel` below `root`.
-format::Entry walked(const std::string& root, const std::string& rel) {
-  struct stat st;
-  EXPECT_EQ(::lstat((root + "/" + rel).c_str(), &st), 0);
-  format::Entry e;
-  e.path = rel;
-  e.mode = st.st_mode & 07777;
-  e.mtime_ns = ns(st.st_mtim);
-  e.size = static_cast<uint64_t>(st.st_size);
-  e.ctime_ns = ns(st.st_ctim);
-  e.inode = st.st_ino;
-  return e;
-}
 
 std::string read_whole(const pack::SourceFile& file) {
   std::string bytes(file.size() + 1, '\0');
@@ -63,7 +48,7 @@ class SourceFileTest : public ::testing::Test {
 };
 
 TEST_F(SourceFileTest, AFileAsTheWalkSawItIsUnchangedAndDescribedSo) {
-  const format::Entry seen = walked(dir_.path(), "a.txt");
+  const format::Entry seen = walked_entry(1, dir_.path(), "a.txt");
   pack::SourceFile file(chain_, seen, &failure_, &reason_);
   ASSERT_EQ(failure_, pack::ReadFailure::kNone) << reason_;
   EXPECT_EQ(read_whole(file), "hello");
@@ -79,9 +64,9 @@ TEST_F(SourceFileTest, AFileAsTheWalkSawItIsUnchangedAndDescribedSo) {
 // between is not taken as it was walked, though it holds still while it is read. Opened
 // as it is now, the same file is unchanged.
 TEST_F(SourceFileTest, AFileChangedSinceTheWalkIsNotTheWalksVersion) {
-  const format::Entry seen = walked(dir_.path(), "a.txt");
+  const format::Entry seen = walked_entry(1, dir_.path(), "a.txt");
   rewrite_keeping_size_and_mtime(seen);
-  ASSERT_EQ(walked(dir_.path(), "a.txt").mtime_ns, seen.mtime_ns);
+  ASSERT_EQ(walked_entry(1, dir_.path(), "a.txt").mtime_ns, seen.mtime_ns);
 
   pack::SourceFile as_walked(chain_, seen, &failure_, &reason_);
   ASSERT_EQ(failure_, pack::ReadFailure::kNone) << reason_;
@@ -95,7 +80,7 @@ TEST_F(SourceFileTest, AFileChangedSinceTheWalkIsNotTheWalksVersion) {
 }
 
 TEST_F(SourceFileTest, AFileChangedWhileOpenIsChangedEitherWay) {
-  const format::Entry seen = walked(dir_.path(), "a.txt");
+  const format::Entry seen = walked_entry(1, dir_.path(), "a.txt");
   pack::SourceFile as_walked(chain_, seen, &failure_, &reason_);
   ASSERT_EQ(failure_, pack::ReadFailure::kNone) << reason_;
   pack::SourceFile as_now(chain_, "a.txt", &failure_, &reason_);
@@ -107,10 +92,10 @@ TEST_F(SourceFileTest, AFileChangedWhileOpenIsChangedEitherWay) {
 
 // A file replaced by another of the same size and times is a different inode.
 TEST_F(SourceFileTest, AFileReplacedSinceTheWalkIsNotTheWalksVersion) {
-  format::Entry seen = walked(dir_.path(), "a.txt");
+  format::Entry seen = walked_entry(1, dir_.path(), "a.txt");
   write_file(dir_.path(), "b.txt", "HELLO", 0640);
   ASSERT_EQ(::rename((dir_ / "b.txt").c_str(), (dir_ / "a.txt").c_str()), 0);
-  const format::Entry now = walked(dir_.path(), "a.txt");
+  const format::Entry now = walked_entry(1, dir_.path(), "a.txt");
   ASSERT_NE(now.inode, seen.inode);
   seen.ctime_ns = now.ctime_ns;  // only the inode tells them apart
   seen.mtime_ns = now.mtime_ns;
