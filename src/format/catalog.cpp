@@ -32,9 +32,26 @@ CREATE TABLE skipped(path BLOB NOT NULL, reason TEXT NOT NULL);
 
 constexpr const char* kColumns =
     "id, path, kind, mode, mtime_ns, size, sha256, target, offset, stored, encoding, frames";
+// What the walk records of an entry; what pack records of a file once it is read.
+constexpr const char* kWalkedColumns =
+    "path, kind, mode, mtime_ns, size, sha256, target, offset, stored, encoding, frames,"
+    " ctime_ns, inode";
+constexpr const char* kPackedColumns =
+    "id, path, kind, mode, mtime_ns, size, sha256, target, offset, stored, encoding, frames";
 // Readers other than pack leave them out: catalogs packed before they existed lack them.
 constexpr const char* kWalkedVersionColumns = ", ctime_ns, inode";
 constexpr int kWalkedVersionColumn = 12;  // after the twelve of kColumns
+
+// "INSERT INTO entries(columns) VALUES (?, …), …" for `rows` rows of `per_row` values,
+// then `tail`.
+std::string insert_sql(const char* columns, int per_row, size_t rows, const char* tail) {
+  std::string row = "(?";
+  for (int i = 1; i < per_row; ++i) row += ",?";
+  row += ")";
+  std::string sql = std::string("INSERT INTO entries(") + columns + ") VALUES " + row;
+  for (size_t i = 1; i < rows; ++i) sql += "," + row;
+  return sql + tail;
+}
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
   throw Error(ErrorKind::kIO, "catalog: " + what + ": " + sqlite3_errmsg(db));
@@ -185,7 +202,9 @@ Catalog::~Catalog() {
   if (db_) sqlite3_close(db_);
 }
 Catalog::Catalog(Catalog&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), statements_(std::move(other.statements_)) {
+    : db_(std::exchange(other.db_, nullptr)),
+      statements_(std::move(other.statements_)),
+      file_data_(std::move(other.file_data_)) {
   other.statements_.clear();
 }
 
@@ -199,46 +218,92 @@ void Catalog::exec(const char* sql) {
 }
 
 void Catalog::begin() { exec("BEGIN"); }
-void Catalog::commit() { exec("COMMIT"); }
+void Catalog::commit() {
+  write_file_data();
+  exec("COMMIT");
+}
 
 int64_t Catalog::add(const Entry& e) {
-  Stmt st(statements_, db_,
-          "INSERT INTO entries(path, kind, mode, mtime_ns, size, sha256, target, offset, stored,"
-          " encoding, frames, ctime_ns, inode)"
-          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
-  st.blob(1, e.path.data(), e.path.size());
-  st.i64(2, static_cast<int>(e.kind));
-  st.i64(3, e.mode);
-  st.i64(4, e.mtime_ns);
-  st.i64(5, static_cast<int64_t>(e.size));
-  st.blob(6, e.sha256.data(), e.kind == EntryKind::kFile ? e.sha256.size() : 0);
-  st.blob(7, e.target.data(), e.target.size());
-  st.i64(8, static_cast<int64_t>(e.offset));
-  st.i64(9, static_cast<int64_t>(e.stored));
-  st.i64(10, static_cast<int>(e.encoding));
-  std::string frames = frames_blob(e.frames);
-  st.blob(11, frames.data(), frames.size());
-  st.i64(12, e.ctime_ns);
-  st.i64(13, static_cast<int64_t>(e.inode));
-  st.run();
+  const Entry* one = &e;
+  insert_rows(&one, 1);
   return sqlite3_last_insert_rowid(db_);
 }
 
-void Catalog::set_file_data(const Entry& e) {
-  Stmt st(statements_, db_,
-          "UPDATE entries SET size=?2, mtime_ns=?3, sha256=?4, offset=?5, stored=?6, encoding=?7,"
-          " frames=?8, mode=?9, ctime_ns=NULL, inode=NULL WHERE id=?1");
-  st.i64(1, e.id);
-  st.i64(2, static_cast<int64_t>(e.size));
-  st.i64(3, e.mtime_ns);
-  st.blob(4, e.sha256.data(), e.sha256.size());
-  st.i64(5, static_cast<int64_t>(e.offset));
-  st.i64(6, static_cast<int64_t>(e.stored));
-  st.i64(7, static_cast<int>(e.encoding));
-  std::string frames = frames_blob(e.frames);
-  st.blob(8, frames.data(), frames.size());
-  st.i64(9, e.mode);
+void Catalog::add_all(const std::vector<const Entry*>& entries) {
+  size_t i = 0;
+  for (; entries.size() - i >= kRowsPerWrite; i += kRowsPerWrite) {
+    insert_rows(&entries[i], kRowsPerWrite);
+  }
+  for (; i < entries.size(); ++i) insert_rows(&entries[i], 1);
+}
+
+void Catalog::insert_rows(const Entry* const* entries, size_t count) {
+  static const std::string one = insert_sql(kWalkedColumns, 13, 1, "");
+  static const std::string group = insert_sql(kWalkedColumns, 13, kRowsPerWrite, "");
+  Stmt st(statements_, db_, (count == 1 ? one : group).c_str());
+  std::string frames[kRowsPerWrite];  // bound without a copy: they live until the step
+  for (size_t row = 0; row < count; ++row) {
+    const Entry& e = *entries[row];
+    const int p = static_cast<int>(row) * 13;
+    st.blob(p + 1, e.path.data(), e.path.size());
+    st.i64(p + 2, static_cast<int>(e.kind));
+    st.i64(p + 3, e.mode);
+    st.i64(p + 4, e.mtime_ns);
+    st.i64(p + 5, static_cast<int64_t>(e.size));
+    st.blob(p + 6, e.sha256.data(), e.kind == EntryKind::kFile ? e.sha256.size() : 0);
+    st.blob(p + 7, e.target.data(), e.target.size());
+    st.i64(p + 8, static_cast<int64_t>(e.offset));
+    st.i64(p + 9, static_cast<int64_t>(e.stored));
+    st.i64(p + 10, static_cast<int>(e.encoding));
+    frames[row] = frames_blob(e.frames);
+    st.blob(p + 11, frames[row].data(), frames[row].size());
+    st.i64(p + 12, e.ctime_ns);
+    st.i64(p + 13, static_cast<int64_t>(e.inode));
+  }
   st.run();
+}
+
+void Catalog::set_file_data(const Entry& e) {
+  file_data_.push_back(e);
+  if (file_data_.size() == kRowsPerWrite) write_file_data();
+}
+
+// An insert that finds the row's id already there updates the row instead: unlike an
+// UPDATE, it takes many rows a statement. Were the row gone, it would be written whole.
+void Catalog::write_file_data() {
+  static constexpr const char* kUpdate =
+      " ON CONFLICT(id) DO UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns,"
+      " sha256=excluded.sha256, offset=excluded.offset, stored=excluded.stored,"
+      " encoding=excluded.encoding, frames=excluded.frames, mode=excluded.mode,"
+      " ctime_ns=NULL, inode=NULL";
+  static const std::string one = insert_sql(kPackedColumns, 12, 1, kUpdate);
+  static const std::string group = insert_sql(kPackedColumns, 12, kRowsPerWrite, kUpdate);
+  size_t done = 0;
+  while (done < file_data_.size()) {
+    const size_t count = file_data_.size() - done >= kRowsPerWrite ? kRowsPerWrite : 1;
+    Stmt st(statements_, db_, (count == 1 ? one : group).c_str());
+    std::string frames[kRowsPerWrite];
+    for (size_t row = 0; row < count; ++row) {
+      const Entry& e = file_data_[done + row];
+      const int p = static_cast<int>(row) * 12;
+      st.i64(p + 1, e.id);
+      st.blob(p + 2, e.path.data(), e.path.size());
+      st.i64(p + 3, static_cast<int>(e.kind));
+      st.i64(p + 4, e.mode);
+      st.i64(p + 5, e.mtime_ns);
+      st.i64(p + 6, static_cast<int64_t>(e.size));
+      st.blob(p + 7, e.sha256.data(), e.sha256.size());
+      st.blob(p + 8, e.target.data(), e.target.size());
+      st.i64(p + 9, static_cast<int64_t>(e.offset));
+      st.i64(p + 10, static_cast<int64_t>(e.stored));
+      st.i64(p + 11, static_cast<int>(e.encoding));
+      frames[row] = frames_blob(e.frames);
+      st.blob(p + 12, frames[row].data(), frames[row].size());
+    }
+    st.run();
+    done += count;
+  }
+  file_data_.clear();
 }
 
 void Catalog::add_skipped(const std::string& path, const std::string& reason) {
@@ -249,6 +314,7 @@ void Catalog::add_skipped(const std::string& path, const std::string& reason) {
 }
 
 void Catalog::remove(int64_t id) {
+  write_file_data();
   Stmt st(statements_, db_, "DELETE FROM entries WHERE id=?1");
   st.i64(1, id);
   st.run();
@@ -269,6 +335,7 @@ std::optional<std::string> Catalog::meta(const std::string& key) {
 }
 
 std::optional<Entry> Catalog::find(const std::string& path) {
+  write_file_data();
   std::string sql = std::string("SELECT ") + kColumns + " FROM entries WHERE path=?1";
   Stmt st(statements_, db_, sql.c_str());
   st.blob(1, path.data(), path.size());
@@ -279,6 +346,7 @@ std::optional<Entry> Catalog::find(const std::string& path) {
 }
 
 Catalog::Totals Catalog::totals() {
+  write_file_data();
   static_assert(static_cast<int>(EntryKind::kFile) == 0 &&
                 static_cast<int>(EntryKind::kDirectory) == 1 &&
                 static_cast<int>(EntryKind::kSymlink) == 2);
@@ -291,6 +359,7 @@ Catalog::Totals Catalog::totals() {
 }
 
 std::pair<uint64_t, uint64_t> Catalog::file_totals(int64_t last_id) {
+  write_file_data();
   Stmt st(statements_, db_, "SELECT count(*), sum(size) FROM entries WHERE kind=0 AND id <= ?1");
   st.i64(1, last_id);
   st.row();

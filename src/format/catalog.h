@@ -55,8 +55,13 @@ class Catalog {
   void commit();
 
   int64_t add(const Entry& entry);  // returns the id
+  // The same for each entry, in order (their ids follow one another), several rows a
+  // statement: SQLite's cost is mostly per statement run.
+  void add_all(const std::vector<const Entry*>& entries);
   // Fills in what is known only after reading a file's bytes, and clears the version
   // the walk saw, which only files still to pack need: the shipped catalog is smaller.
+  // Rows are written kRowsPerWrite at a time, the rest by commit() or by any method that
+  // reads entries, so no reader sees them missing.
   void set_file_data(const Entry& entry);
   void add_skipped(const std::string& path, const std::string& reason);
   void remove(int64_t id);
@@ -89,18 +94,38 @@ class Catalog {
    private:
     sqlite3_stmt* stmt_;
   };
-  Cursor entries(int64_t after_id = 0) { return Cursor(db_, after_id); }
+  Cursor entries(int64_t after_id = 0) {
+    write_file_data();
+    return Cursor(db_, after_id);
+  }
   // For pack: the entries still to pack, with the version the walk saw.
-  Cursor entries_to_pack(int64_t after_id) { return Cursor(db_, after_id, std::nullopt, true); }
-  Cursor entries_of(EntryKind kind) { return Cursor(db_, 0, kind); }
+  Cursor entries_to_pack(int64_t after_id) {
+    write_file_data();
+    return Cursor(db_, after_id, std::nullopt, true);
+  }
+  Cursor entries_of(EntryKind kind) {
+    write_file_data();
+    return Cursor(db_, 0, kind);
+  }
 
-  sqlite3* handle() { return db_; }
+  sqlite3* handle() {
+    write_file_data();
+    return db_;
+  }
+
+  // Rows a statement for add_all() and set_file_data(): in a test program, 200,000 rows
+  // took 1.2 µs each inserted one at a time and 0.7 µs thirty-two at a time; updated one
+  // at a time, 1.3-1.5 µs, against 0.7 thirty-two at a time through an insert.
+  static constexpr size_t kRowsPerWrite = 32;
 
  private:
   explicit Catalog(sqlite3* db) : db_(db) {}
   void exec(const char* sql);
+  void insert_rows(const Entry* const* entries, size_t count);
+  void write_file_data();  // the rows set_file_data() holds
   sqlite3* db_;
   StatementCache statements_;
+  std::vector<Entry> file_data_;
 };
 
 }  // namespace ferry::format

@@ -191,17 +191,19 @@ class Lister {
   FoundQueue& out_;
 };
 
-// Records what the lister finds into the catalog, in the order found.
+// Records what the lister finds into the catalog, in the order found, a batch at a time.
 void record(FoundQueue& queue, format::Catalog& catalog, WalkTotals& totals) {
-  uint64_t added = 0;
+  uint64_t uncommitted = 0;
   std::vector<Found> batch;
+  std::vector<const format::Entry*> entries;
   while (queue.pop(batch)) {
+    entries.clear();
     for (const Found& f : batch) {
       if (!f.skip_reason.empty()) {
         catalog.add_skipped(f.entry.path, f.skip_reason);
         continue;
       }
-      catalog.add(f.entry);
+      entries.push_back(&f.entry);
       switch (f.entry.kind) {
         case format::EntryKind::kFile:
           ++totals.files;
@@ -214,10 +216,13 @@ void record(FoundQueue& queue, format::Catalog& catalog, WalkTotals& totals) {
           ++totals.directories;
           break;
       }
-      if (++added % 10000 == 0) {
-        catalog.commit();
-        catalog.begin();
-      }
+    }
+    catalog.add_all(entries);
+    uncommitted += entries.size();
+    if (uncommitted >= 10000) {
+      catalog.commit();
+      catalog.begin();
+      uncommitted = 0;
     }
   }
 }
