@@ -32,7 +32,8 @@ CREATE TABLE skipped(path BLOB NOT NULL, reason TEXT NOT NULL);
 
 constexpr const char* kColumns =
     "id, path, kind, mode, mtime_ns, size, sha256, target, offset, stored, encoding, frames";
-// What the walk records of an entry; what pack records of a file once it is read.
+// What the walk records of an entry; what pack records of a file once it is read. Both
+// hold the eleven columns from path to frames in this order (bind_entry).
 constexpr const char* kWalkedColumns =
     "path, kind, mode, mtime_ns, size, sha256, target, offset, stored, encoding, frames,"
     " ctime_ns, inode";
@@ -144,6 +145,23 @@ std::string frames_blob(const std::vector<uint32_t>& frames) {
   return blob;
 }
 
+// Binds `e`'s columns from path to frames to the eleven parameters from `first` on.
+// `frames` keeps the frames' blob alive until the statement has run.
+void bind_entry(Stmt& st, int first, const Entry& e, std::string& frames) {
+  st.blob(first, e.path.data(), e.path.size());
+  st.i64(first + 1, static_cast<int>(e.kind));
+  st.i64(first + 2, e.mode);
+  st.i64(first + 3, e.mtime_ns);
+  st.i64(first + 4, static_cast<int64_t>(e.size));
+  st.blob(first + 5, e.sha256.data(), e.kind == EntryKind::kFile ? e.sha256.size() : 0);
+  st.blob(first + 6, e.target.data(), e.target.size());
+  st.i64(first + 7, static_cast<int64_t>(e.offset));
+  st.i64(first + 8, static_cast<int64_t>(e.stored));
+  st.i64(first + 9, static_cast<int>(e.encoding));
+  frames = frames_blob(e.frames);
+  st.blob(first + 10, frames.data(), frames.size());
+}
+
 sqlite3* open_db(const std::string& path, int flags) {
   // A Catalog is used by one thread at a time, so SQLite's mutex per connection and its
   // global memory statistics (a mutex taken on every allocation) only cost time: about
@@ -245,18 +263,7 @@ void Catalog::insert_rows(const Entry* const* entries, size_t count) {
   for (size_t row = 0; row < count; ++row) {
     const Entry& e = *entries[row];
     const int p = static_cast<int>(row) * 13;
-    st.blob(p + 1, e.path.data(), e.path.size());
-    st.i64(p + 2, static_cast<int>(e.kind));
-    st.i64(p + 3, e.mode);
-    st.i64(p + 4, e.mtime_ns);
-    st.i64(p + 5, static_cast<int64_t>(e.size));
-    st.blob(p + 6, e.sha256.data(), e.kind == EntryKind::kFile ? e.sha256.size() : 0);
-    st.blob(p + 7, e.target.data(), e.target.size());
-    st.i64(p + 8, static_cast<int64_t>(e.offset));
-    st.i64(p + 9, static_cast<int64_t>(e.stored));
-    st.i64(p + 10, static_cast<int>(e.encoding));
-    frames[row] = frames_blob(e.frames);
-    st.blob(p + 11, frames[row].data(), frames[row].size());
+    bind_entry(st, p + 1, e, frames[row]);
     st.i64(p + 12, e.ctime_ns);
     st.i64(p + 13, static_cast<int64_t>(e.inode));
   }
@@ -287,18 +294,7 @@ void Catalog::write_file_data() {
       const Entry& e = file_data_[done + row];
       const int p = static_cast<int>(row) * 12;
       st.i64(p + 1, e.id);
-      st.blob(p + 2, e.path.data(), e.path.size());
-      st.i64(p + 3, static_cast<int>(e.kind));
-      st.i64(p + 4, e.mode);
-      st.i64(p + 5, e.mtime_ns);
-      st.i64(p + 6, static_cast<int64_t>(e.size));
-      st.blob(p + 7, e.sha256.data(), e.sha256.size());
-      st.blob(p + 8, e.target.data(), e.target.size());
-      st.i64(p + 9, static_cast<int64_t>(e.offset));
-      st.i64(p + 10, static_cast<int64_t>(e.stored));
-      st.i64(p + 11, static_cast<int>(e.encoding));
-      frames[row] = frames_blob(e.frames);
-      st.blob(p + 12, frames[row].data(), frames[row].size());
+      bind_entry(st, p + 2, e, frames[row]);
     }
     st.run();
     done += count;
