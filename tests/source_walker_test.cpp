@@ -14,6 +14,7 @@
 #include "pack/source_walker.h"
 #include "support/temp_dir.h"
 #include "support/tree.h"
+#include "support/walked_entry.h"
 
 namespace ferry::test {
 namespace {
@@ -84,8 +85,7 @@ TEST(SourceWalker, EachFilesVersionIsRecordedForPack) {
   const std::string root = dir / "source";
   make_dir(dir.path(), "source");
   write_file(root, "f", "bytes");
-  struct stat st;
-  ASSERT_EQ(::lstat((root + "/f").c_str(), &st), 0);
+  const format::Entry seen = walked_entry(1, root, "f");
 
   TempDir db;
   format::Catalog catalog = format::Catalog::create(db / "catalog.db");
@@ -94,8 +94,8 @@ TEST(SourceWalker, EachFilesVersionIsRecordedForPack) {
   format::Entry e;
   ASSERT_TRUE(cursor.next(e));
   EXPECT_EQ(e.path, "f");
-  EXPECT_EQ(e.inode, st.st_ino);
-  EXPECT_EQ(e.ctime_ns, int64_t{st.st_ctim.tv_sec} * 1000000000 + st.st_ctim.tv_nsec);
+  EXPECT_EQ(e.inode, seen.inode);
+  EXPECT_EQ(e.ctime_ns, seen.ctime_ns);
   EXPECT_FALSE(cursor.next(e));
 }
 
