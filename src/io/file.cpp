@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -185,6 +186,31 @@ static void remove_at(int dirfd, const std::string& name, const std::string& sho
 }
 
 void remove_tree(const std::string& path) { remove_at(AT_FDCWD, path, path); }
+
+static uint64_t allocated_at(int dirfd, const std::string& name, const std::string& shown) {
+  struct stat st;
+  if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return 0;
+    throw_errno("cannot stat " + shown, errno);
+  }
+  uint64_t bytes = static_cast<uint64_t>(st.st_blocks) * 512;
+  if (!S_ISDIR(st.st_mode)) return bytes;
+  int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) throw_errno("cannot open " + shown, errno);
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(fd), &::closedir);
+  if (!dir) {
+    int err = errno;
+    ::close(fd);
+    throw_errno("cannot read " + shown, err);
+  }
+  while (dirent* e = ::readdir(dir.get())) {
+    std::string child = e->d_name;
+    if (child != "." && child != "..") bytes += allocated_at(fd, child, shown + "/" + child);
+  }
+  return bytes;
+}
+
+uint64_t allocated_bytes(const std::string& path) { return allocated_at(AT_FDCWD, path, path); }
 
 TempFile::TempFile(const std::string& stem) {
   const char* dir = std::getenv("TMPDIR");

@@ -55,6 +55,8 @@ void rename_into_place(const std::string& temp, const std::string& path);
 void fsync_directory(const std::string& path);
 void make_directories(const std::string& path);  // mkdir -p
 void remove_tree(const std::string& path);       // rm -rf, never following links
+// The space a file or tree takes on its file system (du), never following links.
+uint64_t allocated_bytes(const std::string& path);
 
 // A file in $TMPDIR removed when this object dies.
 class TempFile {

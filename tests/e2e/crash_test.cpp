@@ -177,6 +177,54 @@ TEST_F(Crash, ResumeSaysSoAndKeepsWorkDone) {
   EXPECT_EQ(compare_trees(source(), target()), "");
 }
 
+// A source shorter than one checkpoint interval gets no checkpoint (the catalog's copies
+// would be a large part of the pack): killed with blocks written, the same command
+// starts over and ends with the same files.
+TEST_F(Crash, AShortPackKilledWithBlocksWrittenStartsOverAndFinishes) {
+  make_source(source(), 12);
+  write_file(source(), "large.bin", random_bytes(24 << 20, 12));  // time to catch it mid-way
+  std::vector<std::string> args = {"pack", source(), "--parity", "1", "--key-file", key(),
+                                   "--block-size", "64", "--quiet", "--to"};
+  for (const std::string& d : drives(4)) args.push_back(d);
+  auto blocks_written = [&] {
+    for (const auto& folder : format::find_shipment_folders(drive(0))) {
+      std::error_code ec;
+      for (const auto& f : fs::directory_iterator(io::join(folder, format::kSegmentDir), ec)) {
+        if (fs::file_size(f.path(), ec) > 0) return true;
+      }
+    }
+    return false;
+  };
+  int pid = spawn_ferry(args);
+  bool caught = false;
+  for (int i = 0; i < 20000 && !caught; ++i) {
+    caught = blocks_written();
+    if (!caught) std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  ::kill(pid, SIGKILL);
+  bool killed = wait_ferry(pid) == 128 + SIGKILL;
+  if (!killed) GTEST_SKIP() << "pack finished before it could be killed";
+  ASSERT_TRUE(caught);
+  for (const std::string& d : drives(4)) {
+    for (const auto& folder : format::find_shipment_folders(d)) {
+      for (const auto& f : fs::directory_iterator(folder)) {
+        EXPECT_NE(f.path().filename().string().rfind(format::kCheckpointPrefix, 0), 0u)
+            << "a short pack wrote a checkpoint: " << f.path();
+      }
+      EXPECT_FALSE(format::read_label(folder).checkpoint) << folder;
+    }
+  }
+  args.erase(std::find(args.begin(), args.end(), "--quiet"));
+  RunResult again = run_ferry(args);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out.find("resumed"), std::string::npos) << again.out;
+  for (const std::string& d : drives(4)) {
+    EXPECT_EQ(format::find_shipment_folders(d).size(), 1u) << "the abandoned start stayed on " << d;
+  }
+  ASSERT_EQ(restore({drive(0), drive(1), drive(3)}, target()).exit_code, 0);
+  EXPECT_EQ(compare_trees(source(), target()), "");
+}
+
 TEST_F(Crash, RestoreKilledManyTimesFinishesIdentical) {
   make_source(source(), 9);
   ASSERT_EQ(run_ferry(pack_args(4, 1)).exit_code, 0);
