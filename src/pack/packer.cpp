@@ -46,8 +46,12 @@ namespace ferry {
 namespace {
 
 constexpr size_t kCatalogBatch = 2000;
-// Sealed catalog bytes gathered before they are written to every drive at once.
+// Sealed catalog bytes gathered before they are written to every drive at once. The
+// piece that reaches it is in the batch too: the header, or a chunk with its nonce and tag.
 constexpr size_t kCatalogWriteBatch = 4u << 20;
+constexpr size_t kCatalogBatchRoom = kCatalogWriteBatch + format::kCatalogHeaderSize +
+                                     codec::kNonceSize + format::kCatalogChunkSize +
+                                     codec::kTagSize;
 
 std::string real_path(const std::string& path) {
   char buf[PATH_MAX];
@@ -411,8 +415,8 @@ class Packer {
     std::vector<std::unique_ptr<io::ReplacementFile>> copies;
     for (const std::string& folder : folders_) copies.push_back(env_.replace(path_in(folder)));
     std::vector<uint8_t> filling, writing;
-    filling.reserve(kCatalogWriteBatch);
-    writing.reserve(kCatalogWriteBatch);
+    filling.reserve(kCatalogBatchRoom);
+    writing.reserve(kCatalogBatchRoom);
     codec::Sha256 digest;  // of the sealed file, taken beside the copies' appends
     std::future<void> written;  // the copies' appends of `writing`; declared last, so that
                                 // an exception waits for them before the buffers go
