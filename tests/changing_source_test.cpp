@@ -71,6 +71,25 @@ TEST_F(ChangingSource, AFileChangedOnceIsReadAgainAndPackedAsItIsNow) {
   EXPECT_EQ(compare_trees(dir_ / "source", restore_all()), "");
 }
 
+TEST_F(ChangingSource, AFileThatGrewWhileBeingReadIsCountedAtItsNewSize) {
+  Progress progress;
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    while (!done && progress.bytes_done < kBigFile / 3) std::this_thread::yield();
+    if (done) return;
+    int fd = ::open((dir_ / "source/big.bin").c_str(), O_WRONLY | O_APPEND);
+    ASSERT_EQ(::write(fd, "grown", 5), 5);
+    ::close(fd);
+  });
+  PackReport report = pack_shipment(options(), progress);
+  done = true;
+  watcher.join();
+  EXPECT_TRUE(report.unreadable.empty());
+  EXPECT_EQ(report.files, 2u);
+  EXPECT_EQ(report.source_bytes, kBigFile + 5 + 7) << "still counted at the size the walk saw";
+  EXPECT_EQ(compare_trees(dir_ / "source", restore_all()), "");
+}
+
 TEST_F(ChangingSource, AFileThatKeepsChangingIsLeftOutAndReported) {
   Progress progress;
   std::atomic<bool> done{false};
@@ -85,6 +104,8 @@ TEST_F(ChangingSource, AFileThatKeepsChangingIsLeftOutAndReported) {
   writer.join();
   ASSERT_EQ(report.unreadable.size(), 1u);
   EXPECT_EQ(report.unreadable[0].first, "big.bin");
+  EXPECT_EQ(report.files, 1u) << "the file left out is still counted";
+  EXPECT_EQ(report.source_bytes, 7u) << "the file left out is still counted";
   EXPECT_NE(report.unreadable[0].second.find("changed"), std::string::npos);
   std::string restored = restore_all();
   auto tree = snapshot(restored);

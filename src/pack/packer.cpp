@@ -281,7 +281,7 @@ class Packer {
     // (200,000 small files: 120 MB against 1.2 GB of blocks), where a crash costs only a
     // restart of a short pack, walk included. A request to stop still checkpoints.
     if (totals.file_bytes >= checkpoint_interval()) checkpoint(0, 0);
-    return stream(0, 0, {totals.files, totals.file_bytes});
+    return stream(0, 0, {totals.files, totals.directories, totals.symlinks, totals.file_bytes});
   }
 
   // A pack stopped while its labels turned "complete" one drive after another. The
@@ -387,7 +387,7 @@ class Packer {
     report_.resumed_bytes = done.second;
     progress_.files_done = done.first;
     progress_.bytes_done = done.second;
-    return stream(cp.last_entry, cp.stripes, catalog_->file_totals(INT64_MAX));
+    return stream(cp.last_entry, cp.stripes, catalog_->totals());
   }
 
  private:
@@ -479,14 +479,15 @@ class Packer {
     });
   }
 
-  // Packs the catalog's entries after `after_entry` from `first_stripe` on. `totals`
-  // (files, bytes) are the whole catalog's, for the progress display: a fresh pack has
-  // them from its walk, sparing a scan of every row while the other cores wait.
-  PackReport stream(int64_t after_entry, uint64_t first_stripe,
-                    std::pair<uint64_t, uint64_t> totals) {
+  // Packs the catalog's entries after `after_entry` from `first_stripe` on. `totals` are
+  // the whole catalog's, for the progress display and the report, kept up to date as
+  // files are left out or found to have changed size: a fresh pack has them from its
+  // walk, sparing a scan of every row while the other cores wait, at the start and at
+  // the end.
+  PackReport stream(int64_t after_entry, uint64_t first_stripe, format::Catalog::Totals totals) {
     const format::Layout& layout = label_.layout;
-    progress_.files_total = totals.first;
-    progress_.bytes_total = totals.second;
+    progress_.files_total = totals.files;
+    progress_.bytes_total = totals.file_bytes;
     progress_.phase = "packing";
     pack::StreamHasher hasher;  // outlives the pipeline, whose thread calls it
     pack::PipelineConfig config;
@@ -546,17 +547,22 @@ class Packer {
       for (format::Entry& e : batches.front()) {
         if (e.kind != format::EntryKind::kFile) continue;
         std::string reason;
+        const uint64_t walked_size = e.size;
         switch (pack_file(e, &reason, read_ahead, packer, stream)) {
           case pack::FileOutcome::kPacked:
             catalog_->set_file_data(e);
+            totals.file_bytes = totals.file_bytes - walked_size + e.size;
             break;
           case pack::FileOutcome::kPackedHashing:
             hashing.emplace(e.id, e);
+            totals.file_bytes = totals.file_bytes - walked_size + e.size;
             break;
           case pack::FileOutcome::kUnreadable:
           case pack::FileOutcome::kChanged:
             catalog_->remove(e.id);
             catalog_->add_skipped(e.path, reason);
+            totals.files -= 1;
+            totals.file_bytes -= walked_size;
             break;
         }
         record_digests();
@@ -584,7 +590,7 @@ class Packer {
     stream.finish();
     record_all_digests();
     catalog_->commit();
-    return finish(stream_end);
+    return finish(stream_end, totals);
   }
 
   // Packs one file: a small one from the read-ahead pool (queued before, in order),
@@ -617,7 +623,7 @@ class Packer {
     return outcome;
   }
 
-  PackReport finish(uint64_t stream_end) {
+  PackReport finish(uint64_t stream_end, const format::Catalog::Totals& totals) {
     progress_.phase = "finishing";
     label_.stream_bytes = stream_end;
     label_.stripes = label_.layout.stripes_for(stream_end);
@@ -625,12 +631,7 @@ class Packer {
     catalog_->set_meta("shipment", format::id_hex(label_.shipment));
     catalog_->set_meta("stream_bytes", std::to_string(label_.stream_bytes));
     catalog_->set_meta("created_unix", std::to_string(label_.created_unix));
-    // The report's counts scan every row: a connection of their own does that while
-    // this thread seals the catalog, instead of alone once everything else is done.
-    std::future<CatalogCounts> counts = std::async(std::launch::async, [this] {
-      format::Catalog reader = format::Catalog::open_readonly(work_db_.path());
-      return count(reader);
-    });
+    CatalogCounts counts{totals, catalog_->skipped()};
     format::SealedCatalog sealed = write_catalog_copies(&format::catalog_path);
     label_.catalog_sha256 = sealed.sha256;
     label_.catalog_bytes = sealed.bytes;
@@ -639,7 +640,7 @@ class Packer {
     label_.state = "complete";
     write_labels();
     if (last) remove_checkpoint_files(last->sequence);
-    return finish_report(counts.get());
+    return finish_report(counts);
   }
 
   struct CatalogCounts {
