@@ -26,7 +26,10 @@ class RecordingEnv : public io::WriteEnv {
     opened_.push_back(path);
     return io::WriteEnv::posix().open(path);
   }
-  std::vector<std::string> opened() const { return opened_; }
+  std::vector<std::string> opened() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return opened_;
+  }
 
  private:
   mutable std::mutex mutex_;

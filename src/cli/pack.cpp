@@ -150,7 +150,7 @@ void add_pack(CLI::App& app, Runner& run) {
                 "Benchmarks only: run the whole pipeline but throw the output away")
       ->group("");
   sub->add_option("--checkpoint-bytes", c->pack.checkpoint_bytes,
-                  "Stream bytes between checkpoints (default 1 GiB)")
+                  "Stream bytes between checkpoints (default 1 GiB; a smaller source gets none)")
       ->group("");
   sub->add_flag("--json", c->json, "Print the report as JSON on stdout (no progress, no summary)");
   sub->add_flag("-q,--quiet", c->quiet, "No progress line and no summary");
