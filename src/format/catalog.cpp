@@ -54,6 +54,17 @@ std::string insert_sql(const char* columns, int per_row, size_t rows, const char
   return sql + tail;
 }
 
+// Calls write(first, count) over rows [0, total): `group` rows at a time while that many
+// are left, then one at a time, so that only two statements are ever prepared.
+template <typename Write>
+void in_groups(size_t total, size_t group, const Write& write) {
+  for (size_t done = 0; done < total;) {
+    const size_t count = total - done >= group ? group : 1;
+    write(done, count);
+    done += count;
+  }
+}
+
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
   throw Error(ErrorKind::kIO, "catalog: " + what + ": " + sqlite3_errmsg(db));
 }
@@ -248,11 +259,8 @@ int64_t Catalog::add(const Entry& e) {
 }
 
 void Catalog::add_all(const std::vector<const Entry*>& entries) {
-  size_t i = 0;
-  for (; entries.size() - i >= kRowsPerWrite; i += kRowsPerWrite) {
-    insert_rows(&entries[i], kRowsPerWrite);
-  }
-  for (; i < entries.size(); ++i) insert_rows(&entries[i], 1);
+  in_groups(entries.size(), kRowsPerWrite,
+            [&](size_t first, size_t count) { insert_rows(&entries[first], count); });
 }
 
 void Catalog::insert_rows(const Entry* const* entries, size_t count) {
@@ -285,20 +293,17 @@ void Catalog::write_file_data() {
       " ctime_ns=NULL, inode=NULL";
   static const std::string one = insert_sql(kPackedColumns, 12, 1, kUpdate);
   static const std::string group = insert_sql(kPackedColumns, 12, kRowsPerWrite, kUpdate);
-  size_t done = 0;
-  while (done < file_data_.size()) {
-    const size_t count = file_data_.size() - done >= kRowsPerWrite ? kRowsPerWrite : 1;
+  in_groups(file_data_.size(), kRowsPerWrite, [&](size_t first, size_t count) {
     Stmt st(statements_, db_, (count == 1 ? one : group).c_str());
     std::string frames[kRowsPerWrite];
     for (size_t row = 0; row < count; ++row) {
-      const Entry& e = file_data_[done + row];
+      const Entry& e = file_data_[first + row];
       const int p = static_cast<int>(row) * 12;
       st.i64(p + 1, e.id);
       bind_entry(st, p + 2, e, frames[row]);
     }
     st.run();
-    done += count;
-  }
+  });
   file_data_.clear();
 }
 
