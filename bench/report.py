@@ -265,8 +265,8 @@ def targets(steps, by_id, notes, meta):
                 mem = parse_size(meta.get("memory", "0 GiB").replace(" ", ""))
                 if mem and 2.4 * b > mem:
                     why = ("not measured: the source and its four drives alone need about %.0f GiB "
-                           "in /dev/shm, more than this machine's %s of memory"
-                           % (2.4 * b / 2**30, meta.get("memory")))
+                           "in /dev/shm, more than this machine's %s of memory (--rss-dir on a disk "
+                           "measures it)" % (2.4 * b / 2**30, meta.get("memory")))
                 add(name, None, 256, "MiB", status=why)
             elif not s["ok"]:
                 add(name, None, 256, "MiB", status="failed")

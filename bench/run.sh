@@ -5,7 +5,7 @@
 # ferry, peak RSS) and every target with "met" or "NOT met", and writes it all as JSON.
 #
 #   bash bench/run.sh [--size 2GiB] [--small-files 200000] [--sizes-rss 1GiB,2GiB]
-#                     [--par2-size 128MB] [--out bench/results.json] [--md FILE]
+#                     [--rss-dir DIR] [--par2-size 128MB] [--out bench/results.json] [--md FILE]
 #                     [--update-readme] [--no-build] [--keep] [--wait-quiet SECONDS]
 #                     [--nice N] [--cold] [--repeat N]
 #
@@ -20,12 +20,15 @@
 # host within seconds, and touching it again costs a fault per page in the hypervisor
 # (1-2 ns a byte, varying with the host), paid by whichever step comes first.
 # --sizes-rss: the sizes at which peak RSS of pack and restore is measured (the main set
-# counts for its own size). --wait-quiet: before starting, wait up to SECONDS for the
-# other processes on the machine to use less than a fifth of it. --nice N: run every
-# measured step under `nice -n N`, and the harness's session (its autogroup) too (N < 0,
-# as root, gives the steps the CPU before other work on a shared machine, slowing that
-# work down; the same for every tool). --update-readme copies
-# the table into README.md between its bench markers. --keep leaves the work folder in
+# counts for its own size). --rss-dir DIR: where those sizes keep their set, drives and
+# restored copy (default /dev/shm). Only peak RSS is read from these steps, and it does not
+# depend on where the bytes go: a folder on a disk lets a 10 GiB set (about 24 GiB with its
+# drives) be measured on a machine with less memory than that. --wait-quiet: before
+# starting, wait up to SECONDS for the other processes on the machine to use less than a
+# fifth of it. --nice N: run every measured step under `nice -n N`, and the harness's
+# session (its autogroup) too (N < 0, as root, gives the steps the CPU before other work
+# on a shared machine, slowing that work down; the same for every tool). --update-readme
+# copies the table into README.md between its bench markers. --keep leaves the work folder in
 # /dev/shm (logs and timings; the data is removed step by step). --no-build measures
 # build/ferry as it is. Every step also records how much CPU other processes took
 # meanwhile ("others %"): the machine is shared.
@@ -42,6 +45,7 @@ from_caller() { case "$1" in /*) echo "$1" ;; *) echo "$invoked_from/$1" ;; esac
 size=2GiB
 small_files=200000
 sizes_rss=1GiB,2GiB
+rss_dir=
 par2_size=128MB
 out=bench/results.json
 md=
@@ -61,6 +65,7 @@ while (($#)); do
     --small-files) small_files=$2; shift 2 ;;
     --repeat) repeat=$2; shift 2 ;;
     --sizes-rss|--sizes) sizes_rss=$2; shift 2 ;;
+    --rss-dir) rss_dir=$(from_caller "$2"); shift 2 ;;
     --par2-size) par2_size=$2; shift 2 ;;
     --out) out=$(from_caller "$2"); shift 2 ;;
     --md) md=$(from_caller "$2"); shift 2 ;;
@@ -144,8 +149,16 @@ fi
 echo "room: $(gib "$room") free in $shm and memory; this run needs about $(gib "$need_main")"
 
 work=$(mktemp -d "$shm/ferry-bench.XXXXXX")
+rss_work=$work/rss
+if [ -n "$rss_dir" ]; then
+  [ -d "$rss_dir" ] && [ -w "$rss_dir" ] || die "--rss-dir $rss_dir is not a writable folder"
+  rss_work=$(mktemp -d "$rss_dir/ferry-bench-rss.XXXXXX")
+fi
+mkdir -p "$rss_work"
+rss_on_disk=$([ "$(stat -f -c %T "$rss_work")" = tmpfs ] && echo 0 || echo 1)
 cleanup() {
   if ((keep)); then echo "kept $work"; else rm -rf "$work"; fi
+  [ "$rss_work" = "$work/rss" ] || rm -rf "$rss_work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -376,29 +389,41 @@ if ((small_files > 0)); then
 fi
 
 # ---------------------------------------------------------------- peak RSS by size
+# Room where the RSS-only sizes go: free space there, and memory too when it is a tmpfs.
+rss_room() {
+  local free
+  free=$(df -B1 --output=avail "$rss_work" | tail -1 | tr -d ' ')
+  if ((!rss_on_disk)); then
+    local mem
+    mem=$(awk '/^MemAvailable:/ {printf "%.0f", $2 * 1024}' /proc/meminfo)
+    ((mem < free)) && free=$mem
+  fi
+  echo "$free"
+}
+if ((rss_on_disk)); then
+  note "peak RSS sizes: set, drives and restored copy on a disk (--rss-dir); their rates are the disk's, only their peak RSS is a figure"
+fi
 for s in "${rss_list[@]}"; do
   [ -n "$s" ] || continue
   b=$(bytes_of "$s")
   if [ "$b" = "$size_bytes" ]; then continue; fi  # measured above on the main set
-  shm_free=$(df -B1 --output=avail "$shm" | tail -1 | tr -d ' ')
-  mem_avail=$(awk '/^MemAvailable:/ {printf "%.0f", $2 * 1024}' /proc/meminfo)
-  room=$((shm_free < mem_avail ? shm_free : mem_avail))
+  room=$(rss_room)
   need=$(python3 -c "print(int($b * 2.4))")
   if ((need > room)); then
-    note "rss $s: skipped: needs about $(gib "$need") in $shm (the source plus four drives at 4/3 of it), only $(gib "$room") free"
+    note "rss $s: skipped: needs about $(gib "$need") in $rss_work (the source plus four drives at 4/3 of it), only $(gib "$room") free; --rss-dir can put it on a disk"
     continue
   fi
   say "Peak RSS at $s"
   name="rss-$s"
-  make_set "$name" "$work/rss/src" --profile mixed --size "$s"
-  warm_bytes=$((b * 3 / 2))
-  read -r -a dv <<<"$(drives "$work/rss/drives")"
-  step "rss_pack_$s" "$name" "ferry pack (3+1, encrypted)" -- "$ferry" pack "$work/rss/src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
+  make_set "$name" "$rss_work/src" --profile mixed --size "$s"
+  warm_bytes=$((rss_on_disk ? 0 : b * 3 / 2))  # warming is for pages of /dev/shm
+  read -r -a dv <<<"$(drives "$rss_work/drives")"
+  step "rss_pack_$s" "$name" "ferry pack (3+1, encrypted)" -- "$ferry" pack "$rss_work/src" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
   ok "rss_pack_$s"
-  rm -rf "$work/rss/src"  # room for the restored copy
-  step "rss_restore_$s" "$name" "ferry restore (all 4 drives)" -- "$ferry" restore "${dv[@]}" --to "$work/rss/out" --key-file "$work/ship.key"
+  rm -rf "$rss_work/src"  # room for the restored copy
+  step "rss_restore_$s" "$name" "ferry restore (all 4 drives)" -- "$ferry" restore "${dv[@]}" --to "$rss_work/out" --key-file "$work/ship.key"
   ok "rss_restore_$s"
-  rm -rf "$work/rss"
+  rm -rf "${rss_work:?}"/{drives,out}
 done
 finish_steps
 
