@@ -120,7 +120,18 @@ def load(work):
             s["ferry_ratio"] = ref["gb_per_s"] / s["gb_per_s"]
     notes = [row[0] for row in read_tsv(os.path.join(work, "notes.tsv"))]
     meta = {row[0]: (row[1] if len(row) > 1 else "") for row in read_tsv(os.path.join(work, "meta.tsv"))}
-    return sets, steps, by_id, notes, meta
+    floor = {key: float(value) for key, value in read_tsv(os.path.join(work, "floor.tsv"))}
+    return sets, steps, by_id, notes, meta, floor
+
+
+def ceilings(floor):
+    """GB/s that the bare work (ferry-floor) allows at most, on all cores, by kind."""
+    if not floor.get("pack_total") or not floor.get("restore_total"):
+        return {}
+    cores = floor.get("cores", 1)
+    return {"pack": cores / floor["pack_total"],
+            "pipeline": cores / (floor["pack_total"] - floor.get("pack_write_drives", 0)),
+            "restore": cores / floor["restore_total"]}
 
 
 def cell(text):
@@ -168,7 +179,7 @@ def wall_cell(s):
 
 
 def cmd_line(work, sid):
-    sets, steps, by_id, _, _ = load(work)
+    sets, steps, by_id, _, _, _ = load(work)
     s = by_id[sid]
     if not s["ok"]:
         print("  %-40s FAILED (exit status %d)" % (s["label"], s["exit_status"]))
@@ -191,8 +202,9 @@ def parse_size(text):
     return int(float(m.group(1)) * scale)
 
 
-def targets(steps, by_id, notes, meta):
+def targets(steps, by_id, notes, meta, floor):
     out = []
+    ceiling = ceilings(floor)
     main_bytes = parse_size(meta.get("size", "0B"))
     caveat = []
     if main_bytes < 2 * 1024**3:
@@ -213,29 +225,44 @@ def targets(steps, by_id, notes, meta):
         s = by_id.get(sid)
         return s.get(key) if s and s["ok"] else None
 
-    def add(name, measured, wanted, unit, status=None, detail=""):
+    # kind: which ferry step's rate the target asks for (pack, pipeline or restore);
+    # needs: that rate in GB/s, set against what the bare work allows (ceilings()).
+    def add(name, measured, wanted, unit, status=None, detail="", kind=None, needs=None):
         if status is None:
             if measured is None:
                 status = "not measured" if by_id.get(detail) is None else "failed"
                 detail = ""
             else:
                 status = "met" if measured >= wanted else "NOT met"
-        out.append({"target": name, "wanted": wanted, "unit": unit,
-                    "measured": measured, "status": status, "detail": detail})
+        t = {"target": name, "wanted": wanted, "unit": unit,
+             "measured": measured, "status": status, "detail": detail}
+        if kind in ceiling:
+            t["needs_gb_per_s"] = needs if needs is not None else (wanted if unit == "GB/s" else None)
+            t["floor_allows_gb_per_s"] = ceiling[kind]
+        out.append(t)
 
     def ratio(a, b):
         ra, rb = rate(a), rate(b)
         return ra / rb if ra and rb else None
 
-    add("pack GB/s", rate("pack"), 0.6, "GB/s", detail="pack")
-    add("pack vs restic backup", ratio("pack", "restic_backup"), 6.0, "x", detail="restic_backup")
-    add("pack vs tar | zstd | age", ratio("pack", "tar_zstd_age"), 2.5, "x", detail="tar_zstd_age")
-    add("pack pipeline alone (discarding sink)", rate("pack_sink"), 1.1, "GB/s", detail="pack_sink")
-    add("restore, all drives", rate("restore_all"), 0.6, "GB/s", detail="restore_all")
-    add("restore, one drive missing", rate("restore_missing"), 0.55, "GB/s", detail="restore_missing")
-    add("restore all vs restic restore", ratio("restore_all", "restic_restore"), 3.0, "x", detail="restic_restore")
+    def times(peer, factor):  # the rate a ratio target asks of ferry
+        r = rate(peer)
+        return factor * r if r else None
+
+    add("pack GB/s", rate("pack"), 0.6, "GB/s", detail="pack", kind="pack")
+    add("pack vs restic backup", ratio("pack", "restic_backup"), 6.0, "x", detail="restic_backup",
+        kind="pack", needs=times("restic_backup", 6.0))
+    add("pack vs tar | zstd | age", ratio("pack", "tar_zstd_age"), 2.5, "x", detail="tar_zstd_age",
+        kind="pack", needs=times("tar_zstd_age", 2.5))
+    add("pack pipeline alone (discarding sink)", rate("pack_sink"), 1.1, "GB/s", detail="pack_sink",
+        kind="pipeline")
+    add("restore, all drives", rate("restore_all"), 0.6, "GB/s", detail="restore_all", kind="restore")
+    add("restore, one drive missing", rate("restore_missing"), 0.55, "GB/s", detail="restore_missing",
+        kind="restore")
+    add("restore all vs restic restore", ratio("restore_all", "restic_restore"), 3.0, "x",
+        detail="restic_restore", kind="restore", needs=times("restic_restore", 3.0))
     add("restore one missing vs restic restore", ratio("restore_missing", "restic_restore"), 3.0, "x",
-        detail="restic_restore")
+        detail="restic_restore", kind="restore", needs=times("restic_restore", 3.0))
     add("keyless verify", rate("verify"), 2.0, "GB/s", detail="verify")
     sp, st = rate("small_pack", "files_per_s"), rate("small_tar", "files_per_s")
     add("small files: pack files/s vs tar files/s", sp / st if sp and st else None, 1.0, "x",
@@ -281,7 +308,38 @@ def machine_line(meta):
         meta.get("nproc", "?"), meta.get("cpu", "?"), meta.get("memory", "?"), meta.get("kernel", "?"))
 
 
-def markdown(sets, steps, tgts, caveat, notes, meta):
+FLOOR_PARTS = {
+    "pack": [("sha256", "SHA-256"), ("write_drives", "writing the drives"), ("compress", "zstd"),
+             ("seal", "AES-GCM"), ("read_source", "reading the files")],
+    "restore": [("sha256", "SHA-256"), ("write_files", "writing the files"), ("open", "AES-GCM"),
+                ("read_drives", "reading the drives"), ("decompress", "zstd")],
+}
+
+
+def floor_line(floor):
+    """What the bare work costs, from ferry-floor's figures (ns a byte on one core)."""
+    ceiling = ceilings(floor)
+    if not ceiling:
+        return None
+    parts = []
+    for kind in ("pack", "restore"):
+        total = floor[kind + "_total"]
+        named = [(title, floor.get("%s_%s" % (kind, key), 0)) for key, title in FLOOR_PARTS[kind]]
+        rest = total - sum(v for _, v in named)
+        shown = ", ".join("%s %.2f" % (title, v) for title, v in named) + ", the rest %.2f" % rest
+        part = "%s %.2f ns a byte on one core (%s): at most %.2f GB/s on %d cores" % (
+            kind, total, shown, ceiling[kind], floor.get("cores", 1))
+        if kind == "pack":
+            part += ", %.2f with the drives' writes discarded" % ceiling["pipeline"]
+        parts.append(part)
+    return ("The floor (`ferry-floor` on the mixed set: ferry's own codec calls on each byte one "
+            "after the other while it is in cache, with none of its threads, queues, catalog or "
+            "checks; each part's best of three passes), the least CPU a pack and a restore can "
+            "need: " + "; ".join(parts) + ". A rate above the floor's is out of reach of any pack "
+            "or restore that does this work on this machine.")
+
+
+def markdown(sets, steps, tgts, caveat, notes, meta, floor):
     lines = []
     lines.append("Measured %s on %s." % (meta.get("date", "?"), machine_line(meta)))
     lines.append("ferry %s; %s; %s; %s; %s; %s." % (
@@ -319,9 +377,13 @@ def markdown(sets, steps, tgts, caveat, notes, meta):
             title, cell(s["label"]), wall_cell(s), s["gb_per_s"], format(round(s["files_per_s"]), ","),
             ratio, s.get("user_s", 0) + s.get("sys_s", 0), s["cpu_percent"], s["max_rss_mib"],
             fmt(s.get("others_cpu_percent"), ".0f")))
+    line = floor_line(floor)
+    if line:
+        lines.append("")
+        lines.append(line)
     lines.append("")
-    lines.append("| target | wanted | measured | |")
-    lines.append("|---|---:|---:|---|")
+    lines.append("| target | wanted | measured | asks of ferry | the floor allows | |")
+    lines.append("|---|---:|---:|---:|---:|---|")
     for t in tgts:
         op = "≤" if t["unit"] == "MiB" else "≥"
         spec = ".0f" if t["unit"] == "MiB" else ".2f"
@@ -331,7 +393,16 @@ def markdown(sets, steps, tgts, caveat, notes, meta):
         status = t["status"]
         if status in ("met", "NOT met"):
             status = "**%s**" % status if status == "NOT met" else status
-        lines.append("| %s | %s %s %s | %s | %s |" % (cell(t["target"]), op, format(t["wanted"], "g"), t["unit"], measured, status))
+        asks = fmt(t.get("needs_gb_per_s"), ".2f", "")
+        allows = fmt(t.get("floor_allows_gb_per_s"), ".2f", "")
+        if asks:
+            asks += " GB/s"
+            if t["status"] == "NOT met" and t["needs_gb_per_s"] > t["floor_allows_gb_per_s"]:
+                status += ", beyond the floor"
+        if allows:
+            allows += " GB/s"
+        lines.append("| %s | %s %s %s | %s | %s | %s | %s |" % (
+            cell(t["target"]), op, format(t["wanted"], "g"), t["unit"], measured, asks, allows, status))
     extra = caveat + notes
     if extra:
         lines.append("")
@@ -348,7 +419,8 @@ def cmd_render(args):
     for part in ("machine", "versions", "options"):
         meta.update({k: v for k, v in doc.get(part, {}).items() if v is not None})
     meta["date"] = doc.get("date")
-    md = markdown(doc["sets"], doc["steps"], doc["targets"], doc.get("caveats", []), doc.get("notes", []), meta)
+    md = markdown(doc["sets"], doc["steps"], doc["targets"], doc.get("caveats", []), doc.get("notes", []), meta,
+                  doc.get("floor", {}))
     print(md)
     if args.md:
         with open(args.md, "w") as f:
@@ -372,9 +444,9 @@ def update_readme(path, md):
 
 
 def cmd_report(args):
-    sets, steps, by_id, notes, meta = load(args.work)
-    tgts, caveat = targets(steps, by_id, notes, meta)
-    md = markdown(sets, steps, tgts, caveat, notes, meta)
+    sets, steps, by_id, notes, meta, floor = load(args.work)
+    tgts, caveat = targets(steps, by_id, notes, meta, floor)
+    md = markdown(sets, steps, tgts, caveat, notes, meta, floor)
     print(md)
     doc = {
         "machine": {k: meta.get(k) for k in ("nproc", "cpu", "memory", "kernel")},
@@ -384,10 +456,13 @@ def cmd_report(args):
                                              "repeat")},
         "units": {"gb_per_s": "source bytes / wall second / 1e9", "files_per_s": "source files / wall second",
                   "ferry_ratio": "rate of the ferry step in ratio_against / rate of this step",
-                  "max_rss_mib": "peak resident set of the largest process, /usr/bin/time -v"},
+                  "max_rss_mib": "peak resident set of the largest process, /usr/bin/time -v",
+                  "floor": "ferry-floor: ns of one core's CPU a byte of the mixed set, by part; "
+                           "*_ceiling_gbps: cores / total"},
         "sets": sets,
         "steps": steps,
         "targets": tgts,
+        "floor": floor,
         "caveats": caveat,
         "notes": notes,
     }

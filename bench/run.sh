@@ -3,6 +3,8 @@
 # par2, side by side on the same generated data, with every drive a folder in /dev/shm so
 # that the disk is not what is measured. Prints a table (GB/s, files/s, ratios against
 # ferry, peak RSS) and every target with "met" or "NOT met", and writes it all as JSON.
+# Next to each target that asks for a rate it sets the most that the bare work allows on
+# this machine (bench/floor.cpp): a rate above that is out of reach of any implementation.
 #
 #   bash bench/run.sh [--size 2GiB] [--small-files 200000] [--sizes-rss 1GiB,2GiB]
 #                     [--rss-dir DIR] [--par2-size 128MB] [--out bench/results.json] [--md FILE]
@@ -130,7 +132,9 @@ if ((build)); then
   say "Building ferry (scripts/build.sh)"
   bash scripts/build.sh
 fi
-[ -x build/ferry ] && [ -x build/bench/ferry-make-dataset ] || die "build/ferry is missing: run without --no-build"
+for tool in build/ferry build/bench/ferry-make-dataset build/bench/ferry-floor; do
+  [ -x "$tool" ] || die "$tool is missing: run without --no-build"
+done
 
 # ---------------------------------------------------------------- room in /dev/shm
 shm=/dev/shm
@@ -165,7 +169,7 @@ trap 'exit 130' INT TERM
 mkdir -p "$work"/{bin,time,log}
 # A snapshot of the binaries, so that a rebuild by someone else during the run does not
 # change what is measured half-way.
-cp build/ferry build/bench/ferry-make-dataset "$work/bin/"
+cp build/ferry build/bench/ferry-make-dataset build/bench/ferry-floor "$work/bin/"
 ferry=$work/bin/ferry
 mkds=$work/bin/ferry-make-dataset
 export RESTIC_PASSWORD=ferry-bench RESTIC_CACHE_DIR=$work/restic-cache
@@ -338,6 +342,12 @@ in_rounds() {
 src=$work/mixed/src
 make_set mixed "$src" --profile mixed --size "$size"
 warm_bytes=$((size_bytes * 3 / 2))
+# The least CPU a pack and a restore of this set can need here (see bench/floor.cpp):
+# the table sets each rate a target asks for against what that allows.
+say "Mixed set: the floor (ferry-floor, the bare work on one core)"
+warm_memory
+"$work/bin/ferry-floor" "$src" "$work/floor" --tsv "$work/floor.tsv" || die "ferry-floor failed"
+rm -rf "$work/floor"
 in_rounds mixed_round
 have_main_rss=0
 for s in "${rss_list[@]}"; do
