@@ -5,7 +5,8 @@
                                           becomes time/ID (its wall times: time/ID.runs)
   report.py line WORK ID                  one line for a step just measured
   report.py report WORK --out F.json --md F.md [--readme README.md]
-  report.py render F.json [--md F.md] [--readme README.md]   the tables again from the JSON
+  report.py render F.json [--md F.md] [--readme README.md]   the tables again from the JSON's
+                                          steps (the targets worked out anew)
 
 WORK holds what run.sh wrote: time/ID (the output of /usr/bin/time -v), steps.tsv
 (id, set, label, exit status), sets.tsv (set, bytes, files), notes.tsv and meta.tsv.
@@ -227,7 +228,7 @@ def targets(steps, by_id, notes, meta, floor):
 
     # kind: which ferry step's rate the target asks for (pack, pipeline or restore);
     # needs: that rate in GB/s, set against what the bare work allows (ceilings()).
-    def add(name, measured, wanted, unit, status=None, detail="", kind=None, needs=None):
+    def add(name, measured, wanted, unit, status=None, detail="", kind=None, needs=None, step=None):
         if status is None:
             if measured is None:
                 status = "not measured" if by_id.get(detail) is None else "failed"
@@ -239,6 +240,12 @@ def targets(steps, by_id, notes, meta, floor):
         if kind in ceiling:
             t["needs_gb_per_s"] = needs if needs is not None else (wanted if unit == "GB/s" else None)
             t["floor_allows_gb_per_s"] = ceiling[kind]
+        # At the CPU a byte the ferry step spent, the share of the cores the rate asked needs.
+        s = by_id.get(step)
+        if t.get("needs_gb_per_s") and s and s["ok"] and s.get("bytes"):
+            cpu_s = s.get("user_s", 0) + s.get("sys_s", 0)
+            t["needs_cpu_percent"] = 100 * cpu_s * t["needs_gb_per_s"] * 1e9 / s["bytes"]
+            t["ran_cpu_percent"] = s["cpu_percent"]
         out.append(t)
 
     def ratio(a, b):
@@ -249,20 +256,23 @@ def targets(steps, by_id, notes, meta, floor):
         r = rate(peer)
         return factor * r if r else None
 
-    add("pack GB/s", rate("pack"), 0.6, "GB/s", detail="pack", kind="pack")
+    add("pack GB/s", rate("pack"), 0.6, "GB/s", detail="pack", kind="pack", step="pack")
     add("pack vs restic backup", ratio("pack", "restic_backup"), 6.0, "x", detail="restic_backup",
-        kind="pack", needs=times("restic_backup", 6.0))
+        kind="pack", needs=times("restic_backup", 6.0), step="pack")
     add("pack vs tar | zstd | age", ratio("pack", "tar_zstd_age"), 2.5, "x", detail="tar_zstd_age",
-        kind="pack", needs=times("tar_zstd_age", 2.5))
+        kind="pack", needs=times("tar_zstd_age", 2.5), step="pack")
     add("pack pipeline alone (discarding sink)", rate("pack_sink"), 1.1, "GB/s", detail="pack_sink",
-        kind="pipeline")
-    add("restore, all drives", rate("restore_all"), 0.6, "GB/s", detail="restore_all", kind="restore")
+        kind="pipeline", step="pack_sink")
+    add("restore, all drives", rate("restore_all"), 0.6, "GB/s", detail="restore_all", kind="restore",
+        step="restore_all")
     add("restore, one drive missing", rate("restore_missing"), 0.55, "GB/s", detail="restore_missing",
-        kind="restore")
+        kind="restore", step="restore_missing")
     add("restore all vs restic restore", ratio("restore_all", "restic_restore"), 3.0, "x",
-        detail="restic_restore", kind="restore", needs=times("restic_restore", 3.0))
+        detail="restic_restore", kind="restore", needs=times("restic_restore", 3.0),
+        step="restore_all")
     add("restore one missing vs restic restore", ratio("restore_missing", "restic_restore"), 3.0, "x",
-        detail="restic_restore", kind="restore", needs=times("restic_restore", 3.0))
+        detail="restic_restore", kind="restore", needs=times("restic_restore", 3.0),
+        step="restore_missing")
     add("keyless verify", rate("verify"), 2.0, "GB/s", detail="verify")
     sp, st = rate("small_pack", "files_per_s"), rate("small_tar", "files_per_s")
     add("small files: pack files/s vs tar files/s", sp / st if sp and st else None, 1.0, "x",
@@ -274,10 +284,9 @@ def targets(steps, by_id, notes, meta, floor):
 
     # Peak RSS at each size asked for (and at the 1 GiB and 10 GiB of the issue).
     sizes = [s for s in meta.get("sizes_rss", "").split(",") if s]
-    main_rss = meta.get("main_rss_sizes", "")
     for wanted_size in sizes + [s for s in ("1GiB", "10GiB") if s not in sizes]:
         b = parse_size(wanted_size)
-        if main_rss and b == parse_size(main_rss):
+        if b == main_bytes:  # the main set's own steps measured it
             ids = ("pack", "restore_all")
         else:
             ids = ("rss_pack_" + wanted_size, "rss_restore_" + wanted_size)
@@ -399,6 +408,9 @@ def markdown(sets, steps, tgts, caveat, notes, meta, floor):
             asks += " GB/s"
             if t["status"] == "NOT met" and t["needs_gb_per_s"] > t["floor_allows_gb_per_s"]:
                 status += ", beyond the floor"
+            elif t["status"] == "NOT met" and "needs_cpu_percent" in t:
+                status += (": at ferry's CPU a byte it needs %.0f %% CPU, ferry ran at %.0f %%"
+                           % (t["needs_cpu_percent"], t["ran_cpu_percent"]))
         if allows:
             allows += " GB/s"
         lines.append("| %s | %s %s %s | %s | %s | %s | %s |" % (
@@ -419,8 +431,9 @@ def cmd_render(args):
     for part in ("machine", "versions", "options"):
         meta.update({k: v for k, v in doc.get(part, {}).items() if v is not None})
     meta["date"] = doc.get("date")
-    md = markdown(doc["sets"], doc["steps"], doc["targets"], doc.get("caveats", []), doc.get("notes", []), meta,
-                  doc.get("floor", {}))
+    steps, notes, floor = doc["steps"], doc.get("notes", []), doc.get("floor", {})
+    tgts, caveat = targets(steps, {s["id"]: s for s in steps}, notes, meta, floor)
+    md = markdown(doc["sets"], steps, tgts, caveat, notes, meta, floor)
     print(md)
     if args.md:
         with open(args.md, "w") as f:

@@ -349,10 +349,6 @@ warm_memory
 "$work/bin/ferry-floor" "$src" "$work/floor" --tsv "$work/floor.tsv" || die "ferry-floor failed"
 rm -rf "$work/floor"
 in_rounds mixed_round
-have_main_rss=0
-for s in "${rss_list[@]}"; do
-  [ -n "$s" ] && [ "$(bytes_of "$s")" = "$size_bytes" ] && have_main_rss=1
-done
 rm -rf "$work/mixed"
 
 # ---------------------------------------------------------------- par2 set
@@ -459,7 +455,6 @@ say "Results"
   printf 'zstd\t%s\n' "zstd $(zstd --version | grep -oE 'v[0-9.]+' | head -1)"
   printf 'tar\t%s\n' "$(tar --version | head -1)"
   printf 'par2\t%s\n' "$(par2 --version 2>&1 | head -1 | sed 's/ version//')"
-  printf 'main_rss_sizes\t%s\n' "$( ((have_main_rss)) && echo "$size" || true)"
 } >"$work/meta.tsv"
 args=(report "$work" --out "$out" --md "$md")
 ((update_readme)) && args+=(--readme README.md)
