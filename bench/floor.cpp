@@ -197,7 +197,7 @@ class Pass {
   uint64_t source_bytes = 0, stored_bytes = 0;
 
  private:
-  static constexpr uint64_t kRotateBytes = 256u << 20;  // scratch held at once, per file
+  static constexpr uint64_t kRotateBytes = 256u << 20;  // restored bytes kept at once
 
   std::string segment_path(int i) const { return io::join(scratch_, "drive-" + std::to_string(i)); }
 
@@ -315,9 +315,7 @@ class Pass {
   uint64_t restored_bytes_ = 0;
 };
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int measure(int argc, char** argv) {
   std::string set, scratch, tsv;
   int repeat = 3, k = 3, m = 1;
   int cores = static_cast<int>(std::thread::hardware_concurrency());
@@ -399,4 +397,14 @@ int main(int argc, char** argv) {
     std::fclose(out);
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return measure(argc, argv);
+  } catch (const std::exception& e) {
+    die(e.what());  // a file that cannot be read or written, named by ferry's I/O layer
+  }
 }

@@ -4,7 +4,8 @@
 # that the disk is not what is measured. Prints a table (GB/s, files/s, ratios against
 # ferry, peak RSS) and every target with "met" or "NOT met", and writes it all as JSON.
 # Next to each target that asks for a rate it sets the most that the bare work allows on
-# this machine (bench/floor.cpp): a rate above that is out of reach of any implementation.
+# this machine (bench/floor.cpp): a rate above that is out of reach of any pack or restore
+# that does this work here.
 #
 #   bash bench/run.sh [--size 2GiB] [--small-files 200000] [--sizes-rss 1GiB,2GiB]
 #                     [--rss-dir DIR] [--par2-size 128MB] [--out bench/results.json] [--md FILE]
@@ -416,7 +417,7 @@ for s in "${rss_list[@]}"; do
   room=$(rss_room)
   need=$(python3 -c "print(int($b * 2.4))")
   if ((need > room)); then
-    note "rss $s: skipped: needs about $(gib "$need") in $rss_work (the source plus four drives at 4/3 of it), only $(gib "$room") free; --rss-dir can put it on a disk"
+    note "rss $s: skipped: needs about $(gib "$need") in ${rss_dir:-$shm} (the source plus four drives at 4/3 of it), only $(gib "$room") free; --rss-dir can put it on a disk"
     continue
   fi
   say "Peak RSS at $s"
