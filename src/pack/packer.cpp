@@ -323,7 +323,7 @@ class Packer {
     if (catalog_->meta("source") != real_path(o_.source)) return std::nullopt;
     label_ = l;
     report_.already_complete = true;
-    return finish_report(count(*catalog_));
+    return finish_report(catalog_->totals(), catalog_->skipped());
   }
 
   PackReport resume(const std::vector<std::string>& folders) {
@@ -631,7 +631,6 @@ class Packer {
     catalog_->set_meta("shipment", format::id_hex(label_.shipment));
     catalog_->set_meta("stream_bytes", std::to_string(label_.stream_bytes));
     catalog_->set_meta("created_unix", std::to_string(label_.created_unix));
-    CatalogCounts counts{totals, catalog_->skipped()};
     format::SealedCatalog sealed = write_catalog_copies(&format::catalog_path);
     label_.catalog_sha256 = sealed.sha256;
     label_.catalog_bytes = sealed.bytes;
@@ -640,30 +639,23 @@ class Packer {
     label_.state = "complete";
     write_labels();
     if (last) remove_checkpoint_files(last->sequence);
-    return finish_report(counts);
+    return finish_report(totals, catalog_->skipped());
   }
 
-  struct CatalogCounts {
-    format::Catalog::Totals totals;
-    std::vector<std::pair<std::string, std::string>> skipped;  // path, reason
-  };
-  static CatalogCounts count(format::Catalog& catalog) {
-    return {catalog.totals(), catalog.skipped()};
-  }
-
-  PackReport finish_report(const CatalogCounts& counts) {
+  // `skipped`: path and reason of each entry left out.
+  PackReport finish_report(const format::Catalog::Totals& totals,
+                           const std::vector<std::pair<std::string, std::string>>& skipped) {
     PackReport& r = report_;
     r.shipment_id = format::id_hex(label_.shipment);
     r.k = label_.layout.k;
     r.m = label_.layout.m;
     r.stream_bytes = label_.stream_bytes;
     r.stripes = label_.stripes;
-    const format::Catalog::Totals& totals = counts.totals;
     r.files = totals.files;
     r.directories = totals.directories;
     r.symlinks = totals.symlinks;
     r.source_bytes = totals.file_bytes;
-    for (auto& [path, reason] : counts.skipped) {
+    for (auto& [path, reason] : skipped) {
       (pack::is_special_file_reason(reason) ? r.skipped : r.unreadable).emplace_back(path, reason);
     }
     return r;
