@@ -274,6 +274,13 @@ def targets(steps, by_id, notes, meta, floor):
         detail="restic_restore", kind="restore", needs=times("restic_restore", 3.0),
         step="restore_missing")
     add("keyless verify", rate("verify"), 2.0, "GB/s", detail="verify")
+    add("export webdataset vs restore (MB/s)", ratio("export_wds", "restore_all"), 0.8, "x",
+        detail="export_wds")
+    add("export mds vs restore (MB/s)", ratio("export_mds", "restore_all"), 0.8, "x",
+        detail="export_mds")
+    se, sr = rate("small_export", "files_per_s"), rate("small_restore", "files_per_s")
+    add("small files: export samples/s vs restore files/s", se / sr if se and sr else None, 0.8,
+        "x", detail="small_export")
     sp, st = rate("small_pack", "files_per_s"), rate("small_tar", "files_per_s")
     add("small files: pack files/s vs tar files/s", sp / st if sp and st else None, 1.0, "x",
         detail="small_tar")

@@ -298,6 +298,11 @@ mixed_round() {
   # Drive b (slot 1) is missing: a quarter of the blocks are rebuilt from parity.
   step restore_missing mixed "ferry restore (3 drives, one missing)" -- "$ferry" restore "${dv[0]}" "${dv[2]}" "${dv[3]}" --to "$work/mixed/out" --key-file "$work/ship.key"
   ok restore_missing; same_tree "$src" "$work/mixed/out"; rm -rf "$work/mixed/out"
+  # Training shards straight from the drives (each file a sample: one extension a name).
+  step export_wds mixed "ferry export webdataset (all 4 drives)" -- "$ferry" export "${dv[@]}" --to "$work/mixed/shards" --format webdataset --key-file "$work/ship.key" -q
+  ok export_wds; rm -rf "$work/mixed/shards"
+  step export_mds mixed "ferry export mds (all 4 drives)" -- "$ferry" export "${dv[@]}" --to "$work/mixed/shards" --format mds --key-file "$work/ship.key" -q
+  ok export_mds; rm -rf "$work/mixed/shards"
 
   say "Mixed set: scaling (--threads 1 keeps ferry to one core; then taskset to one core)$round_title"
   # Onto fresh, empty drives like the first pack: rewriting pages tmpfs already holds costs less.
@@ -375,7 +380,9 @@ small_round() {
   step small_pack small "ferry pack (3+1, encrypted)" -- "$ferry" pack "$ssrc" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
   ok small_pack
   step small_restore small "ferry restore (all 4 drives)" -- "$ferry" restore "${dv[@]}" --to "$work/small/out" --key-file "$work/ship.key"
-  ok small_restore; same_tree "$ssrc" "$work/small/out"; rm -rf "$work/small/out" "$work/small/drives"
+  ok small_restore; same_tree "$ssrc" "$work/small/out"; rm -rf "$work/small/out"
+  step small_export small "ferry export webdataset (all 4 drives)" -- "$ferry" export "${dv[@]}" --to "$work/small/shards" --format webdataset --key-file "$work/ship.key" -q
+  ok small_export; rm -rf "$work/small/shards" "$work/small/drives"
   restic init -q --repo "$work/restic" >/dev/null
   step small_restic small "restic backup" -- bash -c 'cd "$1" && restic -q --repo "$2" backup src' _ "$work/small" "$work/restic"
   rm -rf "$work/restic" "$RESTIC_CACHE_DIR"

@@ -11,6 +11,7 @@
 #include "codec/sha256.h"
 #include "export/export_state.h"
 #include "export/mds_format.h"
+#include "export/prefetch.h"
 #include "export/py_json.h"
 #include "export/samples.h"
 #include "export/shard_file.h"
@@ -31,6 +32,7 @@ using namespace exporting;
 constexpr uint64_t kWebDatasetShard = 1000000000ull;  // 1 GB
 constexpr uint64_t kMdsShard = 64ull << 20;            // MDS's own default, 1 << 26
 constexpr size_t kReadChunk = 4 << 20;
+constexpr size_t kReadAhead = 64 << 20;  // bytes read and not yet written, at most
 constexpr const char* kWebDatasetIndex = "shards.json";
 constexpr const char* kMdsIndex = "index.json";
 
@@ -227,14 +229,13 @@ void remove_file(const std::string& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_errno("cannot remove " + path, errno);
 }
 
-// Writes one shard from the drives. Returns false (and writes nothing) when a file of
-// it cannot be recovered; every such file is added to `lost`.
+// Writes one shard, its files taken from the prefetcher in order. Returns nullopt (and
+// writes nothing) when a file of it cannot be recovered; every such file is added to `lost`.
 class ShardWriter {
  public:
-  ShardWriter(const Shipment& shipment, const ExportOptions& o, const Plan& plan,
+  ShardWriter(FilePrefetcher& prefetch, const ExportOptions& o, const Plan& plan,
               const std::vector<std::string>& hashes, Progress& progress)
-      : shipment_(shipment), o_(o), plan_(plan), hashes_(hashes), progress_(progress),
-        buffer_(kReadChunk) {}
+      : prefetch_(&prefetch), o_(o), plan_(plan), hashes_(hashes), progress_(progress) {}
 
   std::optional<ShardFileInfo> write(size_t shard, uint64_t first,
                                      std::vector<std::string>& lost) {
@@ -267,24 +268,20 @@ class ShardWriter {
 
  private:
   void copy_file(ShardFile& out, const SampleFile& f, std::vector<std::string>& lost) {
-    uint64_t offset = 0;
-    try {
-      while (offset < f.entry.size) {
-        size_t want = static_cast<size_t>(std::min<uint64_t>(buffer_.size(), f.entry.size - offset));
-        size_t got = shipment_.read(f.entry, offset, buffer_.data(), want);
-        if (got == 0) {
-          throw Error(ErrorKind::kCorruption, "file " + util::shown(f.entry.path) +
-                                                  " ends before its catalog size");
-        }
-        if (!failed_) out.write(buffer_.data(), got);
-        offset += got;
-        progress_.bytes_done += got;
+    uint64_t done = 0;
+    for (;;) {
+      FilePrefetcher::Chunk chunk = prefetch_->next();
+      if (chunk.error) {
+        if (!is_lost_error(*chunk.error)) throw *chunk.error;
+        lost.push_back(f.entry.path);
+        failed_ = true;
+        progress_.bytes_done += f.entry.size - done;
+        break;
       }
-    } catch (const Error& e) {
-      if (!is_lost_error(e)) throw;
-      lost.push_back(f.entry.path);
-      failed_ = true;
-      progress_.bytes_done += f.entry.size - offset;
+      if (!failed_) out.write(chunk.data.data(), chunk.data.size());
+      done += chunk.data.size();
+      progress_.bytes_done += chunk.data.size();
+      if (chunk.last) break;
     }
     ++progress_.files_done;
   }
@@ -326,12 +323,11 @@ class ShardWriter {
     }
   }
 
-  const Shipment& shipment_;
+  FilePrefetcher* prefetch_;
   const ExportOptions& o_;
   const Plan& plan_;
   const std::vector<std::string>& hashes_;
   Progress& progress_;
-  std::vector<char> buffer_;
   bool failed_ = false;
 };
 
@@ -431,8 +427,35 @@ ExportReport export_shipment(const Shipment& shipment, const ExportOptions& o, P
     progress.bytes_total += s.bytes;
     progress.files_total += s.files.size();
   }
+  // Shards complete from before, checked again (size and SHA-256); the rest is written.
+  std::vector<bool> kept(plan.counts.size(), false);
+  {
+    progress.phase = "checking";
+    for (size_t i = 0; i < plan.counts.size(); ++i) {
+      auto done = state.shards.find(plan.names[i]);
+      if (done == state.shards.end()) continue;
+      const std::string path = io::join(o.target, plan.names[i]);
+      kept[i] = io::exists(path) && io::File::open_read(path).size() == done->second.bytes &&
+                file_sha256(path) == done->second.sha256;
+      if (!kept[i]) state.shards.erase(done);
+    }
+  }
+  std::vector<const ShipmentEntry*> to_read;
+  {
+    uint64_t at = 0;
+    for (size_t i = 0; i < plan.counts.size(); ++i) {
+      for (uint64_t j = 0; j < plan.counts[i] && !kept[i]; ++j) {
+        for (const SampleFile& f : plan.samples.samples[plan.order[at + j]].files) {
+          to_read.push_back(&f.entry);
+        }
+      }
+      at += plan.counts[i];
+    }
+  }
+
   progress.phase = "exporting";
-  ShardWriter writer(shipment, o, plan, hashes, progress);
+  FilePrefetcher prefetch(shipment, std::move(to_read), kReadChunk, kReadAhead);
+  ShardWriter writer(prefetch, o, plan, hashes, progress);
   nlohmann::json index_entries = nlohmann::json::array();
   bool complete = true;
   uint64_t first = 0;
@@ -453,23 +476,15 @@ ExportReport export_shipment(const Shipment& shipment, const ExportOptions& o, P
     ExportedShard shard;
     shard.name = name;
     shard.samples = plan.counts[i];
-    auto done = state.shards.find(name);
-    if (done != state.shards.end()) {
-      const std::string path = io::join(o.target, name);
-      if (io::exists(path) && io::File::open_read(path).size() == done->second.bytes &&
-          file_sha256(path) == done->second.sha256) {
-        shard.bytes = done->second.bytes;
-        shard.sha256 = done->second.sha256;
-        shard.resumed = true;
-        index_entries.push_back(done->second.index_entry);
-        progress.bytes_done += sample_bytes;
-        progress.files_done += sample_files;
-      } else {
-        state.shards.erase(done);
-        done = state.shards.end();
-      }
-    }
-    if (done == state.shards.end()) {
+    if (kept[i]) {
+      const ShardRecord& done = state.shards.at(name);
+      shard.bytes = done.bytes;
+      shard.sha256 = done.sha256;
+      shard.resumed = true;
+      index_entries.push_back(done.index_entry);
+      progress.bytes_done += sample_bytes;
+      progress.files_done += sample_files;
+    } else {
       auto info = writer.write(i, first, report.lost);
       if (!info) {
         report.shards_not_written.push_back(name);
