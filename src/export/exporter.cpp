@@ -32,7 +32,7 @@ using namespace exporting;
 constexpr uint64_t kWebDatasetShard = 1000000000ull;  // 1 GB
 constexpr uint64_t kMdsShard = 64ull << 20;            // MDS's own default, 1 << 26
 constexpr size_t kReadChunk = 4 << 20;
-constexpr size_t kReadAhead = 64 << 20;  // bytes read and not yet written, at most
+constexpr size_t kReadAhead = 16 << 20;  // bytes read and not yet written, at most
 constexpr const char* kWebDatasetIndex = "shards.json";
 constexpr const char* kMdsIndex = "index.json";
 
@@ -281,7 +281,9 @@ class ShardWriter {
       if (!failed_) out.write(chunk.data.data(), chunk.data.size());
       done += chunk.data.size();
       progress_.bytes_done += chunk.data.size();
-      if (chunk.last) break;
+      bool last = chunk.last;
+      prefetch_->recycle(std::move(chunk.data));
+      if (last) break;
     }
     ++progress_.files_done;
   }
@@ -538,6 +540,8 @@ ExportReport export_shipment(const ExportOptions& options, Progress& progress) {
   so.drives = options.drives;
   so.credentials = options.credentials;
   so.env = options.env;
+  // Each unit is read once, in order: a cache beyond the read-ahead only costs memory.
+  so.cache_bytes = 32ull << 20;
   std::unique_ptr<Shipment> shipment = Shipment::open(so);
   return export_shipment(*shipment, options, progress);
 }

@@ -25,10 +25,10 @@ FilePrefetcher::~FilePrefetcher() {
 void FilePrefetcher::push(Chunk chunk) {
   std::unique_lock<std::mutex> lock(mu_);
   changed_.wait(lock, [&] {
-    return cancel_ || queue_.empty() || queued_bytes_ + chunk.data.size() <= max_bytes_;
+    return cancel_ || queue_.empty() || queued_bytes_ + chunk.data.capacity() <= max_bytes_;
   });
   if (cancel_) return;
-  queued_bytes_ += chunk.data.size();
+  queued_bytes_ += chunk.data.capacity();
   queue_.push_back(std::move(chunk));
   changed_.notify_all();
 }
@@ -42,6 +42,14 @@ void FilePrefetcher::run() {
         if (cancel_) return;
       }
       Chunk chunk;
+      const uint64_t left = file->size - offset;
+      if (left >= chunk_bytes_ / 2) {  // a small file's chunk takes a small buffer
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!free_.empty()) {
+          chunk.data = std::move(free_.back());
+          free_.pop_back();
+        }
+      }
       try {
         size_t want = static_cast<size_t>(std::min<uint64_t>(chunk_bytes_, file->size - offset));
         chunk.data.resize(want);
@@ -68,12 +76,17 @@ void FilePrefetcher::run() {
   }
 }
 
+void FilePrefetcher::recycle(Buffer buffer) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (free_.size() < max_bytes_ / chunk_bytes_ + 2) free_.push_back(std::move(buffer));
+}
+
 FilePrefetcher::Chunk FilePrefetcher::next() {
   std::unique_lock<std::mutex> lock(mu_);
   changed_.wait(lock, [&] { return !queue_.empty(); });
   Chunk chunk = std::move(queue_.front());
   queue_.pop_front();
-  queued_bytes_ -= chunk.data.size();
+  queued_bytes_ -= chunk.data.capacity();
   changed_.notify_all();
   return chunk;
 }

@@ -1,7 +1,7 @@
 // Reads the files an export will write, in the order it writes them, on a thread of its
 // own and ahead of the writer, so that reading off the drives (decrypting, rebuilding,
 // checking each file's SHA-256) and writing the shards (hashing, compressing, writing)
-// run on two cores at once. At most `max_bytes` are read and not yet taken.
+// run on two cores at once. At most `max_bytes` of buffers are read and not yet taken.
 #pragma once
 
 #include <condition_variable>
@@ -14,13 +14,15 @@
 
 #include "ferry/error.h"
 #include "ferry/shipment.h"
+#include "util/no_init_allocator.h"
 
 namespace ferry::exporting {
 
 class FilePrefetcher {
  public:
+  using Buffer = std::vector<char, util::NoInitAllocator<char>>;
   struct Chunk {
-    std::vector<char> data;
+    Buffer data;
     bool last = false;            // the file's final chunk (a file has at least one)
     std::optional<Error> error;   // the file could not be read (then also last)
   };
@@ -34,6 +36,8 @@ class FilePrefetcher {
 
   // The next chunk, files in the order given; blocks until it is read.
   Chunk next();
+  // Gives a chunk's buffer back for reuse (fresh multi-MiB buffers cost page faults).
+  void recycle(Buffer buffer);
 
  private:
   void run();
@@ -45,6 +49,7 @@ class FilePrefetcher {
   std::mutex mu_;
   std::condition_variable changed_;
   std::deque<Chunk> queue_;
+  std::vector<Buffer> free_;
   size_t queued_bytes_ = 0;
   bool cancel_ = false;
   std::thread thread_;
