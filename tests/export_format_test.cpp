@@ -52,7 +52,8 @@ TEST(TarHeader, NameUpTo255BytesSplitsIntoPrefixAndName) {
 
 TEST(TarHeader, LongOrNonAsciiNamesGetAPaxPathRecord) {
   std::string long_name = std::string(200, 'a') + "/" + std::string(150, 'b') + ".txt";
-  for (const std::string& name : {long_name, std::string("ünï/çà.txt"), std::string("raw\xff.bin")}) {
+  for (const std::string& name :
+       {long_name, std::string("ünï/çà.txt"), std::string("raw\xff.bin")}) {
     std::string h = tar_header({name, 10, 0644, 0});
     ASSERT_EQ(h.size() % 512, 0u);
     ASSERT_GE(h.size(), 1536u) << name;
@@ -87,9 +88,9 @@ TEST(Utf8, AcceptsUtf8AndRejectsOverlongSurrogatesAndStrayBytes) {
   EXPECT_TRUE(is_utf8("plain"));
   EXPECT_TRUE(is_utf8("çà ü €𝄞"));
   EXPECT_FALSE(is_utf8("\xff"));
-  EXPECT_FALSE(is_utf8("\xc0\xaf"));          // overlong '/'
-  EXPECT_FALSE(is_utf8("\xed\xa0\x80"));      // a surrogate
-  EXPECT_FALSE(is_utf8("\xe2\x82"));          // cut short
+  EXPECT_FALSE(is_utf8("\xc0\xaf"));      // overlong '/'
+  EXPECT_FALSE(is_utf8("\xed\xa0\x80"));  // a surrogate
+  EXPECT_FALSE(is_utf8("\xe2\x82"));      // cut short
 }
 
 TEST(SampleKey, FolderAndNameUpToTheFirstDot) {
@@ -156,8 +157,9 @@ TEST(CutShards, ANewShardBeginsWhenTheNextSampleWouldPassTheLimit) {
 
 TEST(PythonJson, SpelledAsJsonDumpsWithSortKeys) {
   nlohmann::json j = {{"b", {1, nullptr, true}}, {"a", "x\"é\n\U0001D11E"}, {"c", {{"z", 0}}}};
-  EXPECT_EQ(python_json(j),
-            "{\"a\": \"x\\\"\\u00e9\\n\\ud834\\udd1e\", \"b\": [1, null, true], \"c\": {\"z\": 0}}");
+  EXPECT_EQ(
+      python_json(j),
+      "{\"a\": \"x\\\"\\u00e9\\n\\ud834\\udd1e\", \"b\": [1, null, true], \"c\": {\"z\": 0}}");
 }
 
 TEST(MdsFormat, ColumnsSortedWithTheKeyAsText) {
@@ -171,7 +173,8 @@ TEST(MdsFormat, ShardHeadIsCountOffsetsFromTheFileStartAndConfig) {
   std::string head = mds_shard_head({10, 20}, config);
   auto u32 = [&](size_t at) {
     uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<unsigned char>(head[at + i])) << (8 * i);
+    for (int i = 0; i < 4; ++i)
+      v |= static_cast<uint32_t>(static_cast<unsigned char>(head[at + i])) << (8 * i);
     return v;
   };
   ASSERT_EQ(head.size(), 4 + 3 * 4 + config.size());

@@ -43,7 +43,7 @@ struct ExportOptions {
   // MDS only: the hashes index.json records for each shard file, names as MDS spells
   // them ("md5", "sha1", "sha256", ...); empty: {"sha256"}.
   std::vector<std::string> hashes;
-  bool overwrite = false;  // export into a folder that holds something else
+  bool overwrite = false;            // export into a folder that holds something else
   const io::ReadEnv* env = nullptr;  // nullptr: the real file system
   // When set (by a SIGINT/SIGTERM handler), export stops between shards and throws
   // kInterrupted; running it again carries on.
@@ -51,23 +51,23 @@ struct ExportOptions {
 };
 
 struct ExportedShard {
-  std::string name;        // file name in the target
+  std::string name;  // file name in the target
   uint64_t samples = 0;
-  uint64_t bytes = 0;      // size of the shard file
-  std::string sha256;      // of the shard file, hex
-  bool resumed = false;    // complete already, from an earlier run, and left alone
+  uint64_t bytes = 0;    // size of the shard file
+  std::string sha256;    // of the shard file, hex
+  bool resumed = false;  // complete already, from an earlier run, and left alone
 };
 
 struct ExportReport {
   std::string shipment_id;
-  std::string index;       // file name of the index in the target ("" when not written)
+  std::string index;  // file name of the index in the target ("" when not written)
   uint64_t samples = 0, files = 0;
-  uint64_t bytes = 0;      // file bytes exported (all shards, resumed ones included)
+  uint64_t bytes = 0;                 // file bytes exported (all shards, resumed ones included)
   std::vector<ExportedShard> shards;  // complete shards, in order
   std::vector<std::string> lost;      // files that could not be recovered (raw paths)
   std::vector<std::string> shards_not_written;  // shards that would hold a lost file
-  std::vector<std::string> skipped;   // files left out: no extension to name them by
-  std::vector<std::string> warnings;  // drives ignored, damaged catalog copies, ...
+  std::vector<std::string> skipped;             // files left out: no extension to name them by
+  std::vector<std::string> warnings;            // drives ignored, damaged catalog copies, ...
 };
 
 // Opens the shipment on `options.drives` and exports it. Throws ferry::Error before

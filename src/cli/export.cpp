@@ -71,8 +71,9 @@ int run_export(ExportCommand& c) {
     return export_shipment(c.exporting, progress);
   });
   if (c.json) {
-    std::cout << to_json(c, r, seconds).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-              << "\n";
+    std::cout
+        << to_json(c, r, seconds).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+        << "\n";
   } else {
     for (const std::string& w : r.warnings) print_warning(w);
     for (const std::string& path : r.skipped) {
@@ -110,7 +111,8 @@ int run_export(ExportCommand& c) {
   if (!r.skipped.empty()) {
     print_error(std::to_string(r.skipped.size()) +
                 " files were left out: a file name needs an extension (name.ext) to be part "
-                "of a sample" + (c.json ? " (listed in the report)" : ""));
+                "of a sample" +
+                (c.json ? " (listed in the report)" : ""));
     return kExitPartial;
   }
   return kExitOk;
@@ -139,9 +141,9 @@ void add_export(CLI::App& app, Runner& run) {
       "--key-file ship.key\n"
       "  ferry export /mnt/* --to ./wds --format webdataset --only train --shuffle --seed 7 "
       "--key-file ship.key --json");
-  sub->add_option("drives", c->exporting.drives, "Drives of the shipment (at least k)")
-      ->required();
-  sub->add_option("--to", c->exporting.target, "Folder to write the shards into (created if "
+  sub->add_option("drives", c->exporting.drives, "Drives of the shipment (at least k)")->required();
+  sub->add_option("--to", c->exporting.target,
+                  "Folder to write the shards into (created if "
                   "missing; empty, or an interrupted export of the same command)")
       ->required();
   sub->add_option("--format", c->format, "Shard format: webdataset or mds")

@@ -24,8 +24,8 @@ struct ShardRecord {
 
 struct ExportState {
   std::string shipment;
-  nlohmann::json options;  // everything that decides the shards' bytes
-  std::string plan;        // digest of the shard plan
+  nlohmann::json options;                     // everything that decides the shards' bytes
+  std::string plan;                           // digest of the shard plan
   std::map<std::string, ShardRecord> shards;  // by file name
 };
 

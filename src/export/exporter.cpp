@@ -30,7 +30,7 @@ namespace {
 using namespace exporting;
 
 constexpr uint64_t kWebDatasetShard = 1000000000ull;  // 1 GB
-constexpr uint64_t kMdsShard = 64ull << 20;            // MDS's own default, 1 << 26
+constexpr uint64_t kMdsShard = 64ull << 20;           // MDS's own default, 1 << 26
 constexpr size_t kReadChunk = 4 << 20;
 constexpr size_t kReadAhead = 16 << 20;  // bytes read and not yet written, at most
 constexpr const char* kWebDatasetIndex = "shards.json";
@@ -38,13 +38,13 @@ constexpr const char* kMdsIndex = "index.json";
 
 struct Plan {
   Samples samples;
-  std::vector<uint64_t> order;        // sample indices in shard order
-  std::vector<uint64_t> cost;         // bytes each sample takes in its shard (by index)
-  std::vector<uint64_t> counts;       // samples per shard
-  std::vector<std::string> names;     // shard file names
-  std::vector<uint64_t> raw_size;     // bytes of each shard before compression
-  MdsColumns columns;                 // MDS
-  std::string config;                 // MDS: the config JSON text
+  std::vector<uint64_t> order;     // sample indices in shard order
+  std::vector<uint64_t> cost;      // bytes each sample takes in its shard (by index)
+  std::vector<uint64_t> counts;    // samples per shard
+  std::vector<std::string> names;  // shard file names
+  std::vector<uint64_t> raw_size;  // bytes of each shard before compression
+  MdsColumns columns;              // MDS
+  std::string config;              // MDS: the config JSON text
   uint64_t overhead = 0;
   std::string digest;
 };
@@ -79,9 +79,9 @@ std::vector<ShipmentEntry> selected_files(const Shipment& shipment, const Export
     for (const std::string& root : selection.roots()) {
       auto entry = shipment.stat(root);
       if (!entry) {
-        throw Error(ErrorKind::kInvalidArgument,
-                    "--only " + util::shown(root) + ": the shipment holds no such file or folder "
-                    "(see `ferry ls`)");
+        throw Error(ErrorKind::kInvalidArgument, "--only " + util::shown(root) +
+                                                     ": the shipment holds no such file or folder "
+                                                     "(see `ferry ls`)");
       }
       if (entry->kind == ShipmentEntry::Kind::kDirectory) {
         shipment.list(root + "/", take);
@@ -91,11 +91,10 @@ std::vector<ShipmentEntry> selected_files(const Shipment& shipment, const Export
     }
     std::sort(files.begin(), files.end(),
               [](const ShipmentEntry& a, const ShipmentEntry& b) { return a.id < b.id; });
-    files.erase(std::unique(files.begin(), files.end(),
-                            [](const ShipmentEntry& a, const ShipmentEntry& b) {
-                              return a.id == b.id;
-                            }),
-                files.end());
+    files.erase(
+        std::unique(files.begin(), files.end(),
+                    [](const ShipmentEntry& a, const ShipmentEntry& b) { return a.id == b.id; }),
+        files.end());
   }
   return files;
 }
@@ -168,8 +167,8 @@ Plan make_plan(const Shipment& shipment, const ExportOptions& o, uint64_t shard_
       const std::string& key = samples[plan.order[at + j]].key;
       digest.update(key.data(), key.size() + 1);
     }
-    std::string line = plan.names.back() + " " + std::to_string(plan.counts[i]) + " " +
-                       std::to_string(raw) + "\n";
+    std::string line =
+        plan.names.back() + " " + std::to_string(plan.counts[i]) + " " + std::to_string(raw) + "\n";
     digest.update(line.data(), line.size());
     at += plan.counts[i];
   }
@@ -237,8 +236,7 @@ class ShardWriter {
               const std::vector<std::string>& hashes, Progress& progress)
       : prefetch_(&prefetch), o_(o), plan_(plan), hashes_(hashes), progress_(progress) {}
 
-  std::optional<ShardFileInfo> write(size_t shard, uint64_t first,
-                                     std::vector<std::string>& lost) {
+  std::optional<ShardFileInfo> write(size_t shard, uint64_t first, std::vector<std::string>& lost) {
     ShardFile file(o_.target, plan_.names[shard], plan_.raw_size[shard], o_.zstd, hashes_);
     failed_ = false;
     const auto& samples = plan_.samples.samples;
@@ -369,14 +367,15 @@ ExportReport export_shipment(const Shipment& shipment, const ExportOptions& o, P
   if (!o.hashes.empty() && !mds) {
     throw Error(ErrorKind::kInvalidArgument, "--hash is for --format mds (its index.json)");
   }
-  std::vector<std::string> hashes = o.hashes.empty() ? std::vector<std::string>{"sha256"} : o.hashes;
+  std::vector<std::string> hashes =
+      o.hashes.empty() ? std::vector<std::string>{"sha256"} : o.hashes;
   std::sort(hashes.begin(), hashes.end());
   hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
   for (const std::string& h : hashes) {
     if (!is_supported_hash(h)) {
-      throw Error(ErrorKind::kInvalidArgument,
-                  "--hash " + h + ": not a hash ferry computes; choose from " +
-                      supported_hash_names());
+      throw Error(
+          ErrorKind::kInvalidArgument,
+          "--hash " + h + ": not a hash ferry computes; choose from " + supported_hash_names());
     }
   }
   if (!mds) hashes.clear();
@@ -463,10 +462,9 @@ ExportReport export_shipment(const Shipment& shipment, const ExportOptions& o, P
   uint64_t first = 0;
   for (size_t i = 0; i < plan.counts.size(); ++i) {
     if (o.stop && o.stop->load()) {
-      throw Error(ErrorKind::kInterrupted,
-                  "export stopped after " + std::to_string(i) + " of " +
-                      std::to_string(plan.counts.size()) +
-                      " shards; run the same command again to carry on");
+      throw Error(ErrorKind::kInterrupted, "export stopped after " + std::to_string(i) + " of " +
+                                               std::to_string(plan.counts.size()) +
+                                               " shards; run the same command again to carry on");
     }
     const std::string& name = plan.names[i];
     uint64_t sample_bytes = 0, sample_files = 0;

@@ -23,14 +23,15 @@ nlohmann::json mds_config(const MdsColumns& columns, const std::string& compress
                           const std::vector<std::string>& hashes, uint64_t size_limit) {
   nlohmann::json sizes = nlohmann::json::array();
   for (size_t i = 0; i < columns.names.size(); ++i) sizes.push_back(nullptr);
-  return {{"version", 2},
-          {"format", "mds"},
-          {"compression", compression.empty() ? nlohmann::json(nullptr) : nlohmann::json(compression)},
-          {"hashes", hashes},
-          {"size_limit", size_limit},
-          {"column_names", columns.names},
-          {"column_encodings", columns.encodings},
-          {"column_sizes", sizes}};
+  return {
+      {"version", 2},
+      {"format", "mds"},
+      {"compression", compression.empty() ? nlohmann::json(nullptr) : nlohmann::json(compression)},
+      {"hashes", hashes},
+      {"size_limit", size_limit},
+      {"column_names", columns.names},
+      {"column_encodings", columns.encodings},
+      {"column_sizes", sizes}};
 }
 
 uint64_t mds_shard_overhead(size_t config_bytes) { return 4 + 4 + config_bytes; }

@@ -23,8 +23,8 @@ class FilePrefetcher {
   using Buffer = std::vector<char, util::NoInitAllocator<char>>;
   struct Chunk {
     Buffer data;
-    bool last = false;            // the file's final chunk (a file has at least one)
-    std::optional<Error> error;   // the file could not be read (then also last)
+    bool last = false;           // the file's final chunk (a file has at least one)
+    std::optional<Error> error;  // the file could not be read (then also last)
   };
 
   // `files` must outlive the prefetcher.

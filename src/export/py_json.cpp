@@ -16,14 +16,29 @@ void put_string(std::string& out, const std::string& s) {
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     switch (c) {
-      case '"': out += "\\\""; continue;
-      case '\\': out += "\\\\"; continue;
-      case '\n': out += "\\n"; continue;
-      case '\r': out += "\\r"; continue;
-      case '\t': out += "\\t"; continue;
-      case '\b': out += "\\b"; continue;
-      case '\f': out += "\\f"; continue;
-      default: break;
+      case '"':
+        out += "\\\"";
+        continue;
+      case '\\':
+        out += "\\\\";
+        continue;
+      case '\n':
+        out += "\\n";
+        continue;
+      case '\r':
+        out += "\\r";
+        continue;
+      case '\t':
+        out += "\\t";
+        continue;
+      case '\b':
+        out += "\\b";
+        continue;
+      case '\f':
+        out += "\\f";
+        continue;
+      default:
+        break;
     }
     if (c < 0x20) {
       put_escape(out, c);
@@ -49,12 +64,20 @@ void put_string(std::string& out, const std::string& s) {
 
 void put(std::string& out, const nlohmann::json& v) {
   switch (v.type()) {
-    case nlohmann::json::value_t::null: out += "null"; break;
-    case nlohmann::json::value_t::boolean: out += v.get<bool>() ? "true" : "false"; break;
+    case nlohmann::json::value_t::null:
+      out += "null";
+      break;
+    case nlohmann::json::value_t::boolean:
+      out += v.get<bool>() ? "true" : "false";
+      break;
     case nlohmann::json::value_t::number_unsigned:
     case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_float: out += v.dump(); break;
-    case nlohmann::json::value_t::string: put_string(out, v.get_ref<const std::string&>()); break;
+    case nlohmann::json::value_t::number_float:
+      out += v.dump();
+      break;
+    case nlohmann::json::value_t::string:
+      put_string(out, v.get_ref<const std::string&>());
+      break;
     case nlohmann::json::value_t::array: {
       out += '[';
       bool first = true;
@@ -79,7 +102,9 @@ void put(std::string& out, const nlohmann::json& v) {
       out += '}';
       break;
     }
-    default: out += "null"; break;
+    default:
+      out += "null";
+      break;
   }
 }
 

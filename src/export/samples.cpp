@@ -40,10 +40,10 @@ Samples group_samples(std::vector<ShipmentEntry> files, SampleGrouping grouping)
     Sample& sample = out.samples[it->second];
     for (const SampleFile& f : sample.files) {
       if (f.ext == ext) {
-        throw Error(ErrorKind::kConflict,
-                    "files " + util::shown(f.entry.path) + " and " + util::shown(entry.path) +
-                        " are both the ." + util::shown(ext) + " of sample " +
-                        util::shown(key) + "; a sample holds one file of each extension");
+        throw Error(ErrorKind::kConflict, "files " + util::shown(f.entry.path) + " and " +
+                                              util::shown(entry.path) + " are both the ." +
+                                              util::shown(ext) + " of sample " + util::shown(key) +
+                                              "; a sample holds one file of each extension");
       }
     }
     sample.bytes += entry.size;

@@ -79,8 +79,8 @@ static std::vector<std::string> with_sha256(std::vector<std::string> names) {
   return names;
 }
 
-ShardFile::ShardFile(const std::string& dir, const std::string& name, uint64_t raw_size,
-                     bool zstd, const std::vector<std::string>& hashes)
+ShardFile::ShardFile(const std::string& dir, const std::string& name, uint64_t raw_size, bool zstd,
+                     const std::vector<std::string>& hashes)
     : dir_(dir),
       name_(name),
       temp_(io::join(dir, temp_name(name))),

@@ -160,7 +160,8 @@ inline nlohmann::json read_shards_back(const std::string& work_dir, const std::s
   write_file(work_dir, "read_shards.py", kShardReader);
   ToolRun r = run_tool("/usr/bin/python3 " + shell_quoted(script) + " " + format + " " +
                        shell_quoted(shards_dir) + " " + shell_quoted(source_dir));
-  if (r.exit_code != 0) return {{"ok", false}, {"fail", {"reader exited " + std::to_string(r.exit_code)}}};
+  if (r.exit_code != 0)
+    return {{"ok", false}, {"fail", {"reader exited " + std::to_string(r.exit_code)}}};
   return nlohmann::json::parse(r.out);
 }
 

@@ -52,8 +52,11 @@ class Export : public ShipmentTest {
       char stem[32];
       std::snprintf(stem, sizeof stem, "train/%04d", i);
       write_file(source(), std::string(stem) + ".jpg", random_bytes(700 + 977 * i, 100 + i));
-      if (i != 7) write_file(source(), std::string(stem) + ".json", "{\"label\": " + std::to_string(i % 3) + "}\n");
-      if (i % 4 == 0) write_file(source(), std::string(stem) + ".seg.png", random_bytes(300 * i + 1, 200 + i));
+      if (i != 7)
+        write_file(source(), std::string(stem) + ".json",
+                   "{\"label\": " + std::to_string(i % 3) + "}\n");
+      if (i % 4 == 0)
+        write_file(source(), std::string(stem) + ".seg.png", random_bytes(300 * i + 1, 200 + i));
     }
     write_file(source(), "train/0003.txt", "");
     write_file(source(), "val/big.bin", random_bytes(9 * kTestUnitPlain + 5, 7));
@@ -137,7 +140,8 @@ TEST_F(Export, WebDatasetShardsReadBackWithPythonTarfileAndGnuTar) {
     ToolRun list = run_tool("tar -tvf " + shell_quoted(shard));
     ASSERT_EQ(list.exit_code, 0) << name;
     listing += list.out;
-    ASSERT_EQ(run_tool("tar -xf " + shell_quoted(shard) + " -C " + shell_quoted(extracted)).exit_code, 0)
+    ASSERT_EQ(
+        run_tool("tar -xf " + shell_quoted(shard) + " -C " + shell_quoted(extracted)).exit_code, 0)
         << name;
   }
   EXPECT_NE(listing.find("train/0000.seg.png"), std::string::npos) << listing;
@@ -160,7 +164,10 @@ TEST_F(Export, WebDatasetShardsReadBackWithPythonTarfileAndGnuTar) {
 TEST_F(Export, SamplesKeepTheirFilesTogetherInDriveOrder) {
   make_samples();
   ASSERT_EQ(pack(4, 1).exit_code, 0);
-  ASSERT_EQ(run_export(drives(4), target("wds"), {"--format", "webdataset", "--shard-size", "20kB", "-q"}).exit_code, 0);
+  ASSERT_EQ(
+      run_export(drives(4), target("wds"), {"--format", "webdataset", "--shard-size", "20kB", "-q"})
+          .exit_code,
+      0);
   nlohmann::json r = read_shards_back(dir_.path(), "webdataset", target("wds"), source());
   ASSERT_TRUE(r["ok"].get<bool>()) << r.dump(1);
   std::vector<std::string> keys = names_of(r["keys"]);
@@ -176,9 +183,9 @@ TEST_F(Export, SamplesKeepTheirFilesTogetherInDriveOrder) {
 TEST_F(Export, MdsShardsReadBackWithAReaderWrittenFromTheFormat) {
   make_samples(false);
   ASSERT_EQ(pack(4, 1).exit_code, 0);
-  RunResult r = run_export(drives(4), target("mds"),
-                           {"--format", "mds", "--shard-size", "30kB", "--hash", "sha1",
-                            "--hash", "md5", "--json"});
+  RunResult r = run_export(
+      drives(4), target("mds"),
+      {"--format", "mds", "--shard-size", "30kB", "--hash", "sha1", "--hash", "md5", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   nlohmann::json report = nlohmann::json::parse(r.out);
   EXPECT_GT(report["shards"].size(), 2u);
@@ -194,8 +201,9 @@ TEST_F(Export, MdsShardsReadBackWithAReaderWrittenFromTheFormat) {
 TEST_F(Export, MdsZstdShardsReadBackWithTheZstdCommand) {
   make_samples(false);
   ASSERT_EQ(pack(4, 1).exit_code, 0);
-  RunResult r = run_export(drives(4), target("mdz"),
-                           {"--format", "mds", "--compression", "zstd", "--shard-size", "50kB", "-q"});
+  RunResult r =
+      run_export(drives(4), target("mdz"),
+                 {"--format", "mds", "--compression", "zstd", "--shard-size", "50kB", "-q"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::set<std::string> names = names_in(target("mdz"));
   EXPECT_TRUE(names.count("shard.00000.mds.zstd")) << nothing_in(target("mdz"));
@@ -215,7 +223,10 @@ TEST_F(Export, MdsRefusesAKeyThatIsNotUtf8) {
 TEST_F(Export, WithADriveMissingTheShardsAreTheSameBytes) {
   make_samples();
   ASSERT_EQ(pack(4, 1).exit_code, 0);
-  ASSERT_EQ(run_export(drives(4), target("all"), {"--format", "webdataset", "--shard-size", "30kB", "-q"}).exit_code, 0);
+  ASSERT_EQ(
+      run_export(drives(4), target("all"), {"--format", "webdataset", "--shard-size", "30kB", "-q"})
+          .exit_code,
+      0);
   for (int missing = 0; missing < 4; missing += 3) {
     std::vector<std::string> some;
     for (int i = 0; i < 4; ++i) {
@@ -225,27 +236,30 @@ TEST_F(Export, WithADriveMissingTheShardsAreTheSameBytes) {
     RunResult r = run_export(some, to, {"--format", "webdataset", "--shard-size", "30kB", "-q"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(shard_digests(to), shard_digests(target("all"))) << "drive " << missing << " missing";
-    EXPECT_EQ(read_all(io::join(to, "shards.json")), read_all(io::join(target("all"), "shards.json")));
+    EXPECT_EQ(read_all(io::join(to, "shards.json")),
+              read_all(io::join(target("all"), "shards.json")));
   }
   expect_read_back("webdataset", target("some3"), source_files());
 }
 
 TEST_F(Export, KilledAndRunAgainCarriesOnToTheSameBytes) {
   for (int i = 0; i < 60; ++i) {
-    write_file(source(), "s/" + std::to_string(1000 + i) + ".bin", random_bytes(150000 + i, 300 + i));
+    write_file(source(), "s/" + std::to_string(1000 + i) + ".bin",
+               random_bytes(150000 + i, 300 + i));
     write_file(source(), "s/" + std::to_string(1000 + i) + ".txt", "caption " + std::to_string(i));
   }
   ASSERT_EQ(pack(4, 1).exit_code, 0);
   for (std::string format : {"webdataset", "mds"}) {
     SCOPED_TRACE(format);
-    std::vector<std::string> extra = {"--format", format, "--shard-size", "400kB", "--shuffle", "--seed", "3"};
+    std::vector<std::string> extra = {"--format", format, "--shard-size", "400kB", "--shuffle",
+                                      "--seed",   "3"};
     if (format == std::string("mds")) extra.insert(extra.end(), {"--compression", "zstd"});
     const std::string clean = target(std::string("clean-") + format);
     ASSERT_EQ(run_export({drive(0), drive(1), drive(2)}, clean, extra).exit_code, 0);
 
     const std::string to = target(std::string("killed-") + format);
-    std::vector<std::string> args = {"export", drive(0), drive(1), drive(2), "--to", to,
-                                     "--key-file", key(), "-q"};
+    std::vector<std::string> args = {"export", drive(0),     drive(1), drive(2), "--to",
+                                     to,       "--key-file", key(),    "-q"};
     args.insert(args.end(), extra.begin(), extra.end());
     bool killed = false;
     for (int attempt = 0; attempt < 5 && !killed; ++attempt) {
@@ -259,7 +273,8 @@ TEST_F(Export, KilledAndRunAgainCarriesOnToTheSameBytes) {
       killed = wait_ferry(pid) == 128 + SIGKILL;
     }
     if (!killed) GTEST_SKIP() << "the export finished before it could be killed";
-    EXPECT_FALSE(path_exists(io::join(to, format == std::string("mds") ? "index.json" : "shards.json")))
+    EXPECT_FALSE(
+        path_exists(io::join(to, format == std::string("mds") ? "index.json" : "shards.json")))
         << "an index before every shard is there";
 
     std::vector<std::string> again_args(args.begin(), args.end());
@@ -294,7 +309,8 @@ TEST_F(Export, ANonEmptyTargetIsRefusedUnlessOverwrite) {
 
   // An export with other options is not carried on either.
   ASSERT_EQ(run_export(drives(4), target("other"), {"--format", "webdataset", "-q"}).exit_code, 0);
-  r = run_export(drives(4), target("other"), {"--format", "webdataset", "--shard-size", "10kB", "-q"});
+  r = run_export(drives(4), target("other"),
+                 {"--format", "webdataset", "--shard-size", "10kB", "-q"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("other options"), std::string::npos) << r.err;
 
@@ -315,7 +331,8 @@ TEST_F(Export, RunAgainWhenCompleteChangesNothing) {
   extra.push_back("--json");
   RunResult r = run_export(drives(4), target("mds"), extra);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const auto& s : nlohmann::json::parse(r.out)["shards"]) EXPECT_TRUE(s["resumed"].get<bool>());
+  for (const auto& s : nlohmann::json::parse(r.out)["shards"])
+    EXPECT_TRUE(s["resumed"].get<bool>());
   EXPECT_EQ(shard_digests(target("mds")), before);
   EXPECT_EQ(read_all(io::join(target("mds"), "index.json")), index);
 }
@@ -325,15 +342,17 @@ TEST_F(Export, GroupFileRefusesTwoFilesOfOneKeyNamingThem) {
   write_file(source(), "img/a.json", "{}");
   write_file(source(), "img/b.jpg", "more jpeg bytes");
   ASSERT_EQ(pack(4, 1).exit_code, 0);
-  RunResult r = run_export(drives(4), target("f"), {"--format", "webdataset", "--group", "file", "-q"});
+  RunResult r =
+      run_export(drives(4), target("f"), {"--format", "webdataset", "--group", "file", "-q"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("img/a.jpg"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("img/a.json"), std::string::npos) << r.err;
   EXPECT_EQ(nothing_in(target("f")), "");
 
   // Each file a sample of its own where the keys differ; by basename, a and b.
-  r = run_export(drives(4), target("g"), {"--format", "webdataset", "--group", "file", "--only",
-                                          "img/b.jpg", "--only", "img/a.json", "--json"});
+  r = run_export(drives(4), target("g"),
+                 {"--format", "webdataset", "--group", "file", "--only", "img/b.jpg", "--only",
+                  "img/a.json", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["samples"], 2);
   r = run_export(drives(4), target("h"), {"--format", "webdataset", "--json"});
@@ -356,7 +375,8 @@ TEST_F(Export, FilesWithoutAnExtensionAreLeftOutAndListed) {
 
 TEST_F(Export, ALostFileExits4NamingItAndItsShardIsNotWritten) {
   for (int i = 0; i < 30; ++i) {
-    write_file(source(), "p/" + std::to_string(100 + i) + ".bin", random_bytes(3 * kTestUnitPlain + 17 * i, 50 + i));
+    write_file(source(), "p/" + std::to_string(100 + i) + ".bin",
+               random_bytes(3 * kTestUnitPlain + 17 * i, 50 + i));
   }
   ASSERT_EQ(pack(4, 1).exit_code, 0);
   std::vector<std::string> three = {drive(0), drive(1), drive(2)};
@@ -391,9 +411,11 @@ TEST_F(Export, ALostFileExits4NamingItAndItsShardIsNotWritten) {
     EXPECT_EQ(name.find(".partial"), std::string::npos) << name << " left half written";
   }
   // The shards that were written hold none of the lost files, and are exact.
-  nlohmann::json written = nlohmann::json::parse(read_all(io::join(target("w"), ".ferry-export.json")));
+  nlohmann::json written =
+      nlohmann::json::parse(read_all(io::join(target("w"), ".ferry-export.json")));
   ASSERT_FALSE(written["shards"].empty());
-  ToolRun list = run_tool("cd " + shell_quoted(target("w")) + " && for f in shard-*.tar; do tar -tf \"$f\"; done");
+  ToolRun list = run_tool("cd " + shell_quoted(target("w")) +
+                          " && for f in shard-*.tar; do tar -tf \"$f\"; done");
   ASSERT_EQ(list.exit_code, 0);
   for (const std::string& path : expected) {
     EXPECT_EQ(list.out.find(path), std::string::npos) << path << " is in a written shard";
@@ -401,7 +423,8 @@ TEST_F(Export, ALostFileExits4NamingItAndItsShardIsNotWritten) {
 
   // With the fourth drive back the same command carries on and completes.
   std::vector<std::string> all = drives(4);
-  RunResult again = run_export(all, target("w"), {"--format", "webdataset", "--shard-size", "60kB", "--json"});
+  RunResult again =
+      run_export(all, target("w"), {"--format", "webdataset", "--shard-size", "60kB", "--json"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   expect_read_back("webdataset", target("w"), source_files());
 }
@@ -412,7 +435,10 @@ TEST_F(Export, ShuffleFollowsTheSharedSampleOrder) {
   }
   ASSERT_EQ(pack(4, 1).exit_code, 0);
   ASSERT_EQ(run_export(drives(4), target("plain"), {"--format", "mds", "-q"}).exit_code, 0);
-  ASSERT_EQ(run_export(drives(4), target("mixed"), {"--format", "mds", "-q", "--shuffle", "--seed", "11"}).exit_code, 0);
+  ASSERT_EQ(
+      run_export(drives(4), target("mixed"), {"--format", "mds", "-q", "--shuffle", "--seed", "11"})
+          .exit_code,
+      0);
   nlohmann::json plain = read_shards_back(dir_.path(), "mds", target("plain"), source());
   nlohmann::json mixed = read_shards_back(dir_.path(), "mds", target("mixed"), source());
   ASSERT_TRUE(plain["ok"].get<bool>() && mixed["ok"].get<bool>());
