@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 
@@ -272,6 +273,8 @@ void serve(const MountOptions& given) {
     fuse_loop_cfg_set_max_threads(config, 16);
     rc = fuse_loop_mt(fs, config);
     fuse_loop_cfg_destroy(config);
+    // A signal (Ctrl-C, SIGTERM, SIGHUP) ends the loop with its number: a clean stop.
+    if (rc == SIGINT || rc == SIGTERM || rc == SIGHUP) rc = 0;
   }
   fuse_remove_signal_handlers(session);
   fuse_unmount(fs);
