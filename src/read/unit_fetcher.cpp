@@ -11,15 +11,28 @@ namespace ferry::read {
 
 struct UnitFetcher::Gather {
   enum State : uint8_t { kIdle, kReading, kGood, kBad };
-  Gather(uint64_t stripe, uint32_t n) : stripe(stripe), records(n), state(n, kIdle) {}
+  Gather(uint64_t stripe, uint32_t n) : stripe(stripe), records(n), state(n, kIdle), opened(n) {}
   const uint64_t stripe;
   std::mutex mutex;
   std::condition_variable changed;
   std::vector<util::ByteBuffer> records;  // a member's record, once its read is done
   std::vector<State> state;
-  std::vector<std::string> problems;
+  std::vector<bool> opened;  // data members whose unit was authenticated
+  uint64_t late = 0;         // members that did not answer in time (still reading)
   uint32_t reading = 0, good = 0;
-  uint64_t finished = 0;  // reads done, good or bad
+  uint64_t finished = 0;     // reads done, good or bad
+  std::vector<std::string> problems;
+
+  uint32_t reading_in_time() const {
+    uint32_t n = 0;
+    for (size_t i = 0; i < state.size(); ++i) n += state[i] == kReading && !(late >> i & 1);
+    return n;
+  }
+  uint32_t first_idle() const {
+    uint32_t i = 0;
+    while (i < state.size() && state[i] != kIdle) ++i;
+    return i;
+  }
 };
 
 UnitFetcher::UnitFetcher(const StripeReader& reader, const format::ShipmentId& shipment,
@@ -91,92 +104,114 @@ bool UnitFetcher::open_unit(uint64_t stripe, uint32_t member, const uint8_t* pay
   return ok;
 }
 
-UnitCache::Item UnitFetcher::fetch(uint64_t unit, const Also& also) const {
-  const uint64_t stripe = unit / layout_.k;
-  const uint32_t member = static_cast<uint32_t>(unit % layout_.k);
-  auto gather = std::make_shared<Gather>(stripe, layout_.n());
-  std::unique_lock lock(gather->mutex);
-  start_read(gather, member);
-  auto arrived = [&] { return gather->state[member] != Gather::kReading; };
-  if (layout_.m == 0) {
-    gather->changed.wait(lock, arrived);
-  } else if (!gather->changed.wait_for(lock, hedge_after_, arrived)) {
-    // Late: read k other members at once and rebuild from whichever k come first.
-    ++counters_.slow[layout_.slot_of(stripe, member)];
-    for (uint32_t i = 0, started = 0; i < layout_.n() && started < layout_.k; ++i) {
-      if (i != member) start_read(gather, i), ++started;
+void UnitFetcher::authenticate(Gather& g, std::unique_lock<std::mutex>& lock,
+                               uint8_t* const* out, StripeResult& result) const {
+  util::ByteBuffer scratch;
+  for (uint32_t j = 0; j < layout_.k; ++j) {
+    if (g.state[j] != Gather::kGood || g.opened[j]) continue;
+    uint8_t* dest = out[j];
+    if (!dest) {
+      scratch.resize(layout_.unit_plain());
+      dest = scratch.data();
+    }
+    // A good member's record is never written again: it can be read unlocked.
+    const uint8_t* payload = g.records[j].data() + format::kBlockHeaderSize;
+    lock.unlock();
+    const bool ok = open_unit(g.stripe, j, payload, dest);
+    lock.lock();
+    if (ok) {
+      g.opened[j] = true;
+      if (out[j]) result.unit_ok[j] = true;
+    } else {
+      // Right CRC, wrong authentication: altered or replayed on purpose. Lost, like a
+      // missing block.
+      g.state[j] = Gather::kBad;
+      --g.good;
+      ++result.unauthentic;
+      ++counters_.errors[layout_.slot_of(g.stripe, j)];
+      g.problems.push_back("slot " + std::to_string(layout_.slot_of(g.stripe, j)) + " stripe " +
+                           std::to_string(g.stripe) + ": unit " +
+                           std::to_string(g.stripe * layout_.k + j) + " fails authentication");
     }
   }
-  if (gather->state[member] == Gather::kGood) {
-    auto plain = std::make_shared<util::ByteBuffer>(layout_.unit_plain());
-    const uint8_t* payload = gather->records[member].data() + format::kBlockHeaderSize;
-    if (open_unit(stripe, member, payload, plain->data())) return plain;
-    // Right CRC, wrong authentication: altered or replayed. Rebuilt like a lost block.
-    gather->state[member] = Gather::kBad;
-    --gather->good;
-    ++counters_.errors[layout_.slot_of(stripe, member)];
-    gather->problems.push_back("slot " + std::to_string(layout_.slot_of(stripe, member)) +
-                               " stripe " + std::to_string(stripe) + ": unit " +
-                               std::to_string(unit) + " fails authentication");
-  }
-  lock.unlock();
-  return rebuild(stripe, member, gather, also);
 }
 
-UnitCache::Item UnitFetcher::rebuild(uint64_t stripe, uint32_t member,
-                                     const std::shared_ptr<Gather>& gather,
-                                     const Also& also) const {
+StripeResult UnitFetcher::read(uint64_t stripe, uint64_t want, uint8_t* const* out) const {
   const uint32_t k = layout_.k, n = layout_.n();
-  const uint32_t unit_plain = layout_.unit_plain();
-  std::vector<util::ByteBuffer> plains(k);  // the data units opened so far
-  std::unique_lock lock(gather->mutex);
-  for (;;) {
-    // Authenticate the good data members first: one whose CRC is right but whose unit is
-    // not authentic must not feed the rebuild.
-    for (uint32_t i = 0; i < k; ++i) {
-      if (gather->state[i] != Gather::kGood || !plains[i].empty()) continue;
-      plains[i].resize(unit_plain);
-      if (!open_unit(stripe, i, gather->records[i].data() + format::kBlockHeaderSize,
-                     plains[i].data())) {
-        plains[i].clear();
-        gather->state[i] = Gather::kBad;
-        --gather->good;
-        gather->problems.push_back("stripe " + std::to_string(stripe) + " unit " +
-                                   std::to_string(stripe * k + i) + " fails authentication");
+  StripeResult result;
+  result.unit_ok.assign(k, false);
+  auto gather = std::make_shared<Gather>(stripe, n);
+  Gather& g = *gather;
+  std::unique_lock lock(g.mutex);
+  for (uint32_t j = 0; j < k; ++j) {
+    if (want >> j & 1) start_read(gather, j);
+  }
+  // The wanted blocks, each from its own drive, while they come in time.
+  auto wanted_in = [&] {
+    for (uint32_t j = 0; j < k; ++j) {
+      if ((want >> j & 1) && g.state[j] == Gather::kReading) return false;
+    }
+    return true;
+  };
+  if (layout_.m == 0) {
+    g.changed.wait(lock, wanted_in);  // no parity: nothing else to read
+  } else {
+    g.changed.wait_for(lock, hedge_after_, wanted_in);
+  }
+  authenticate(g, lock, out, result);
+  bool all = true;
+  for (uint32_t j = 0; j < k; ++j) all = all && (!(want >> j & 1) || result.unit_ok[j]);
+  if (!all) {
+    for (uint32_t j = 0; j < k; ++j) {
+      if ((want >> j & 1) && g.state[j] == Gather::kReading) {
+        g.late |= 1ull << j;
+        ++counters_.slow[layout_.slot_of(stripe, j)];
+        g.problems.push_back("slot " + std::to_string(layout_.slot_of(stripe, j)) +
+                             " did not answer within " + std::to_string(hedge_after_.count()) +
+                             " ms: read around");
       }
     }
-    if (gather->good >= k) break;
-    uint32_t idle = 0;
-    while (idle < n && gather->state[idle] != Gather::kIdle) ++idle;
-    if (gather->good + gather->reading < k && idle < n) {
-      start_read(gather, idle);  // those in flight cannot make up k
+    rebuild(gather, lock, out, result);
+  }
+  for (auto& p : g.problems) result.problems.push_back(std::move(p));
+  return result;
+}
+
+void UnitFetcher::rebuild(const std::shared_ptr<Gather>& gather, std::unique_lock<std::mutex>& lock,
+                          uint8_t* const* out, StripeResult& result) const {
+  Gather& g = *gather;
+  const uint32_t k = layout_.k, n = layout_.n();
+  for (;;) {
+    authenticate(g, lock, out, result);
+    if (g.good >= k) break;
+    const uint32_t idle = g.first_idle();
+    if (g.good + g.reading_in_time() < k && idle < n) {
+      // Those in flight (and in time) cannot make up k: read another member.
+      start_read(gather, idle);
       continue;
     }
-    if (gather->reading == 0) break;  // nothing in flight and nothing left to try
+    if (g.reading == 0) break;  // nothing in flight and nothing left to try
     // Wait for a read to finish; when none does in time and a member is left, hedge.
-    const uint64_t seen = gather->finished;
-    auto finished = [&] { return gather->finished != seen; };
+    const uint64_t seen = g.finished;
+    auto finished = [&] { return g.finished != seen; };
     if (idle == n) {
-      gather->changed.wait(lock, finished);
-    } else if (!gather->changed.wait_for(lock, hedge_after_, finished)) {
+      g.changed.wait(lock, finished);
+    } else if (!g.changed.wait_for(lock, hedge_after_, finished)) {
       start_read(gather, idle);
     }
   }
-  const uint64_t unit = stripe * k + member;
-  if (gather->good < k) {
-    std::string message = "data unit " + std::to_string(unit) + " (stripe " + std::to_string(stripe) +
-                          ") cannot be recovered: fewer than " + std::to_string(k) +
-                          " good members of its stripe";
-    for (const auto& p : gather->problems) message += "\n  " + p;
-    throw Error(ErrorKind::kCorruption, message);
+  if (g.good < k) {
+    g.problems.push_back("stripe " + std::to_string(g.stripe) + ": fewer than " +
+                         std::to_string(k) + " good members of " + std::to_string(n));
+    return;
   }
-  // Rebuild every member that is not good from the good ones, taken as they are now.
+  // Rebuild every member from k good ones, as they are now.
   std::vector<util::ByteBuffer> scratch(n);
   std::vector<uint8_t*> payloads(n);
   uint64_t present = 0;
   for (uint32_t i = 0; i < n; ++i) {
-    if (gather->state[i] == Gather::kGood && __builtin_popcountll(present) < static_cast<int>(k)) {
-      payloads[i] = gather->records[i].data() + format::kBlockHeaderSize;
+    if (g.state[i] == Gather::kGood && __builtin_popcountll(present) < static_cast<int>(k)) {
+      payloads[i] = g.records[i].data() + format::kBlockHeaderSize;
       present |= 1ull << i;
     } else {
       scratch[i].resize(layout_.block_size);
@@ -184,34 +219,45 @@ UnitCache::Item UnitFetcher::rebuild(uint64_t stripe, uint32_t member,
     }
   }
   lock.unlock();
-  if (!reader_.erasure().reconstruct(layout_.block_size, payloads.data(), present)) {
-    throw Error(ErrorKind::kCorruption, "stripe " + std::to_string(stripe) + " cannot be rebuilt");
-  }
-  ++counters_.stripes_rebuilt;
-  UnitCache::Item wanted;
-  for (uint32_t i = 0; i < k; ++i) {
-    auto plain = std::make_shared<util::ByteBuffer>();
-    if (!plains[i].empty() && (present >> i & 1)) {
-      *plain = std::move(plains[i]);
+  const bool rebuilt = reader_.erasure().reconstruct(layout_.block_size, payloads.data(), present);
+  if (rebuilt) ++counters_.stripes_rebuilt;
+  for (uint32_t j = 0; j < k; ++j) {
+    if (!out[j] || result.unit_ok[j]) continue;
+    if (rebuilt && open_unit(g.stripe, j, payloads[j], out[j])) {
+      result.unit_ok[j] = true;
+      ++result.rebuilt;
     } else {
-      plain->resize(unit_plain);
-      if (!open_unit(stripe, i, payloads[i], plain->data())) {
-        if (i == member) {
-          throw Error(ErrorKind::kCorruption,
-                      "data unit " + std::to_string(unit) + " rebuilt from parity fails "
-                      "authentication: the drives hold altered blocks of stripe " +
-                          std::to_string(stripe));
-        }
-        continue;
-      }
-    }
-    if (i == member) {
-      wanted = plain;
-    } else {
-      also(stripe * k + i, plain);
+      result.problems.push_back("stripe " + std::to_string(g.stripe) + " unit " +
+                                std::to_string(g.stripe * k + j) +
+                                " could not be rebuilt: its members hold altered bytes");
     }
   }
-  return wanted;
+  lock.lock();
+}
+
+UnitCache::Item UnitFetcher::fetch(uint64_t unit, const Also& also) const {
+  const uint32_t k = layout_.k;
+  const uint64_t stripe = unit / k;
+  const uint32_t member = static_cast<uint32_t>(unit % k);
+  // Room for every unit of the stripe: filled only when it has to be rebuilt (pages of
+  // the others are never touched otherwise).
+  std::vector<std::shared_ptr<util::ByteBuffer>> units(k);
+  std::vector<uint8_t*> out(k);
+  for (uint32_t j = 0; j < k; ++j) {
+    units[j] = std::make_shared<util::ByteBuffer>(layout_.unit_plain());
+    out[j] = units[j]->data();
+  }
+  StripeResult result = read(stripe, 1ull << member, out.data());
+  if (!result.unit_ok[member]) {
+    std::string message = "data unit " + std::to_string(unit) + " (stripe " +
+                          std::to_string(stripe) + ") cannot be recovered from the drives given";
+    for (const auto& p : result.problems) message += "\n  " + p;
+    throw Error(ErrorKind::kCorruption, message);
+  }
+  for (uint32_t j = 0; j < k; ++j) {
+    if (j != member && result.unit_ok[j]) also(stripe * k + j, units[j]);
+  }
+  return units[member];
 }
 
 }  // namespace ferry::read
