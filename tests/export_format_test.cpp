@@ -50,10 +50,10 @@ TEST(TarHeader, NameUpTo255BytesSplitsIntoPrefixAndName) {
   EXPECT_EQ(std::string(h.c_str() + 345), dir);
 }
 
-TEST(TarHeader, LongOrNonAsciiNamesGetAPaxPathRecord) {
+TEST(TarHeader, LongOrUtf8NamesGetAPaxPathRecord) {
   std::string long_name = std::string(200, 'a') + "/" + std::string(150, 'b') + ".txt";
-  for (const std::string& name :
-       {long_name, std::string("ünï/çà.txt"), std::string("raw\xff.bin")}) {
+  std::string long_raw = std::string(200, 'a') + "/" + std::string(150, 'b') + "\xff.txt";
+  for (const std::string& name : {long_name, std::string("ünï/çà.txt"), long_raw}) {
     std::string h = tar_header({name, 10, 0644, 0});
     ASSERT_EQ(h.size() % 512, 0u);
     ASSERT_GE(h.size(), 1536u) << name;
@@ -75,6 +75,13 @@ TEST(TarHeader, LongOrNonAsciiNamesGetAPaxPathRecord) {
     EXPECT_EQ(ustar[156], '0');
     EXPECT_EQ(octal_field(ustar, 148, 6), checksum_of(ustar));
   }
+}
+
+TEST(TarHeader, AShortNameThatIsNotUtf8StaysRawInUstar) {
+  std::string h = tar_header({"raw\xff.bin", 10, 0644, 0});
+  ASSERT_EQ(h.size(), 512u);
+  EXPECT_EQ(std::string(h.c_str()), "raw\xff.bin");
+  EXPECT_EQ(octal_field(h, 148, 6), checksum_of(h));
 }
 
 TEST(TarHeader, SizesBeyondElevenOctalDigitsGoToPax) {

@@ -107,7 +107,10 @@ bool is_utf8(const std::string& text) {
 std::string tar_header(const TarMember& m) {
   std::string prefix, rest;
   const int64_t mtime = floor_seconds(m.mtime_ns);
-  const bool name_fits = is_ascii(m.name) && ustar_split(m.name, prefix, rest);
+  // UTF-8 beyond ASCII goes to pax, where readers know it is UTF-8; other bytes stay raw
+  // in ustar when they fit, as GNU tar keeps them (its pax reader ignores hdrcharset).
+  const bool name_fits =
+      (is_ascii(m.name) || !is_utf8(m.name)) && ustar_split(m.name, prefix, rest);
   const bool size_fits = m.size <= kOctal11Max;
   const bool mtime_fits = mtime >= 0 && static_cast<uint64_t>(mtime) <= kOctal11Max;
   if (name_fits && size_fits && mtime_fits) {

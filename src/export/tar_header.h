@@ -4,9 +4,10 @@
 //
 // A member is its header block(s), its bytes, and zeros up to the next 512-byte
 // boundary; an archive ends with two zero blocks. A pax header ('x', POSIX.1-2001) comes
-// before the ustar header when the name does not fit ustar's 100 + 155 bytes, holds a
-// byte outside ASCII, or the size or mtime does not fit 11 octal digits; its `path`
-// record is marked hdrcharset=BINARY when the name is not UTF-8.
+// before the ustar header when the name does not fit ustar's 100 + 155 bytes, is UTF-8
+// beyond ASCII, or the size or mtime does not fit 11 octal digits. A name that is not
+// UTF-8 stays raw in ustar when it fits (as GNU tar writes it); else its `path` record is
+// marked hdrcharset=BINARY.
 #pragma once
 
 #include <cstdint>
