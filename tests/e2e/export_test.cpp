@@ -421,6 +421,22 @@ TEST_F(Export, ALostFileExits4NamingItAndItsShardIsNotWritten) {
     EXPECT_EQ(list.out.find(path), std::string::npos) << path << " is in a written shard";
   }
 
+  // Run again with the same drives: the shards written are kept, the others are still
+  // short of the lost files, and the report says which.
+  extra.push_back("--json");
+  RunResult json_run = run_export(three, target("w"), extra);
+  EXPECT_EQ(json_run.exit_code, 4) << json_run.err;
+  nlohmann::json report = nlohmann::json::parse(json_run.out);
+  std::set<std::string> reported;
+  for (const auto& p : report["lost_files"]) reported.insert(p.get<std::string>());
+  EXPECT_EQ(reported, expected);
+  EXPECT_TRUE(report["index"].is_null());
+  ASSERT_FALSE(report["shards_not_written"].empty());
+  for (const auto& name : report["shards_not_written"]) {
+    EXPECT_FALSE(path_exists(io::join(target("w"), name.get<std::string>()))) << name;
+  }
+  for (const auto& s : report["shards"]) EXPECT_TRUE(s["resumed"].get<bool>()) << s.dump();
+
   // With the fourth drive back the same command carries on and completes.
   std::vector<std::string> all = drives(4);
   RunResult again =
