@@ -74,6 +74,9 @@ void FilePrefetcher::run() {
       if (last) break;
     } while (true);
   }
+  std::lock_guard<std::mutex> lock(mu_);
+  finished_ = true;
+  changed_.notify_all();
 }
 
 void FilePrefetcher::recycle(Buffer buffer) {
@@ -83,7 +86,8 @@ void FilePrefetcher::recycle(Buffer buffer) {
 
 FilePrefetcher::Chunk FilePrefetcher::next() {
   std::unique_lock<std::mutex> lock(mu_);
-  changed_.wait(lock, [&] { return !queue_.empty(); });
+  changed_.wait(lock, [&] { return !queue_.empty() || finished_; });
+  if (queue_.empty()) throw Error(ErrorKind::kIO, "internal: export read past its last file");
   Chunk chunk = std::move(queue_.front());
   queue_.pop_front();
   queued_bytes_ -= chunk.data.capacity();

@@ -34,7 +34,8 @@ class FilePrefetcher {
   FilePrefetcher(const FilePrefetcher&) = delete;
   FilePrefetcher& operator=(const FilePrefetcher&) = delete;
 
-  // The next chunk, files in the order given; blocks until it is read.
+  // The next chunk, files in the order given; blocks until it is read. Throws (rather
+  // than wait for ever) when asked for more than the files given hold.
   Chunk next();
   // Gives a chunk's buffer back for reuse (fresh multi-MiB buffers cost page faults).
   void recycle(Buffer buffer);
@@ -52,6 +53,7 @@ class FilePrefetcher {
   std::vector<Buffer> free_;
   size_t queued_bytes_ = 0;
   bool cancel_ = false;
+  bool finished_ = false;  // every file read
   std::thread thread_;
 };
 
