@@ -296,6 +296,36 @@ TEST_F(Export, KilledAndRunAgainCarriesOnToTheSameBytes) {
   }
 }
 
+TEST_F(Export, CtrlCStopsBetweenShardsAndTheSameCommandFinishes) {
+  for (int i = 0; i < 60; ++i) {
+    write_file(source(), "s/" + std::to_string(1000 + i) + ".bin",
+               random_bytes(150000 + i, 300 + i));
+  }
+  ASSERT_EQ(pack(4, 1).exit_code, 0);
+  std::vector<std::string> extra = {"--format", "webdataset", "--shard-size", "400kB"};
+  ASSERT_EQ(run_export(drives(4), target("clean"), extra).exit_code, 0);
+  std::vector<std::string> args = {"export", drive(0),          drive(1),     drive(2), drive(3),
+                                   "--to",   target("stopped"), "--key-file", key(),    "-q"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  int pid = spawn_ferry(args);
+  for (int i = 0; i < 100000 && !path_exists(io::join(target("stopped"), ".ferry-export.json"));
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  ::kill(pid, SIGINT);
+  int code = wait_ferry(pid);
+  if (code == 0) GTEST_SKIP() << "the export finished before it could be stopped";
+  EXPECT_EQ(code, 130);
+  for (const std::string& name : names_in(target("stopped"))) {
+    EXPECT_EQ(name.find(".partial"), std::string::npos) << name << " left behind";
+  }
+  EXPECT_FALSE(path_exists(io::join(target("stopped"), "shards.json")));
+  RunResult again = run_export(drives(4), target("stopped"), extra);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("(from before)"), std::string::npos) << again.out;
+  EXPECT_EQ(shard_digests(target("stopped")), shard_digests(target("clean")));
+}
+
 TEST_F(Export, ANonEmptyTargetIsRefusedUnlessOverwrite) {
   make_samples(false);
   ASSERT_EQ(pack(4, 1).exit_code, 0);
