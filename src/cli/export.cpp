@@ -157,10 +157,11 @@ void add_export(CLI::App& app, Runner& run) {
       ->check(CLI::IsMember({"basename", "file"}));
   sub->add_option("--shard-size", c->shard_size,
                   "Largest shard (default: 1GB for webdataset, 64MiB for mds)");
-  sub->add_flag("--shuffle", c->exporting.shuffle,
-                "Samples in the shuffled order the PyTorch dataset uses (span-wise, so reads "
-                "stay sequential)");
-  sub->add_option("--seed", c->exporting.seed, "Seed of --shuffle (default 0)");
+  CLI::Option* shuffle =
+      sub->add_flag("--shuffle", c->exporting.shuffle,
+                    "Samples in the shuffled order the PyTorch dataset uses (span-wise, so reads "
+                    "stay sequential)");
+  sub->add_option("--seed", c->exporting.seed, "Seed of --shuffle (default 0)")->needs(shuffle);
   sub->add_option("--compression", c->compression, "mds only: zstd-compressed shards (.mds.zstd)")
       ->check(CLI::IsMember({"zstd"}));
   sub->add_option("--hash", c->exporting.hashes,
