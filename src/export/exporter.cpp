@@ -123,7 +123,15 @@ Plan make_plan(const Shipment& shipment, const ExportOptions& o, uint64_t shard_
                         " is not UTF-8, and MDS keeps keys as text; export it as WebDataset "
                         "or leave it out with --only");
       }
-      for (const SampleFile& f : s.files) exts.insert(f.ext);
+      for (const SampleFile& f : s.files) {
+        if (!is_utf8(f.ext)) {
+          throw Error(ErrorKind::kInvalidArgument,
+                      "the extension of " + util::shown(f.entry.path) +
+                          " is not UTF-8, and MDS names its columns in text; export it as "
+                          "WebDataset or leave it out with --only");
+        }
+        exts.insert(f.ext);
+      }
     }
     plan.columns = mds_columns({exts.begin(), exts.end()});
     plan.config = python_json(mds_config(plan.columns, o.zstd ? "zstd" : "", hashes, shard_size));
