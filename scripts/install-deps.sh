@@ -9,6 +9,7 @@ packages=(
   libfuse3-dev fuse3
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
+  python3 tar zstd
 )
 missing=()
 for p in "${packages[@]}"; do
