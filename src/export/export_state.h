@@ -1,7 +1,7 @@
 // The state file an export keeps in its target (.ferry-export.json), so that a killed
 // export run again carries on from its last complete shard: which shipment, which
 // options and which plan of shards it is writing, and each shard completed so far with
-// its size and SHA-256. Written atomically after each shard is renamed into place; a
+// its size, mtime and SHA-256. Written atomically after each shard is renamed into place; a
 // shard found complete on disk but not yet recorded is written again, to the same bytes.
 #pragma once
 
@@ -20,6 +20,7 @@ struct ShardRecord {
   uint64_t bytes = 0;
   std::string sha256;
   nlohmann::json index_entry;  // what the index lists for the shard
+  int64_t mtime_ns = 0;        // of the shard file once renamed into place
 };
 
 struct ExportState {
@@ -35,5 +36,12 @@ void save_state(const std::string& dir, const ExportState& state);
 
 // The SHA-256 (hex) of the file at `path`, or "" when it cannot be read.
 std::string file_sha256(const std::string& path);
+
+// Whether the shard file at `path` is still the one `record` describes. Size and mtime
+// are compared, not the bytes: a shard reaches its name only complete and fsynced, and
+// hashing every shard again would make carrying on a large export as slow as starting
+// over; with `rehash`, the SHA-256 is compared as well.
+bool shard_unchanged(const std::string& path, const ShardRecord& record, bool rehash);
+int64_t file_mtime_ns(const std::string& path);  // -1 when it cannot be read
 
 }  // namespace ferry::exporting

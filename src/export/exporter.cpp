@@ -436,7 +436,7 @@ ExportReport export_shipment(const Shipment& shipment, const ExportOptions& o, P
     progress.bytes_total += s.bytes;
     progress.files_total += s.files.size();
   }
-  // Shards complete from before, checked again (size and SHA-256); the rest is written.
+  // Shards complete from before, if still as they were (size, mtime); the rest is written.
   std::vector<bool> kept(plan.counts.size(), false);
   {
     progress.phase = "checking";
@@ -444,8 +444,7 @@ ExportReport export_shipment(const Shipment& shipment, const ExportOptions& o, P
       auto done = state.shards.find(plan.names[i]);
       if (done == state.shards.end()) continue;
       const std::string path = io::join(o.target, plan.names[i]);
-      kept[i] = io::exists(path) && io::File::open_read(path).size() == done->second.bytes &&
-                file_sha256(path) == done->second.sha256;
+      kept[i] = shard_unchanged(path, done->second, false);
       if (!kept[i]) state.shards.erase(done);
     }
   }
@@ -512,7 +511,8 @@ ExportReport export_shipment(const Shipment& shipment, const ExportOptions& o, P
                  {"sha256", info->sha256}};
       }
       index_entries.push_back(entry);
-      state.shards[name] = ShardRecord{shard.samples, shard.bytes, shard.sha256, entry};
+      state.shards[name] = ShardRecord{shard.samples, shard.bytes, shard.sha256, entry,
+                                       file_mtime_ns(io::join(o.target, name))};
       save_state(o.target, state);
     }
     report.samples += shard.samples;

@@ -367,6 +367,27 @@ TEST_F(Export, RunAgainWhenCompleteChangesNothing) {
   EXPECT_EQ(read_all(io::join(target("mds"), "index.json")), index);
 }
 
+TEST_F(Export, AShardChangedSinceIsWrittenAgain) {
+  make_samples(false);
+  ASSERT_EQ(pack(4, 1).exit_code, 0);
+  std::vector<std::string> extra = {"--format", "webdataset", "--shard-size", "30kB", "-q"};
+  ASSERT_EQ(run_export(drives(4), target("w"), extra).exit_code, 0);
+  auto before = shard_digests(target("w"));
+  const std::string shard = io::join(target("w"), "shard-000001.tar");
+  flip_bit(shard, 700, 2);  // same size, other bytes, a newer mtime
+  remove_file(io::join(target("w"), "shard-000002.tar"));
+  extra.pop_back();
+  extra.push_back("--json");
+  RunResult r = run_export(drives(4), target("w"), extra);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const auto& s : nlohmann::json::parse(r.out)["shards"]) {
+    std::string name = s["name"].get<std::string>();
+    bool rewritten = name == "shard-000001.tar" || name == "shard-000002.tar";
+    EXPECT_EQ(s["resumed"].get<bool>(), !rewritten) << name;
+  }
+  EXPECT_EQ(shard_digests(target("w")), before);
+}
+
 TEST_F(Export, GroupFileRefusesTwoFilesOfOneKeyNamingThem) {
   write_file(source(), "img/a.jpg", "jpeg bytes");
   write_file(source(), "img/a.json", "{}");
