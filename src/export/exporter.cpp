@@ -1,8 +1,12 @@
 // export_shipment: plan the samples and shards from the catalog alone (sizes are known
 // before a byte is read), then write each shard from the drives, in order.
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <memory>
 #include <set>
@@ -232,6 +236,31 @@ std::vector<std::string> folder_names(const std::string& dir) {
   return names;
 }
 
+// Two exports into one folder would tear each other's shards and state: the folder is
+// locked (flock on the folder itself, so nothing is added to it) while an export runs.
+class TargetLock {
+ public:
+  explicit TargetLock(const std::string& dir) {
+    fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd_ < 0) throw_errno("cannot open " + util::shown(dir), errno);
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      int err = errno;
+      ::close(fd_);
+      if (err == EWOULDBLOCK) {
+        throw Error(ErrorKind::kConflict, "another ferry export is writing into " +
+                                              util::shown(dir) + "; wait for it to finish");
+      }
+      throw_errno("cannot lock " + util::shown(dir), err);
+    }
+  }
+  ~TargetLock() { ::close(fd_); }
+  TargetLock(const TargetLock&) = delete;
+  TargetLock& operator=(const TargetLock&) = delete;
+
+ private:
+  int fd_;
+};
+
 void remove_file(const std::string& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_errno("cannot remove " + path, errno);
 }
@@ -402,6 +431,8 @@ ExportReport export_shipment(const Shipment& shipment, const ExportOptions& o, P
   state.shipment = report.shipment_id;
   state.options = options_fingerprint(o, shard_size, hashes);
   state.plan = plan.digest;
+  io::make_directories(o.target);
+  TargetLock lock(o.target);
   std::vector<std::string> present = folder_names(o.target);
   if (!present.empty()) {
     auto previous = load_state(o.target);
@@ -423,7 +454,6 @@ ExportReport export_shipment(const Shipment& shipment, const ExportOptions& o, P
       }
     }
   }
-  io::make_directories(o.target);
   for (const std::string& name : folder_names(o.target)) {
     if (name[0] == '.' && is_export_file(name) && name != kStateFile) {
       remove_file(io::join(o.target, name));  // a shard a killed run left half written

@@ -326,6 +326,30 @@ TEST_F(Export, CtrlCStopsBetweenShardsAndTheSameCommandFinishes) {
   EXPECT_EQ(shard_digests(target("stopped")), shard_digests(target("clean")));
 }
 
+TEST_F(Export, TwoExportsIntoOneFolderAreRefused) {
+  for (int i = 0; i < 40; ++i) {
+    write_file(source(), "s/" + std::to_string(1000 + i) + ".bin",
+               random_bytes(100000 + i, 300 + i));
+  }
+  ASSERT_EQ(pack(4, 1).exit_code, 0);
+  std::vector<std::string> args = {"export",   drive(0),     drive(1),       drive(2), drive(3),
+                                   "--to",     target("w"),  "--key-file",   key(),    "-q",
+                                   "--format", "webdataset", "--shard-size", "300kB"};
+  int pid = spawn_ferry(args);
+  for (int i = 0; i < 100000 && !path_exists(io::join(target("w"), ".ferry-export.json")); ++i) {
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  ::kill(pid, SIGSTOP);  // held mid-way, its lock with it
+  RunResult r = run_ferry(args);
+  ::kill(pid, SIGCONT);
+  int first = wait_ferry(pid);
+  ASSERT_EQ(first, 0);
+  if (r.exit_code == 0) GTEST_SKIP() << "the first export finished before the second started";
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("another ferry export"), std::string::npos) << r.err;
+  expect_read_back("webdataset", target("w"), source_files());
+}
+
 TEST_F(Export, ANonEmptyTargetIsRefusedUnlessOverwrite) {
   make_samples(false);
   ASSERT_EQ(pack(4, 1).exit_code, 0);
