@@ -8,9 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <memory>
-#include <set>
 #include <vector>
 
 #include "export/export_plan.h"
