@@ -436,6 +436,28 @@ TEST_F(Export, GroupFileRefusesTwoFilesOfOneKeyNamingThem) {
   EXPECT_EQ(nlohmann::json::parse(r.out)["files"], 3);
 }
 
+TEST_F(Export, OptionsThatDoNotFitAreUsageErrorsThatWriteNothing) {
+  write_file(source(), "a/1.bin", "x");
+  ASSERT_EQ(pack(4, 1).exit_code, 0);
+  struct Case {
+    std::vector<std::string> extra;
+    std::string says;
+  };
+  for (const Case& c :
+       std::vector<Case>{{{"--format", "mds", "--hash", "xxh64"}, "sha1"},
+                         {{"--format", "webdataset", "--compression", "zstd"}, "--format mds"},
+                         {{"--format", "webdataset", "--hash", "sha1"}, "--format mds"},
+                         {{"--format", "mds", "--seed", "3"}, "--shuffle"},
+                         {{"--format", "tar"}, "--format"},
+                         {{"--format", "mds", "--shard-size", "0"}, "--shard-size"},
+                         {{"--format", "mds", "--only", "not/there"}, "not/there"}}) {
+    RunResult r = run_export(drives(4), target("t"), c.extra);
+    EXPECT_EQ(r.exit_code, 2) << c.extra[1] << ": " << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+    EXPECT_EQ(nothing_in(target("t")), "") << c.extra[1];
+  }
+}
+
 TEST_F(Export, FilesWithoutAnExtensionAreLeftOutAndListed) {
   write_file(source(), "data/x.bin", "x");
   write_file(source(), "data/README", "no extension");
