@@ -8,6 +8,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
+  pybind11-dev python3-dev python3-torch python3-numpy python3-pil dataset-fashion-mnist
 )
 missing=()
 for p in "${packages[@]}"; do
