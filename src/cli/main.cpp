@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   add_plan(app, run);
   add_verify(app, run);
   add_repair(app, run);
+  add_mount(app, run);
   add_help(app, run);
 
   try {
