@@ -57,7 +57,7 @@ class ShipmentTest(unittest.TestCase):
         files = s.files(prefix="other/")
         self.assertEqual(sorted(e.path for e in files),
                          ["other/README", "other/a.json", "other/a.tar.gz"])
-        for e in s.files(prefix="train/0/")[:5]:
+        for e in [e for e in s.files(prefix="train/0/") if e.path.endswith(".bin")][:5]:
             body = s.read(e.path)
             self.assertEqual(len(body), e.size)
             self.assertEqual(hashlib.sha256(body).hexdigest(), SET.digests[e.path])
@@ -243,12 +243,12 @@ class ResumeTest(unittest.TestCase):
 
 class DegradedTest(unittest.TestCase):
     def test_a_drive_missing_changes_nothing(self):
-        full, _ = run_epoch(1, 2, decode=None, batch_size=None)
+        full = list(FerryDataLoader(dataset(decode=None), batch_size=None, num_workers=2))
         ds = dataset(drives=SET.drives[1:], decode=None)
         self.assertEqual(ds.shipment.missing_slots, [0])
         loader = FerryDataLoader(ds, batch_size=None, num_workers=2)
         got = list(loader)
-        self.assertEqual([s["__key__"] for s in got], [s["__key__"] for s in full[0]])
+        self.assertEqual([s["__key__"] for s in got], [s["__key__"] for s in full])
         for s in got:
             self.assertEqual(hashlib.sha256(s["bin"]).hexdigest(), SET.digests[s["__key__"] + ".bin"])
         self.assertGreater(loader.stats()["stripes_rebuilt"], 0)
