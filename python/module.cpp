@@ -10,6 +10,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -250,6 +251,36 @@ PYBIND11_MODULE(_ferry, m) {
         return py::bytes(reinterpret_cast<const char*>(key.data()), key.size());
       },
       "The 32-byte key in a key file made by `ferry keygen`");
+
+  m.def(
+      "span_starts",
+      [](py::array_t<uint64_t, py::array::c_style | py::array::forcecast> sizes,
+         uint64_t span_bytes) {
+        // The same cut as ferry::sample_order (src/sample/sample_order.cpp): a span closes
+        // once it holds span_bytes.
+        std::vector<uint64_t> starts;
+        const uint64_t* p = sizes.data();
+        const uint64_t n = static_cast<uint64_t>(sizes.size());
+        span_bytes = std::max<uint64_t>(span_bytes, 1);
+        {
+          py::gil_scoped_release release;
+          uint64_t begin = 0, bytes = 0;
+          for (uint64_t i = 0; i < n; ++i) {
+            bytes += p[i];
+            if (bytes >= span_bytes) {
+              starts.push_back(begin);
+              begin = i + 1;
+              bytes = 0;
+            }
+          }
+          if (begin < n) starts.push_back(begin);
+        }
+        py::array_t<uint64_t> out(static_cast<py::ssize_t>(starts.size()));
+        std::copy(starts.begin(), starts.end(), out.mutable_data());
+        return out;
+      },
+      py::arg("sizes"), py::arg("span_bytes") = uint64_t{64} << 20,
+      "The first sample of each span sample_order() cuts, in drive order");
 
   m.def(
       "sample_order",

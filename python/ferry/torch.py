@@ -28,10 +28,9 @@ the set, the seed and the epoch -- never on how many ranks or workers read it.
 Split. The consumers are the rank x worker pairs (C = world_size x max(num_workers, 1));
 consumer c = rank x workers + worker gets as many samples as the run of positions
 [floor(c N / C), floor((c + 1) N / C)) holds, and reads them in position order. That run
-covers whole windows except at its ends; a window cut between consumers is given out in
-drive order instead (the earlier consumer takes the window's samples that lie first on the
-drives), so every window's bytes are read by one consumer, whose unit cache holds one
-window, and the bytes read from the drives stay near the samples' own bytes
+covers whole windows except at its ends; a window cut between consumers is dealt out to
+them span by span instead, so every span's bytes are read by one consumer, whose unit
+cache holds one window, and the bytes read from the drives stay near the samples' own bytes
 (stats()["read_amplification"]). Padding/drop rule: none -- every sample is read exactly
 once per epoch, and ranks (as workers) get counts that differ by at most one sample.
 Under DistributedDataParallel, ranks whose counts differ by one may see a different number
@@ -61,7 +60,7 @@ import torch
 import torch.utils.data as tud
 
 from . import Shipment
-from ._ferry import sample_order
+from ._ferry import sample_order, span_starts
 from .errors import Error, InvalidArgumentError
 
 __all__ = ["FerryDataset", "FerryDataLoader", "merge_states", "split_key"]
@@ -99,12 +98,14 @@ def _expand(intervals):
     return np.concatenate([np.arange(a, b, dtype=np.int64) for a, b in intervals])
 
 
-def _assign(todo, order, window_starts, consumers):
-    """Splits the positions `todo` (ascending) over `consumers`: consumer c gets the
-    count of the contiguous run [c n / C, (c + 1) n / C) of them; where a window is cut
-    between consumers, its positions are given out in drive order instead (the first
-    consumer gets the window's samples that lie first on the drives), so that each byte of
-    the window is still read by one consumer. Returns one ascending array per consumer."""
+def _assign(todo, order, window_starts, span_of, consumers):
+    """Splits the positions `todo` (ascending) over `consumers`: consumer c gets as many
+    as the contiguous run [c n / C, (c + 1) n / C) of them holds, and that run itself
+    where it covers whole windows. A window cut between consumers is dealt out span by
+    span instead, round robin, each span's samples in drive order (a span is split only
+    where a consumer has its count), so that each span's bytes are still read by one
+    consumer and each consumer's part mixes the whole window. Returns one ascending array
+    per consumer."""
     n = todo.size
     bounds = [c * n // consumers for c in range(consumers + 1)]
     result = todo.copy()
@@ -114,11 +115,34 @@ def _assign(todo, order, window_starts, consumers):
         lo = int(np.searchsorted(window, w, side="left"))
         hi = int(np.searchsorted(window, w, side="right"))
         members = todo[lo:hi]
-        by_drive = members[np.argsort(order[members], kind="stable")]
-        for c in range(consumers):
+        samples = order[members]
+        spans = span_of[samples]
+        # Spans in the order the window's shuffle first reaches them; samples by span,
+        # then drive order.
+        _, first = np.unique(spans, return_index=True)
+        span_sequence = spans[np.sort(first)]
+        grouped = np.lexsort((samples, spans))
+        sorted_spans = spans[grouped]
+        owners = [c for c in range(consumers) if max(lo, bounds[c]) < min(hi, bounds[c + 1])]
+        need = {c: min(hi, bounds[c + 1]) - max(lo, bounds[c]) for c in owners}
+        given = {c: [] for c in owners}
+        turn = 0
+        for span in span_sequence.tolist():
+            a = int(np.searchsorted(sorted_spans, span, side="left"))
+            e = int(np.searchsorted(sorted_spans, span, side="right"))
+            chunk = members[grouped[a:e]]
+            while chunk.size:
+                while need[owners[turn]] == 0:
+                    turn = (turn + 1) % len(owners)
+                c = owners[turn]
+                take = min(need[c], chunk.size)
+                given[c].append(chunk[:take])
+                need[c] -= take
+                chunk = chunk[take:]
+            turn = (turn + 1) % len(owners)
+        for c in owners:
             a, e = max(lo, bounds[c]), min(hi, bounds[c + 1])
-            if a < e:
-                result[a:e] = np.sort(by_drive[a - lo:e - lo])
+            result[a:e] = np.sort(np.concatenate(given[c]))
     return [result[bounds[c]:bounds[c + 1]] for c in range(consumers)]
 
 
@@ -243,6 +267,14 @@ class FerryDataset(tud.IterableDataset):
         """The epoch's global order: sample indices (into .keys), position by position."""
         return self._order_and_windows(epoch)[0]
 
+    def _span_of(self):
+        """The span of each sample (spans numbered in drive order)."""
+        if getattr(self, "_spans", None) is None:
+            starts = span_starts(np.asarray(self.sizes, dtype=np.uint64), self.span_bytes)
+            self._spans = (np.searchsorted(starts.astype(np.int64),
+                                           np.arange(len(self.sizes)), side="right") - 1)
+        return self._spans
+
     def _order_and_windows(self, epoch=None):
         epoch = self.epoch if epoch is None else int(epoch)
         if self._order is not None and self._order[0] == epoch:
@@ -288,7 +320,7 @@ class FerryDataset(tud.IterableDataset):
         order, starts = self._order_and_windows()
         if todo is None:
             todo = np.arange(len(self.keys), dtype=np.int64)
-        every = _assign(todo, order, starts, self.world_size * workers)
+        every = _assign(todo, order, starts, self._span_of(), self.world_size * workers)
         return every[self.rank * workers:(self.rank + 1) * workers]
 
     def __iter__(self):
