@@ -161,6 +161,28 @@ PYBIND11_MODULE(_ferry, m) {
       .def_property_readonly("sha256", [](const Entry& e) { return hex(e.sha256.data(), 32); })
       .def_property_readonly("target", [](const Entry& e) { return to_str(e.target); })
       .def_readonly("id", &Entry::id)
+      .def(py::pickle(
+          [](const Entry& e) {
+            return py::make_tuple(py::bytes(e.path), static_cast<int>(e.kind), e.mode,
+                                  e.mtime_ns, e.size,
+                                  py::bytes(reinterpret_cast<const char*>(e.sha256.data()), 32),
+                                  py::bytes(e.target), e.id);
+          },
+          [](py::tuple t) {
+            if (t.size() != 8) throw py::value_error("not a pickled ferry.Entry");
+            Entry e;
+            e.path = t[0].cast<std::string>();
+            e.kind = static_cast<Entry::Kind>(t[1].cast<int>());
+            e.mode = t[2].cast<uint32_t>();
+            e.mtime_ns = t[3].cast<int64_t>();
+            e.size = t[4].cast<uint64_t>();
+            std::string sha = t[5].cast<std::string>();
+            if (sha.size() != 32) throw py::value_error("not a pickled ferry.Entry");
+            std::copy(sha.begin(), sha.end(), e.sha256.begin());
+            e.target = t[6].cast<std::string>();
+            e.id = t[7].cast<int64_t>();
+            return e;
+          }))
       .def("__repr__", [](const Entry& e) {
         return py::str("<ferry.Entry {} {} {} bytes>")
             .format(kind_name(e.kind), to_str(e.path), e.size);

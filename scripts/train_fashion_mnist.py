@@ -114,10 +114,13 @@ def main():
         print("drive 2 removed: training from the other three", flush=True)
 
         shuffle = dict(span_bytes=512 << 10, window_spans=64)
+        t = time.monotonic()
         train = FerryDataset(drives, key_file=key, prefix="train/", seed=args.seed,
                              decode=decode, **shuffle)
         test = FerryDataset(drives, key_file=key, prefix="test/", shuffle=False,
                             decode=decode, **shuffle)
+        print(f"opened: {train.num_samples} training and {test.num_samples} test samples "
+              f"({time.monotonic() - t:.1f} s)", flush=True)
         loader = FerryDataLoader(train, batch_size=args.batch_size, num_workers=args.workers)
         model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(),
                                     torch.nn.Linear(256, 10))
@@ -143,13 +146,15 @@ def main():
                   f"{stats['stripes_rebuilt']}", flush=True)
 
         model.eval()
+        t = time.monotonic()
         correct = count = 0
         with torch.no_grad():
             for x, y in FerryDataLoader(test, batch_size=1000, num_workers=args.workers):
                 correct += (model(x).argmax(1) == y).sum().item()
                 count += len(y)
-        print(f"test accuracy: {correct / count:.4f} ({correct}/{count}), "
-              f"{time.monotonic() - started:.0f} s in all", flush=True)
+        print(f"test accuracy: {correct / count:.4f} ({correct}/{count}), read in "
+              f"{time.monotonic() - t:.1f} s; {time.monotonic() - started:.0f} s in all",
+              flush=True)
         return 0
     finally:
         if args.work is None:

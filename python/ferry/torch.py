@@ -224,13 +224,13 @@ class FerryDataset(tud.IterableDataset):
     # -- the samples ------------------------------------------------------------------
 
     def _index(self):
-        """The samples in drive order: keys, files [(ext, path)], sizes."""
+        """The samples in drive order: keys, files [(ext, entry)], sizes."""
         keys, files, sizes = [], [], []
         where = {}
         for e in self.shipment.files(self.prefix):
             if self.group == "file":
                 keys.append(e.path)
-                files.append((("data", e.path),))
+                files.append((("data", e),))
                 sizes.append(e.size)
                 continue
             key, ext = split_key(e.path)
@@ -238,12 +238,12 @@ class FerryDataset(tud.IterableDataset):
             if i is None:
                 where[key] = len(keys)
                 keys.append(key)
-                files.append(((ext, e.path),))
+                files.append(((ext, e),))
                 sizes.append(e.size)
             else:
                 if any(x == ext for x, _ in files[i]):
                     raise InvalidArgumentError(f"two files of sample {key} have extension {ext!r}")
-                files[i] = files[i] + ((ext, e.path),)
+                files[i] = files[i] + ((ext, e),)
                 sizes[i] += e.size
         self.keys = keys
         self._files = files
@@ -304,9 +304,9 @@ class FerryDataset(tud.IterableDataset):
         """Sample `index` (into .keys) as a dict, before decode. Raises a ferry error."""
         key = self.keys[index]
         sample = {"__key__": key}
-        for ext, path in self._files[index]:
+        for ext, entry in self._files[index]:
             try:
-                sample[ext] = self.shipment.read(path)
+                sample[ext] = self.shipment.read_entry(entry)
             except Error as e:
                 raise type(e)(f"sample {key}: {e}") from e
         return sample
