@@ -241,6 +241,48 @@ class ResumeTest(unittest.TestCase):
             other.load_state_dict(state)
 
 
+DISTRIBUTED_CHILD = """
+import json, sys, torch, torch.distributed as dist
+from ferry.torch import FerryDataset, FerryDataLoader
+rank, init = int(sys.argv[1]), sys.argv[2]
+dist.init_process_group("gloo", init_method=init, rank=rank, world_size=2)
+def key_of(s):
+    return s["__key__"]
+ds = FerryDataset({drives!r}, key_file={key!r}, prefix="train/", span_bytes={span},
+                  window_spans={window}, decode=key_of)
+loader = FerryDataLoader(ds, batch_size=5, num_workers=1)
+out = []
+for batch in loader:
+    out.append(list(batch))
+    if len(out) == 3:
+        break
+state = loader.state_dict()  # gathers both ranks' parts
+torch.save(state, sys.argv[3])
+print(json.dumps({{"rank": ds.rank, "world_size": ds.world_size, "keys": out}}))
+dist.destroy_process_group()
+"""
+
+
+class DistributedTest(unittest.TestCase):
+    def test_rank_and_world_size_come_from_torch_distributed(self):
+        init = "file://" + os.path.join(SET.root, "dist-init")
+        code = DISTRIBUTED_CHILD.format(drives=SET.drives, key=SET.key, span=SPAN,
+                                        window=WINDOW)
+        children = [subprocess.Popen(
+            [sys.executable, "-c", code, str(r), init, os.path.join(SET.root, f"dist-{r}.pt")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for r in range(2)]
+        results = []
+        for child in children:
+            out, err = child.communicate(timeout=300)
+            self.assertEqual(child.returncode, 0, err)
+            results.append(__import__("json").loads(out.strip().splitlines()[-1]))
+        self.assertEqual(sorted((r["rank"], r["world_size"]) for r in results), [(0, 2), (1, 2)])
+        first = [k for r in results for b in r["keys"] for k in b]
+        # Either rank's state holds both parts: one process resumes the whole rest.
+        rest = resume_child("rest", os.path.join(SET.root, "dist-1.pt"), workers=2)
+        self.assertEqual(sorted(first + [k for b in rest for k in b]), train_keys())
+
+
 class DegradedTest(unittest.TestCase):
     def test_a_drive_missing_changes_nothing(self):
         full = list(FerryDataLoader(dataset(decode=None), batch_size=None, num_workers=2))
