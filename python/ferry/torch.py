@@ -358,6 +358,9 @@ class FerryDataset(tud.IterableDataset):
             if self.decode is not None:
                 sample = self.decode(sample)
             yield (pos, sample) if tagged else sample
+        if tagged:
+            # Carries the counters of what came after the last sample (skips) to the loader.
+            yield (None, None)
 
     def stats(self):
         """This process's counters for the current (or last) iteration: samples,
@@ -400,6 +403,9 @@ def _combine(snapshots):
     return total
 
 
+_END = "ferry: the end of a worker's samples"  # a batch of no samples, never yielded
+
+
 class _TaggedCollate:
     """Runs in the worker: the user's collate on the samples, with their positions, the
     worker's consumer and its counters alongside, for the loader to track."""
@@ -410,12 +416,16 @@ class _TaggedCollate:
         self.batched = batched
 
     def __call__(self, items):
-        if self.batched:
-            positions = [p for p, _ in items]
+        if not self.batched:
+            items = [items]
+        items = [x for x in items if x[0] is not None]
+        positions = [p for p, _ in items]
+        if not items:
+            batch = _END
+        elif self.batched:
             batch = self.collate([s for _, s in items])
         else:
-            positions = [items[0]]
-            batch = self.collate(items[1])
+            batch = self.collate(items[0][1])
         return positions, self.dataset._local, self.dataset._snapshot(), batch
 
 
@@ -488,10 +498,11 @@ class FerryDataLoader(tud.DataLoader):
     def _track(self, inner):
         progress = self._progress
         for positions, local, snapshot, batch in inner:
-            if positions:
-                progress["next"][local] = positions[-1] + 1
-            progress["last"] = local
             self._snapshots[local] = snapshot
+            if isinstance(batch, str) and batch == _END:
+                continue
+            progress["next"][local] = positions[-1] + 1
+            progress["last"] = local
             yield batch
 
     def stats(self):
