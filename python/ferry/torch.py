@@ -174,7 +174,9 @@ class FerryDataset(tud.IterableDataset):
     raises the ferry error, naming the sample) or "skip" (it is left out and counted in
     stats()). rank, world_size: default from torch.distributed when initialised, else
     0 and 1. span_bytes, window_spans: the shuffle's granularity. cache_bytes: each
-    consumer's cache of decrypted units (default: a window plus 64 MiB).
+    consumer's cache of decrypted units (default: a window plus 64 MiB). read_ahead_stripes:
+    the reader's read-ahead after a file read in order. shipment: an open ferry.Shipment to
+    use instead of opening the drives (its cache is what it was opened with).
     """
 
     def __init__(self, drives=None, key_file=None, passphrase=None, prefix="", group="basename",
