@@ -18,6 +18,7 @@ import ferry
 from ferry.torch import FerryDataLoader, FerryDataset, merge_states, split_key
 
 from support import PackedSet
+from support import ferry as ferry_cli
 
 # Small spans so that the little test set has many of them: 1 MiB spans, two a window.
 SPAN = 1 << 20
@@ -80,6 +81,24 @@ class ShipmentTest(unittest.TestCase):
                            check=True, capture_output=True)
         with self.assertRaises(ferry.WrongKeyError):
             ferry.open(SET.drives, key_file=other)
+
+    def test_passphrase_opens_and_pickles(self):
+        root = os.path.join(SET.root, "passphrase")
+        drives = [os.path.join(root, d) for d in "abc"]
+        for d in drives:
+            os.makedirs(d)
+        secret = os.path.join(root, "secret")
+        with open(secret, "w") as f:
+            f.write("correct horse\n")
+        ferry_cli("pack", os.path.join(SET.source, "other"), "--to", *drives, "--parity", "1",
+                  "--passphrase-file", secret, "--kdf-log2-n", "10", "-q")
+        s = ferry.open(drives[1:], passphrase="correct horse")
+        self.assertEqual(s.missing_slots, [0])
+        self.assertEqual(pickle.loads(pickle.dumps(s)).read("a.json"), b"{}")
+        with self.assertRaises(ferry.WrongKeyError):
+            ferry.open(drives, passphrase="wrong horse")
+        with self.assertRaises(ferry.NotEnoughDrivesError):
+            ferry.open(drives[:1], passphrase="correct horse")
 
     def test_no_key_is_a_clear_error(self):
         env = os.environ.pop("FERRY_PASSPHRASE", None)
