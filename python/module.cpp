@@ -301,7 +301,7 @@ PYBIND11_MODULE(_ferry, m) {
         std::copy(starts.begin(), starts.end(), out.mutable_data());
         return out;
       },
-      py::arg("sizes"), py::arg("span_bytes") = uint64_t{64} << 20,
+      py::arg("sizes"), py::arg("span_bytes") = ferry::SampleOrderOptions{}.span_bytes,
       "The first sample of each span sample_order() cuts, in drive order");
 
   m.def(
@@ -327,7 +327,8 @@ PYBIND11_MODULE(_ferry, m) {
         return py::make_tuple(order, starts);
       },
       py::arg("sizes"), py::arg("shuffle") = true, py::arg("seed") = 0, py::arg("epoch") = 0,
-      py::arg("span_bytes") = uint64_t{64} << 20, py::arg("window_spans") = 4,
+      py::arg("span_bytes") = ferry::SampleOrderOptions{}.span_bytes,
+      py::arg("window_spans") = ferry::SampleOrderOptions{}.window_spans,
       "The epoch's order of samples of these stored sizes (ferry/sample_order.h): "
       "(order, window_starts), two uint64 arrays");
 }

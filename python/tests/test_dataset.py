@@ -182,6 +182,17 @@ class SplitTest(unittest.TestCase):
     def test_seed_changes_the_order(self):
         self.assertNotEqual(list(dataset(seed=0).order()), list(dataset(seed=1).order()))
 
+    def test_span_starts_cut_as_sample_order_does(self):
+        # The split deals out spans that it cuts itself: the same cut as the order's.
+        import numpy as np
+        from ferry._ferry import span_starts
+        rng = np.random.default_rng(3)
+        sizes = rng.integers(0, 5000, 2000).astype(np.uint64)
+        for span, window in ((1, 1), (4096, 3), (20000, 2), (1 << 30, 4)):
+            order, windows = ferry.sample_order(sizes, False, 0, 0, span, window)
+            self.assertEqual(list(order), list(range(2000)))
+            self.assertEqual(list(span_starts(sizes, span)[::window]), list(windows))
+
     def test_no_shuffle_is_drive_order(self):
         ds = dataset(shuffle=False)
         self.assertEqual(list(ds.order()), list(range(ds.num_samples)))
