@@ -276,6 +276,23 @@ if ((wait_quiet > 0)); then
   done
 fi
 
+# Training input (bench/loader.py), first round only: FerryDataLoader over the drives
+# (all, then one missing) against a plain torch Dataset over the restored tree, 2 workers
+# each. Figures only, printed again at the end; needs build/python and python3-torch.
+loader_step() {  # loader_step SET TREE DRIVES...
+  local set=$1 tree=$2
+  shift 2
+  ((round == 1)) || return 0
+  if ! [ -e build/python/ferry/__init__.py ] || ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
+    note "training input ($set set): not measured, no build/python or no python3-torch"
+    return 0
+  fi
+  say "$set set: training input, FerryDataLoader against a plain torch Dataset"
+  PYTHONPATH=build/python nice -n "$niceness" /usr/bin/python3 bench/loader.py --label "$set" \
+    --key "$work/ship.key" --tree "$tree" --drives "$@" --json "$work/loader-$set.json" \
+    | tee -a "$work/loader.txt" || note "training input ($set set): bench/loader.py failed"
+}
+
 # ---------------------------------------------------------------- mixed set
 mixed_round() {
   say "Mixed set ($size): pack$round_title"
@@ -294,7 +311,9 @@ mixed_round() {
   step verify mixed "ferry verify (keyless, 4 drives)" -- "$ferry" verify "${dv[@]}"
   ok verify
   step restore_all mixed "ferry restore (all 4 drives)" -- "$ferry" restore "${dv[@]}" --to "$work/mixed/out" --key-file "$work/ship.key"
-  ok restore_all; same_tree "$src" "$work/mixed/out"; rm -rf "$work/mixed/out"
+  ok restore_all; same_tree "$src" "$work/mixed/out"
+  loader_step mixed "$work/mixed/out" "${dv[@]}"
+  rm -rf "$work/mixed/out"
   # Drive b (slot 1) is missing: a quarter of the blocks are rebuilt from parity.
   step restore_missing mixed "ferry restore (3 drives, one missing)" -- "$ferry" restore "${dv[0]}" "${dv[2]}" "${dv[3]}" --to "$work/mixed/out" --key-file "$work/ship.key"
   ok restore_missing; same_tree "$src" "$work/mixed/out"; rm -rf "$work/mixed/out"
@@ -380,7 +399,9 @@ small_round() {
   step small_pack small "ferry pack (3+1, encrypted)" -- "$ferry" pack "$ssrc" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
   ok small_pack
   step small_restore small "ferry restore (all 4 drives)" -- "$ferry" restore "${dv[@]}" --to "$work/small/out" --key-file "$work/ship.key"
-  ok small_restore; same_tree "$ssrc" "$work/small/out"; rm -rf "$work/small/out"
+  ok small_restore; same_tree "$ssrc" "$work/small/out"
+  loader_step small "$work/small/out" "${dv[@]}"
+  rm -rf "$work/small/out"
   step small_export small "ferry export webdataset (all 4 drives)" -- "$ferry" export "${dv[@]}" --to "$work/small/shards" --format webdataset --key-file "$work/ship.key" -q
   ok small_export; rm -rf "$work/small/shards" "$work/small/drives"
   restic init -q --repo "$work/restic" >/dev/null
@@ -467,3 +488,7 @@ say "Results"
 args=(report "$work" --out "$out" --md "$md")
 ((update_readme)) && args+=(--readme README.md)
 python3 bench/report.py "${args[@]}"
+if [ -s "$work/loader.txt" ]; then
+  say "Training input (bench/loader.py): samples/s and MB/s, FerryDataLoader against a plain Dataset"
+  cat "$work/loader.txt"
+fi

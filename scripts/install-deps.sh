@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   python3 tar zstd
+  pybind11-dev python3-dev python3-torch python3-numpy python3-pil dataset-fashion-mnist
 )
 missing=()
 for p in "${packages[@]}"; do
