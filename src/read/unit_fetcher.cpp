@@ -247,7 +247,14 @@ UnitCache::Item UnitFetcher::fetch(uint64_t unit, const Also& also) const {
     units[j] = std::make_shared<util::ByteBuffer>(layout_.unit_plain());
     out[j] = units[j]->data();
   }
-  StripeResult result = read(stripe, 1ull << member, out.data());
+  // With a data member's drive missing, the stripe is rebuilt as soon as that unit is
+  // wanted: reading every unit of it now, from k members, reads each block once, where
+  // unit by unit would read the present ones again for the rebuild.
+  uint64_t want = 1ull << member;
+  for (uint32_t j = 0; j < k; ++j) {
+    if (!reader_.has_slot(layout_.slot_of(stripe, j))) want = (k == 64 ? ~0ull : (1ull << k) - 1);
+  }
+  StripeResult result = read(stripe, want, out.data());
   if (!result.unit_ok[member]) {
     std::string message = "data unit " + std::to_string(unit) + " (stripe " +
                           std::to_string(stripe) + ") cannot be recovered from the drives given";
