@@ -244,7 +244,7 @@ int main(int argc, char** argv) {
   if (!o.tsv.empty()) {
     FILE* f = std::fopen(o.tsv.c_str(), "w");
     if (!f) die("cannot write " + o.tsv);
-    for (auto& [k, v] : out) std::fprintf(f, "%s\t%.6g\n", k.c_str(), v);
+    for (auto& [k, v] : out) std::fprintf(f, "%s\t%.17g\n", k.c_str(), v);
     std::fclose(f);
   }
   return 0;
