@@ -19,9 +19,13 @@
 # cache budget --mount-cache). bench/random_read.cpp then times random 64 KiB reads of a
 # compressible and an incompressible file of --random-size through the public Shipment
 # API, and a read of the whole mixed set with one drive of four slowed to a fifth of its
-# speed by a delay injected in the ReadEnv (the benchmark's own, see random_read.cpp;
-# device-mapper's delay target and cgroup v2 io.max are not available everywhere, so no
-# real throttle is used). Without /dev/fuse the mount steps are skipped with a note.
+# speed by a delay injected in the ReadEnv (the benchmark's own, see random_read.cpp).
+# Where it can (root, cgroup v1 blkio, loop devices, mkfs.ext4), it also slows a drive
+# with a real throttle: four ext4 file systems on loop devices over files in /dev/shm,
+# the mixed set packed onto them, restore and the mount read it as they are and then with
+# drive b's device held by blkio.throttle.read_bps_device to a fifth of the rate that
+# drive served in the unslowed restore. Without /dev/fuse the mount steps are skipped
+# with a note.
 #
 # --repeat N: run the mixed and small-files sets' steps in N rounds, each round every
 # step once in the usual order, and report for each step the run with the median wall
@@ -179,7 +183,14 @@ if [ -n "$rss_dir" ]; then
 fi
 mkdir -p "$rss_work"
 rss_on_disk=$([ "$(stat -f -c %T "$rss_work")" = tmpfs ] && echo 0 || echo 1)
+loop_mnts=()
+loop_devs=()
+cgroup=
 cleanup() {
+  local mp dev
+  for mp in "${loop_mnts[@]}"; do umount "$mp" 2>/dev/null || true; done
+  for dev in "${loop_devs[@]}"; do losetup -d "$dev" 2>/dev/null || true; done
+  [ -z "$cgroup" ] || rmdir "$cgroup" 2>/dev/null || true
   if ((keep)); then echo "kept $work"; else rm -rf "$work"; fi
   [ "$rss_work" = "$work/rss" ] || rm -rf "$rss_work"
 }
@@ -395,6 +406,75 @@ warm_memory
 "$work/bin/ferry-floor" "$src" "$work/floor" --tsv "$work/floor.tsv" || die "ferry-floor failed"
 rm -rf "$work/floor"
 in_rounds mixed_round
+
+# ---------------------------------------------------------------- one drive slowed, for real
+slow_why=
+if [ "$(id -u)" != 0 ]; then slow_why="needs root"
+elif [ ! -w /sys/fs/cgroup/blkio ]; then slow_why="no cgroup v1 blkio controller"
+elif ! command -v losetup >/dev/null || ! command -v mkfs.ext4 >/dev/null || ! command -v lsblk >/dev/null; then
+  slow_why="needs losetup, lsblk and mkfs.ext4"
+fi
+# Mounts every drive's file system afresh: its page cache goes, reads reach the device.
+remount_loops() {
+  local i
+  for i in "${!loop_mnts[@]}"; do
+    umount "${loop_mnts[$i]}" && mount "${loop_devs[$i]}" "${loop_mnts[$i]}" || die "cannot mount ${loop_devs[$i]} again"
+  done
+}
+# throttle BYTES_PER_S: drive b's device (0: no limit).
+throttle() {
+  echo "$(lsblk -dno MAJ:MIN "${loop_devs[1]}" | tr -d ' ') $1" >"$cgroup/blkio.throttle.read_bps_device"
+}
+in_cgroup=(bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"')
+if [ -z "$slow_why" ]; then
+  say "Mixed set: one drive of four slowed to a fifth (cgroup blkio on loop devices)"
+  cgroup=/sys/fs/cgroup/blkio/ferry-bench-$$
+  mkdir "$cgroup" || die "cannot make $cgroup"
+  image_bytes=$((((size_bytes * 2 / 5) >> 20) + 96 << 20))  # whole MiB: whole sectors
+  for name in a b c d; do
+    truncate -s "$image_bytes" "$work/mixed/loop-$name.img"
+    mkfs.ext4 -q -F "$work/mixed/loop-$name.img" || die "mkfs.ext4 failed"
+    dev=$(losetup -f --show "$work/mixed/loop-$name.img") || die "losetup failed"
+    loop_devs+=("$dev")
+    mkdir -p "$work/mixed/loop/$name"
+    mount "$dev" "$work/mixed/loop/$name" || die "cannot mount $dev"
+    loop_mnts+=("$work/mixed/loop/$name")
+  done
+  ldv=("$work"/mixed/loop/{a,b,c,d}/drive)
+  mkdir -p "${ldv[@]}"
+  "$ferry" pack "$src" --to "${ldv[@]}" --parity 1 --key-file "$work/ship.key" >"$work/log/loop_pack.out" 2>&1 || die "pack onto the loop drives failed"
+  warm_bytes=$size_bytes
+  throttle 0
+  remount_loops
+  step slow_restore_base mixed "ferry restore (4 loop drives)" -- "${in_cgroup[@]}" "$cgroup" "$ferry" restore "${ldv[@]}" --to "$work/mixed/out" --key-file "$work/ship.key"
+  ok slow_restore_base; same_tree "$src" "$work/mixed/out"; rm -rf "$work/mixed/out"
+  # A fifth of what drive b served in that restore.
+  wall=$(python3 bench/report.py wall "$work/time/slow_restore_base.1")
+  limit=$(python3 -c "print(max(1 << 20, int($(du -sb "${ldv[1]}" | cut -f1) / $wall / 5)))")
+  note "slowed drive: drive b (slot 1) held to $(python3 -c "print('%.0f MB/s' % ($limit / 1e6))") by blkio.throttle.read_bps_device, a fifth of what it served in the unslowed restore"
+  throttle "$limit"
+  remount_loops
+  step slow_restore mixed "ferry restore (4 loop drives, b at 1/5)" -- "${in_cgroup[@]}" "$cgroup" "$ferry" restore "${ldv[@]}" --to "$work/mixed/out" --key-file "$work/ship.key"
+  ok slow_restore; same_tree "$src" "$work/mixed/out"; rm -rf "$work/mixed/out"
+  if ((fuse)); then
+    throttle 0
+    remount_loops
+    step slow_mount_base mixed "ferry mount: read every file (4 loop drives)" -- "${in_cgroup[@]}" "$cgroup" bash bench/mount_read.sh "$work/mnt" -- "$ferry" mount "${ldv[@]}" "$work/mnt" --key-file "$work/ship.key" --foreground --cache "$mount_cache"
+    ok slow_mount_base
+    throttle "$limit"
+    remount_loops
+    step slow_mount mixed "ferry mount: read every file (4 loop drives, b at 1/5)" -- "${in_cgroup[@]}" "$cgroup" bash bench/mount_read.sh "$work/mnt" -- "$ferry" mount "${ldv[@]}" "$work/mnt" --key-file "$work/ship.key" --foreground --cache "$mount_cache"
+    ok slow_mount
+  fi
+  throttle 0
+  finish_steps
+  for mp in "${loop_mnts[@]}"; do umount "$mp"; done
+  for dev in "${loop_devs[@]}"; do losetup -d "$dev"; done
+  loop_mnts=(); loop_devs=()
+  rmdir "$cgroup"; cgroup=
+else
+  note "slowed drive, real throttle: not measured: $slow_why"
+fi
 rm -rf "$work/mixed"
 
 # ---------------------------------------------------------------- par2 set
