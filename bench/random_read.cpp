@@ -19,6 +19,7 @@
 // drives are read as they are.
 //
 // --tsv FILE writes the figures as `name<TAB>value` lines for bench/run.sh.
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -26,7 +27,6 @@
 #include <random>
 #include <string>
 #include <thread>
-#include <atomic>
 #include <vector>
 
 #include "ferry/error.h"
@@ -52,12 +52,12 @@ uint64_t parse_size(const std::string& text) {
   double v = std::strtod(text.c_str(), &end);
   std::string unit = end;
   double scale = unit.empty() || unit == "B" ? 1
-                 : unit == "KiB" ? 1024.0
-                 : unit == "MiB" ? 1048576.0
-                 : unit == "GiB" ? 1073741824.0
-                 : unit == "MB" ? 1e6
-                 : unit == "GB" ? 1e9
-                 : -1;
+                 : unit == "KiB"             ? 1024.0
+                 : unit == "MiB"             ? 1048576.0
+                 : unit == "GiB"             ? 1073741824.0
+                 : unit == "MB"              ? 1e6
+                 : unit == "GB"              ? 1e9
+                                             : -1;
   if (v < 0 || scale < 0) die("bad size '" + text + "' (try 64KiB or 256MiB)");
   return static_cast<uint64_t>(v * scale);
 }
@@ -71,7 +71,8 @@ class SlowFile : public ferry::io::RandomAccessFile {
     auto t0 = Clock::now();
     size_t n = inner_->pread(buf, len, offset);
     auto took = Clock::now() - t0;
-    std::this_thread::sleep_for(std::chrono::duration_cast<std::chrono::nanoseconds>(took * (factor_ - 1)));
+    std::this_thread::sleep_for(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(took * (factor_ - 1)));
     return n;
   }
 
@@ -124,7 +125,8 @@ void put(const std::string& name, double value) {
 void random_reads(const Options& o, const std::string& path, const std::string& tag) {
   auto shipment = open_shipment(o, nullptr);
   auto entry = shipment->stat(path);
-  if (!entry || entry->kind != ferry::ShipmentEntry::Kind::kFile) die("no file " + path + " in the shipment");
+  if (!entry || entry->kind != ferry::ShipmentEntry::Kind::kFile)
+    die("no file " + path + " in the shipment");
   if (entry->size < o.len) die(path + " is smaller than one read");
   std::mt19937_64 rng(o.seed);
   std::vector<char> buf(o.len);
@@ -139,17 +141,19 @@ void random_reads(const Options& o, const std::string& path, const std::string& 
   double secs = seconds_since(t0);
   auto after = shipment->stats();
   double n = static_cast<double>(o.reads);
-  std::printf("%s: %s, %llu bytes; %llu reads of %llu bytes after %llu to warm\n", tag.c_str(), path.c_str(),
-              static_cast<unsigned long long>(entry->size), static_cast<unsigned long long>(o.reads),
-              static_cast<unsigned long long>(o.len), static_cast<unsigned long long>(o.warm));
+  std::printf("%s: %s, %llu bytes; %llu reads of %llu bytes after %llu to warm\n", tag.c_str(),
+              path.c_str(), static_cast<unsigned long long>(entry->size),
+              static_cast<unsigned long long>(o.reads), static_cast<unsigned long long>(o.len),
+              static_cast<unsigned long long>(o.warm));
   put(tag + "_bytes", static_cast<double>(entry->size));
   put(tag + "_reads_per_s", n / secs);
   put(tag + "_units_per_read", static_cast<double>(after.units_opened - before.units_opened) / n);
-  put(tag + "_frames_per_read", static_cast<double>(after.frames_opened - before.frames_opened) / n);
+  put(tag + "_frames_per_read",
+      static_cast<double>(after.frames_opened - before.frames_opened) / n);
   put(tag + "_cache_hit_share",
       static_cast<double>(after.cache_hits - before.cache_hits) /
           std::max<double>(1, static_cast<double>((after.cache_hits - before.cache_hits) +
-                                                   (after.cache_misses - before.cache_misses))));
+                                                  (after.cache_misses - before.cache_misses))));
 }
 
 // Every file whole, in catalog order, shared out file by file over the threads.
@@ -199,24 +203,40 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) die(a + " needs a value");
       return argv[++i];
     };
-    if (a == "--key-file") o.key_file = value();
-    else if (a == "--random") o.random_paths.push_back(value());
-    else if (a == "--sequential") o.sequential = true;
-    else if (a == "--reads") o.reads = std::strtoull(value().c_str(), nullptr, 10);
-    else if (a == "--warm") o.warm = std::strtoull(value().c_str(), nullptr, 10);
-    else if (a == "--len") o.len = parse_size(value());
-    else if (a == "--seed") o.seed = std::strtoull(value().c_str(), nullptr, 10);
-    else if (a == "--cache") o.cache = parse_size(value());
-    else if (a == "--slow-drive") o.slow_drive = value();
-    else if (a == "--slow-factor") o.slow_factor = std::strtod(value().c_str(), nullptr);
-    else if (a == "--threads") o.threads = static_cast<unsigned>(std::strtoul(value().c_str(), nullptr, 10));
-    else if (a == "--tsv") o.tsv = value();
+    if (a == "--key-file")
+      o.key_file = value();
+    else if (a == "--random")
+      o.random_paths.push_back(value());
+    else if (a == "--sequential")
+      o.sequential = true;
+    else if (a == "--reads")
+      o.reads = std::strtoull(value().c_str(), nullptr, 10);
+    else if (a == "--warm")
+      o.warm = std::strtoull(value().c_str(), nullptr, 10);
+    else if (a == "--len")
+      o.len = parse_size(value());
+    else if (a == "--seed")
+      o.seed = std::strtoull(value().c_str(), nullptr, 10);
+    else if (a == "--cache")
+      o.cache = parse_size(value());
+    else if (a == "--slow-drive")
+      o.slow_drive = value();
+    else if (a == "--slow-factor")
+      o.slow_factor = std::strtod(value().c_str(), nullptr);
+    else if (a == "--threads")
+      o.threads = static_cast<unsigned>(std::strtoul(value().c_str(), nullptr, 10));
+    else if (a == "--tsv")
+      o.tsv = value();
     else if (a == "-h" || a == "--help") {
-      std::printf("usage: ferry-random-read DRIVE... --key-file F (--random PATH... | --sequential "
-                  "[--slow-drive DIR] [--slow-factor 5]) [--reads N] [--warm N] [--len 64KiB] [--tsv FILE]\n");
+      std::printf(
+          "usage: ferry-random-read DRIVE... --key-file F (--random PATH... | --sequential "
+          "[--slow-drive DIR] [--slow-factor 5]) [--reads N] [--warm N] [--len 64KiB] [--tsv "
+          "FILE]\n");
       return 0;
-    } else if (!a.empty() && a[0] == '-') die("unknown option " + a);
-    else o.drives.push_back(a);
+    } else if (!a.empty() && a[0] == '-')
+      die("unknown option " + a);
+    else
+      o.drives.push_back(a);
   }
   if (o.drives.empty() || o.key_file.empty()) die("give the drives and --key-file");
   if (o.len == 0 || o.reads == 0) die("--len and --reads must be above 0");
