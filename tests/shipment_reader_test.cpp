@@ -259,6 +259,20 @@ TEST_F(ShipmentReaderTest, ReadsAroundALateDriveAndNamesIt) {
   EXPECT_GT(st.stripes_rebuilt, 0u);
 }
 
+TEST_F(ShipmentReaderTest, ALateDriveIsJudgedAgainstTheOthersNotAFixedTime) {
+  // The fixed bound is far away (5 s): only the drives' usual time can make the reader
+  // hedge a drive that takes 80 ms a block where the others take well under one.
+  SlowDriveEnv env(folder(1), std::chrono::milliseconds(80), false);
+  ShipmentOptions o;
+  o.drives = drives_;
+  o.credentials = credentials_;
+  o.env = &env;
+  o.hedge_after_ms = 5000;
+  auto s = Shipment::open(o);
+  EXPECT_EQ(s->read("raw/big"), files_["raw/big"]);
+  EXPECT_GT(s->stats().slow_per_slot[slot(1)], 0u);
+}
+
 TEST_F(ShipmentReaderTest, ReadsAroundAFailingDrive) {
   SlowDriveEnv env(folder(0), std::chrono::milliseconds(0), true);
   auto s = open(drives_, &env);

@@ -37,8 +37,9 @@ struct ShipmentOptions {
   uint64_t cache_bytes = 256ull << 20;
   // Stripes read ahead of a file read in order (0: none).
   uint32_t read_ahead_stripes = 2;
-  // A member that has not arrived after this many milliseconds, while other members of
-  // its stripe have, is read around from parity when the layout has any (hedged read).
+  // A block that has not arrived in three times the drives' usual time for one (plus
+  // 10 ms), or after this many milliseconds at most, is read around from parity when
+  // the layout has any (a hedged read), and its drive is counted slow.
   uint32_t hedge_after_ms = 200;
   const io::ReadEnv* env = nullptr;  // nullptr: the real file system
 };

@@ -28,10 +28,14 @@ struct UnitFetcher::Gather {
     for (size_t i = 0; i < state.size(); ++i) n += state[i] == kReading && !(late >> i & 1);
     return n;
   }
+  // The next member to read: one not known to be late, else a late one not yet started.
   uint32_t first_idle() const {
-    uint32_t i = 0;
-    while (i < state.size() && state[i] != kIdle) ++i;
-    return i;
+    for (int pass = 0; pass < 2; ++pass) {
+      for (uint32_t i = 0; i < state.size(); ++i) {
+        if (state[i] == kIdle && (pass == 1 || !(late >> i & 1))) return i;
+      }
+    }
+    return static_cast<uint32_t>(state.size());
   }
 };
 
@@ -43,6 +47,8 @@ UnitFetcher::UnitFetcher(const StripeReader& reader, const format::ShipmentId& s
       block_key_(block_key),
       hedge_after_(hedge_after),
       counters_(reader.layout().n()),
+      in_flight_(reader.layout().n()),
+      latency_us_(reader.layout().n()),
       // Enough threads that every drive can have a few reads in flight, and a late
       // drive's stuck reads do not starve the others.
       pool_(static_cast<int>(std::min<uint32_t>(4 * reader.layout().n(), 64))) {}
@@ -50,16 +56,20 @@ UnitFetcher::UnitFetcher(const StripeReader& reader, const format::ShipmentId& s
 void UnitFetcher::start_read(const std::shared_ptr<Gather>& gather, uint32_t member) const {
   gather->state[member] = Gather::kReading;
   ++gather->reading;
-  pool_.submit([this, gather, member] {
+  const uint32_t slot = layout_.slot_of(gather->stripe, member);
+  ++in_flight_[slot];
+  pool_.submit([this, gather, member, slot] {
     util::ByteBuffer record(layout_.record_size());
     std::string problem;
     BlockStatus status = BlockStatus::kUnreadable;
+    const auto started = std::chrono::steady_clock::now();
     try {
       status = reader_.fetch(gather->stripe, member, record.data(), &problem);
     } catch (const std::exception& e) {
       problem = e.what();
     }
-    const uint32_t slot = layout_.slot_of(gather->stripe, member);
+    record_latency(slot, std::chrono::steady_clock::now() - started);
+    --in_flight_[slot];
     if (status == BlockStatus::kOk) {
       counters_.bytes[slot] += layout_.record_size();
     } else {
@@ -78,6 +88,30 @@ void UnitFetcher::start_read(const std::shared_ptr<Gather>& gather, uint32_t mem
     }
     gather->changed.notify_all();
   });
+}
+
+void UnitFetcher::record_latency(uint32_t slot, std::chrono::steady_clock::duration took) const {
+  const uint64_t us = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(took).count());
+  // A moving average, an eighth of the new read each time; races between threads only
+  // lose a sample.
+  const uint64_t old = latency_us_[slot].load(std::memory_order_relaxed);
+  latency_us_[slot].store(old == 0 ? us + 1 : old - old / 8 + us / 8 + 1, std::memory_order_relaxed);
+}
+
+std::chrono::microseconds UnitFetcher::hedge_deadline() const {
+  // Against the drives' usual answer: the median of the slots' averages, so that one
+  // slow drive does not raise the bar it is measured by.
+  std::vector<uint64_t> seen;
+  for (const auto& l : latency_us_) {
+    if (uint64_t v = l.load(std::memory_order_relaxed)) seen.push_back(v);
+  }
+  const auto most = std::chrono::duration_cast<std::chrono::microseconds>(hedge_after_);
+  if (seen.empty()) return most;
+  std::nth_element(seen.begin(), seen.begin() + static_cast<long>((seen.size() - 1) / 2), seen.end());
+  const uint64_t usual = seen[(seen.size() - 1) / 2];
+  const auto deadline = std::chrono::microseconds(kHedgeFactor * usual) + kHedgeFloor;
+  return std::min(deadline, most);
 }
 
 bool UnitFetcher::open_unit(uint64_t stripe, uint32_t member, const uint8_t* payload,
@@ -143,8 +177,18 @@ StripeResult UnitFetcher::read(uint64_t stripe, uint64_t want, uint8_t* const* o
   auto gather = std::make_shared<Gather>(stripe, n);
   Gather& g = *gather;
   std::unique_lock lock(g.mutex);
+  const auto deadline = std::chrono::steady_clock::now() + hedge_deadline();
   for (uint32_t j = 0; j < k; ++j) {
-    if (want >> j & 1) start_read(gather, j);
+    if (!(want >> j & 1)) continue;
+    const uint32_t slot = layout_.slot_of(stripe, j);
+    if (layout_.m > 0 && in_flight_[slot] >= kMaxInFlightPerSlot) {
+      // That drive is behind already: another read would only queue behind the others.
+      // Read around it from the start.
+      g.late |= 1ull << j;
+      ++counters_.slow[slot];
+      continue;
+    }
+    start_read(gather, j);
   }
   // The wanted blocks, each from its own drive, while they come in time.
   auto wanted_in = [&] {
@@ -156,7 +200,7 @@ StripeResult UnitFetcher::read(uint64_t stripe, uint64_t want, uint8_t* const* o
   if (layout_.m == 0) {
     g.changed.wait(lock, wanted_in);  // no parity: nothing else to read
   } else {
-    g.changed.wait_for(lock, hedge_after_, wanted_in);
+    g.changed.wait_until(lock, deadline, wanted_in);
   }
   authenticate(g, lock, out, result);
   bool all = true;
@@ -166,9 +210,6 @@ StripeResult UnitFetcher::read(uint64_t stripe, uint64_t want, uint8_t* const* o
       if ((want >> j & 1) && g.state[j] == Gather::kReading) {
         g.late |= 1ull << j;
         ++counters_.slow[layout_.slot_of(stripe, j)];
-        g.problems.push_back("slot " + std::to_string(layout_.slot_of(stripe, j)) +
-                             " did not answer within " + std::to_string(hedge_after_.count()) +
-                             " ms: read around");
       }
     }
     rebuild(gather, lock, out, result);
@@ -196,7 +237,7 @@ void UnitFetcher::rebuild(const std::shared_ptr<Gather>& gather, std::unique_loc
     auto finished = [&] { return g.finished != seen; };
     if (idle == n) {
       g.changed.wait(lock, finished);
-    } else if (!g.changed.wait_for(lock, hedge_after_, finished)) {
+    } else if (!g.changed.wait_for(lock, hedge_deadline(), finished)) {
       start_read(gather, idle);
     }
   }

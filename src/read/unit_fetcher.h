@@ -62,6 +62,18 @@ class UnitFetcher {
   codec::Key block_key_;
   std::chrono::milliseconds hedge_after_;
   mutable FetchCounters counters_;
+  // A member is read around when it has not answered after kHedgeFactor times the
+  // drives' usual time for a block, plus kHedgeFloor (scheduling noise on a busy
+  // machine), and never later than `hedge_after`; and at once while its drive already
+  // has kMaxInFlightPerSlot reads waiting.
+  static constexpr uint64_t kHedgeFactor = 3;
+  static constexpr std::chrono::microseconds kHedgeFloor{10000};
+  static constexpr uint32_t kMaxInFlightPerSlot = 4;
+  void record_latency(uint32_t slot, std::chrono::steady_clock::duration took) const;
+  std::chrono::microseconds hedge_deadline() const;
+  mutable std::vector<std::atomic<uint32_t>> in_flight_;
+  mutable std::vector<std::atomic<uint64_t>> latency_us_;  // moving average a block, per slot
+
   // AES-GCM contexts are not thread-safe: borrowed one per open.
   mutable std::mutex ciphers_mutex_;
   mutable std::vector<std::unique_ptr<codec::AesGcm>> ciphers_;
