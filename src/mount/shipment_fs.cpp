@@ -1,4 +1,4 @@
-#define FUSE_USE_VERSION 35
+#define FUSE_USE_VERSION 312
 #include "mount/shipment_fs.h"
 
 #include <fuse.h>
@@ -270,7 +270,10 @@ void serve(const MountOptions& given) {
     }
     fuse_loop_config* config = fuse_loop_cfg_create();
     fuse_loop_cfg_set_clone_fd(config, 0);
+    // Threads kept waiting between requests: starting one per request costs more than
+    // serving a small file.
     fuse_loop_cfg_set_max_threads(config, 16);
+    fuse_loop_cfg_set_idle_threads(config, 16);
     rc = fuse_loop_mt(fs, config);
     fuse_loop_cfg_destroy(config);
     // A signal (Ctrl-C, SIGTERM, SIGHUP) ends the loop with its number: a clean stop.
