@@ -11,6 +11,7 @@
 #include "ferry/credentials.h"
 #include "ferry/progress.h"
 #include "ferry/read_env.h"
+#include "ferry/write_env.h"
 
 namespace ferry {
 
@@ -22,6 +23,9 @@ struct RepairOptions {
   Credentials credentials;
   int threads = 0;
   const io::ReadEnv* env = nullptr;
+  // How repair writes to the drives; nullptr: the real file system. Tests pass one
+  // that simulates a power cut.
+  const io::WriteEnv* write_env = nullptr;
   // When set (by a SIGINT/SIGTERM handler), repair stops between stripes and throws
   // kInterrupted; running it again finishes the job.
   const std::atomic<bool>* stop = nullptr;

@@ -41,6 +41,41 @@ File File::open_write(const std::string& path, bool truncate) {
   return File(fd, path);
 }
 
+// Opened with O_NONBLOCK so a FIFO or device planted where a file belongs cannot hold
+// the open; fstat then refuses it. Regular files ignore O_NONBLOCK.
+static File checked_regular(int fd, const std::string& path) {
+  File file(fd, path);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) throw_errno("cannot stat " + path, errno);
+  if (!S_ISREG(st.st_mode)) {
+    throw Error(ErrorKind::kCorruption,
+                path + " is not a regular file (a device, FIFO or folder stands where ferry "
+                       "keeps a file); ferry will not read or write it");
+  }
+  return file;
+}
+
+static void throw_untrusted_open(const std::string& path, int err, const char* what) {
+  if (err == ELOOP) {
+    throw Error(ErrorKind::kCorruption, path + " is a symbolic link where ferry keeps a file; "
+                                               "ferry never follows links on a drive. Remove it");
+  }
+  throw_errno(std::string("cannot open ") + path + what, err);
+}
+
+File File::open_untrusted(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) throw_untrusted_open(path, errno, "");
+  return checked_regular(fd, path);
+}
+
+File File::open_untrusted_write(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY,
+                  0644);
+  if (fd < 0) throw_untrusted_open(path, errno, " for writing");
+  return checked_regular(fd, path);
+}
+
 size_t File::pread(void* buf, size_t len, uint64_t offset) const {
   size_t done = 0;
   while (done < len) {
@@ -126,6 +161,31 @@ std::string read_whole_file(const std::string& path) {
   std::string data(f.size(), '\0');
   data.resize(f.pread(data.data(), data.size(), 0));
   return data;
+}
+
+std::string read_untrusted_file(const std::string& path, uint64_t max_bytes) {
+  File f = File::open_untrusted(path);
+  uint64_t size = f.size();
+  if (size > max_bytes) {
+    throw Error(ErrorKind::kCorruption, path + " is " + std::to_string(size) +
+                                            " bytes, more than the " + std::to_string(max_bytes) +
+                                            " ferry ever writes there; not read");
+  }
+  // One byte more than allowed shows a file that grew after the size was taken.
+  std::string data(size + 1, '\0');
+  data.resize(f.pread(data.data(), data.size(), 0));
+  if (data.size() > max_bytes) throw Error(ErrorKind::kCorruption, path + " grew while being read");
+  return data;
+}
+
+void require_real_directory(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return;  // missing: the caller reports that
+  if (!S_ISDIR(st.st_mode)) {
+    throw Error(ErrorKind::kCorruption,
+                path + (S_ISLNK(st.st_mode) ? " is a symbolic link" : " is not a folder") +
+                    " where ferry keeps a folder; ferry never follows links on a drive");
+  }
 }
 
 void fsync_directory(const std::string& path) {

@@ -4,6 +4,7 @@
 
 #include "ferry/error.h"
 #include "format/drive_folder.h"
+#include "io/file.h"
 
 namespace ferry::read {
 
@@ -76,6 +77,15 @@ DriveSet open_drives(const std::vector<std::string>& paths) {
         }
         if (d.label) {
           d.problem.clear();
+          try {
+            // Blocks are read and repaired below it: a planted link is not followed.
+            io::require_real_directory(io::join(d.folder, format::kSegmentDir));
+          } catch (const Error& e) {
+            d.label.reset();
+            d.problem = "drive " + given + ": " + e.what() + "; ignoring this drive";
+          }
+        }
+        if (d.label) {
           ++votes[d.label->shipment];
         } else {
           d.role = DriveRecord::Role::kUnreadable;
@@ -102,12 +112,26 @@ DriveSet open_drives(const std::vector<std::string>& paths) {
       chosen = d.label->shipment;
     }
   }
-  for (DriveRecord& d : set.drives) {
-    if (d.label && d.label->shipment == chosen && set.folders.empty()) {
-      set.label = *d.label;
-      set.folders.assign(set.label.layout.n(), "");
+  // The reference label is the one most drives of the shipment agree with, whatever
+  // order they were named in: one edited label is an odd drive, not the rule. On a tie a
+  // complete label wins (labels turn complete last), then the one named first.
+  const format::Label* reference = nullptr;
+  int reference_votes = 0;
+  for (const DriveRecord& d : set.drives) {
+    if (!d.label || d.label->shipment != chosen) continue;
+    int agree = 0;
+    for (const DriveRecord& other : set.drives) {
+      agree += other.label && other.label->shipment == chosen &&
+               same_shipment_layout(*other.label, *d.label);
+    }
+    if (agree > reference_votes ||
+        (agree == reference_votes && d.label->complete() && !reference->complete())) {
+      reference = &*d.label;
+      reference_votes = agree;
     }
   }
+  set.label = *reference;
+  set.folders.assign(set.label.layout.n(), "");
   for (DriveRecord& d : set.drives) {
     if (!d.label) continue;
     const format::Label& l = *d.label;
@@ -116,6 +140,7 @@ DriveSet open_drives(const std::vector<std::string>& paths) {
       d.problem = "drive " + d.given + " belongs to shipment " + format::id_short(l.shipment) +
                   "…, not " + format::id_short(chosen) + "…; ignoring it";
     } else if (l.complete() != set.label.complete()) {
+      set.layout_disputed = true;
       // Labels turn "complete" last, drive by drive; pack run again completes the rest.
       d.role = DriveRecord::Role::kUnreadable;
       d.problem = "drive " + d.given + " (slot " + std::to_string(l.slot) +
@@ -124,9 +149,11 @@ DriveSet open_drives(const std::vector<std::string>& paths) {
                   set.label.state + "\"); run the same `ferry pack` command again to finish it; "
                   "ignoring this drive";
     } else if (!same_shipment_layout(l, set.label)) {
+      set.layout_disputed = true;
       d.role = DriveRecord::Role::kUnreadable;
       d.problem = "drive " + d.given + " (slot " + std::to_string(l.slot) +
-                  ") has a label that disagrees with the other drives; ignoring it";
+                  ") has a label that disagrees with the other drives on the layout, size or "
+                  "state of the shipment (edited?); ignoring it";
     } else if (!set.folders[l.slot].empty()) {
       d.role = DriveRecord::Role::kDuplicate;
       d.problem = "drive " + d.given + " is slot " + std::to_string(l.slot) +

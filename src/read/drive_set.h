@@ -26,6 +26,9 @@ struct DriveSet {
   format::Label label;  // the chosen shipment's label (its `slot` is the first member's)
   std::vector<std::string> folders;  // index = slot; empty string when the slot is missing
   std::vector<DriveRecord> drives;   // one per path given, in the order given
+  // Some drive of the shipment has a label that disagrees with the reference label (chosen
+  // by majority): reading around it is safe, writing (repair) is not.
+  bool layout_disputed = false;
 
   uint32_t present() const;
   std::vector<uint32_t> missing() const;
@@ -33,7 +36,8 @@ struct DriveSet {
   std::vector<std::string> warnings() const;
 };
 
-// Reads the labels on `paths` and keeps the shipment most of them belong to. Throws
+// Reads the labels on `paths` and keeps the shipment most of them belong to, with the
+// label most of its drives agree with as the reference. Throws
 // kInvalidArgument when no path holds a readable ferry label.
 DriveSet open_drives(const std::vector<std::string>& paths);
 

@@ -141,7 +141,8 @@ class Restorer {
     });
     int threads = util::worker_threads(options_.threads);
     read::StripeReader reader(shipment_.drives.label, shipment_.drives.folders,
-                              options_.env ? *options_.env : io::ReadEnv::posix());
+                              options_.env ? *options_.env : io::ReadEnv::posix(),
+                              shipment_.attempts);
     read::StripeSource source(reader, codec::hkdf(shipment_.data_key, format::kBlockKeyInfo),
                               schedule, threads, hasher.stages());
     read::StreamCursor cursor(source, layout);
@@ -246,10 +247,20 @@ class Restorer {
       auto mode = static_cast<mode_t>(sqlite3_column_int64(stmt, 1) & 07777);
       int64_t mtime = sqlite3_column_int64(stmt, 2);
       struct timespec times[2] = {read::timespec_of(mtime), read::timespec_of(mtime)};
-      if (::fchmodat(dirfd, leaf.c_str(), mode, 0) != 0 ||
-          ::utimensat(dirfd, leaf.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+      // Through a descriptor of the directory itself, never its name: a link planted
+      // or swapped in there is refused, not followed to a folder outside the target.
+      int fd = ::openat(dirfd, leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      bool ok = fd >= 0 && ::fchmod(fd, mode) == 0 && ::futimens(fd, times) == 0;
+      int err = errno;
+      if (fd >= 0) ::close(fd);
+      if (!ok) {
         sqlite3_finalize(stmt);
-        throw_errno("cannot set metadata of " + io::join(options_.target, path), errno);
+        if (err == ELOOP || err == ENOTDIR) {
+          throw Error(ErrorKind::kUnsafePath, io::join(options_.target, util::shown(path)) +
+                                                  " is no longer a folder (a link or file was put "
+                                                  "in its place); its mode and time were not set");
+        }
+        throw_errno("cannot set metadata of " + io::join(options_.target, path), err);
       }
     }
     sqlite3_finalize(stmt);

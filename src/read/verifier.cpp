@@ -64,7 +64,9 @@ class BlockScan {
       const format::Layout& layout = set_.label.layout;
       const uint32_t n = layout.n(), k = layout.k;
       const size_t record = layout.record_size();
-      std::vector<uint8_t> records(n * record), parity(static_cast<size_t>(layout.m) * layout.block_size);
+      std::vector<uint8_t> records(n * record), parity;
+      std::vector<uint8_t*> payloads(n);
+      for (uint32_t i = 0; i < n; ++i) payloads[i] = records.data() + i * record + format::kBlockHeaderSize;
       std::vector<Tally> local(n);
       uint64_t intact = 0, degraded = 0, lost = 0, mismatches = 0;
       for (;;) {
@@ -88,17 +90,7 @@ class BlockScan {
           }
           if (good == n) {
             // Every CRC is right; parity recomputed from the data must match what is stored.
-            std::vector<const uint8_t*> data(k);
-            std::vector<uint8_t*> out(layout.m);
-            for (uint32_t j = 0; j < k; ++j) data[j] = records.data() + j * record + format::kBlockHeaderSize;
-            for (uint32_t j = 0; j < layout.m; ++j) out[j] = parity.data() + static_cast<size_t>(j) * layout.block_size;
-            reader_.erasure().encode(layout.block_size, data.data(), out.data());
-            bool same = true;
-            for (uint32_t j = 0; j < layout.m && same; ++j) {
-              same = std::memcmp(out[j], records.data() + (k + j) * record + format::kBlockHeaderSize,
-                                 layout.block_size) == 0;
-            }
-            if (same) {
+            if (reader_.stripe_format().parity_consistent(reader_.erasure(), payloads, parity)) {
               ++intact;
             } else {
               ++mismatches;
@@ -142,7 +134,7 @@ class BlockScan {
 void check_files(read::OpenShipment& shipment, const io::ReadEnv& env, int threads,
                  Progress& progress, VerifyReport& report) {
   const format::Layout& layout = shipment.drives.label.layout;
-  read::StripeReader reader(shipment.drives.label, shipment.drives.folders, env);
+  read::StripeReader reader(shipment.drives.label, shipment.drives.folders, env, shipment.attempts);
   uint64_t next = 0, stripes = shipment.drives.label.stripes;
   // Raw files are hashed as their stripes are decoded (see restore), on a catalog
   // connection of its own.

@@ -1,0 +1,215 @@
+// Drives back from transit are hostile input (SECURITY.md): symbolic links, FIFOs and
+// huge or sparse files planted where ferry keeps its files, labels edited to absurd or
+// inconsistent values. Each test crafts such a drive the way an attacker would and
+// checks that no command follows the link, hangs, crashes or obeys the odd drive.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "codec/crc32c.h"
+#include "e2e/damage.h"
+#include "e2e/fixture.h"
+#include "support/within_a_minute.h"
+
+namespace ferry::test {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// Rewrites the label on `drive` as an attacker would: edits the JSON, then recomputes
+// the CRC32C so that the label looks intact.
+void forge_label(const std::string& drive, const std::function<void(json&)>& edit) {
+  std::string path = format::label_path(shipment_folder(drive));
+  json j = json::parse(read_all(path));
+  j.erase("crc32c");
+  edit(j);
+  std::string body = j.dump();
+  char crc[9];
+  std::snprintf(crc, sizeof crc, "%08x", codec::crc32c(body.data(), body.size()));
+  j["crc32c"] = crc;
+  std::ofstream(path, std::ios::trunc) << j.dump(2) << "\n";
+}
+
+void replace_with_fifo(const std::string& path) {
+  remove_file(path);
+  if (::mkfifo(path.c_str(), 0644) != 0) throw std::runtime_error("cannot make a FIFO at " + path);
+}
+
+void replace_with_symlink(const std::string& path, const std::string& target) {
+  remove_file(path);
+  fs::create_symlink(target, path);
+}
+
+bool crashed(const RunResult& r) { return r.exit_code > 128; }
+
+class HostileDrive : public ShipmentTest {
+ protected:
+  void SetUp() override {
+    ShipmentTest::SetUp();
+    write_file(source(), "a.bin", random_bytes(30000, 1));
+    write_file(source(), "c/d.bin", random_bytes(9000, 3));
+    make_dir(source(), "open-dir", 0777);
+    RunResult p = pack(4, 1, {"--segment-size", "12500"});
+    ASSERT_EQ(p.exit_code, 0) << p.err;
+  }
+  std::string folder(int i) const { return shipment_folder(drive(i)); }
+  // `ferry args... drives 0..3`, which must return within a minute.
+  RunResult on_drives(std::vector<std::string> args, int n = 4) {
+    for (int i = 0; i < n; ++i) args.push_back(drive(i));
+    return within_a_minute("ferry", [&] { return run_ferry(args); });
+  }
+  RunResult restore_all(const std::string& to, std::vector<std::string> extra = {}) {
+    return within_a_minute("restore", [&] { return restore(drives(4), to, extra); });
+  }
+};
+
+// Observation 1: a segment replaced by a link to a host file.
+TEST_F(HostileDrive, RepairNeverWritesThroughASegmentReplacedByASymlink) {
+  std::string victim = dir_ / "victim";
+  std::ofstream(victim) << "host file\n";
+  replace_with_symlink(segment_file(drive(1), 0), victim);
+  RunResult r = on_drives({"repair"});
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_EQ(read_all(victim), "host file\n");
+  EXPECT_NE(r.err.find("symbolic link"), std::string::npos) << r.err;
+}
+
+TEST_F(HostileDrive, RepairNeverCreatesTheTargetOfALockSymlink) {
+  std::string planted = dir_ / "created-by-repair";
+  replace_with_symlink(io::join(folder(2), format::kLockFile), planted);
+  RunResult r = on_drives({"repair"});
+  EXPECT_FALSE(path_exists(planted));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("symbolic link"), std::string::npos) << r.err;
+}
+
+TEST_F(HostileDrive, ASymlinkedSegmentFolderIsNotFollowedAndTheDriveIgnored) {
+  fs::rename(io::join(folder(3), format::kSegmentDir), dir_ / "elsewhere");
+  fs::create_symlink(dir_ / "elsewhere", io::join(folder(3), format::kSegmentDir));
+  RunResult r = on_drives({"verify"});
+  EXPECT_NE((r.out + r.err).find("symbolic link"), std::string::npos) << r.out << r.err;
+  RunResult restored = restore_all(target());
+  EXPECT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_EQ(compare_trees(source(), target()), "");
+}
+
+// Observation 3: a link planted in the target where a folder of the shipment goes.
+TEST_F(HostileDrive, RestoreNeverChangesTheModeOfAFolderOutsideTheTarget) {
+  std::string outside = dir_ / "outside";
+  ::mkdir(outside.c_str(), 0700);
+  ::mkdir(target().c_str(), 0755);
+  fs::create_symlink(outside, target() + "/open-dir");
+  RunResult r = restore_all(target(), {"--overwrite"});
+  struct stat st;
+  ASSERT_EQ(::stat(outside.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u) << r.out << r.err;
+}
+
+// Observation 4: FIFOs and devices where files belong; huge sparse files.
+TEST_F(HostileDrive, AFifoInPlaceOfALabelNeitherHangsInfoNorVerify) {
+  replace_with_fifo(format::label_path(folder(0)));
+  RunResult info = on_drives({"info"});
+  EXPECT_FALSE(crashed(info));
+  RunResult verify = on_drives({"verify"});
+  EXPECT_FALSE(crashed(verify));
+  EXPECT_NE(verify.out.find("recoverable"), std::string::npos) << verify.out << verify.err;
+}
+
+TEST_F(HostileDrive, AFifoInPlaceOfACatalogOrSegmentHangsNothing) {
+  replace_with_fifo(format::catalog_path(folder(0)));
+  replace_with_fifo(segment_file(drive(1), 0));
+  for (const char* command : {"info", "verify"}) {
+    RunResult r = on_drives({command});
+    EXPECT_FALSE(crashed(r)) << command;
+  }
+  RunResult ls = on_drives({"ls", "--key-file", key()});
+  EXPECT_EQ(ls.exit_code, 0) << ls.err;
+  RunResult restored = restore_all(target());
+  EXPECT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_EQ(compare_trees(source(), target()), "");
+  RunResult repair = on_drives({"repair"});
+  EXPECT_NE(repair.exit_code, 0);
+  EXPECT_FALSE(crashed(repair));
+}
+
+TEST_F(HostileDrive, ACatalogLinkedToDevZeroHangsNothing) {
+  replace_with_symlink(format::catalog_path(folder(0)), "/dev/zero");
+  RunResult ls = on_drives({"ls", "--key-file", key()});
+  EXPECT_EQ(ls.exit_code, 0) << ls.err;
+  RunResult verify = on_drives({"verify", "--key-file", key()});
+  EXPECT_FALSE(crashed(verify));
+}
+
+TEST_F(HostileDrive, AHugeSparseCatalogIsRefusedByItsSizeWithoutBeingRead) {
+  // A terabyte of holes: hashing it would take many minutes.
+  truncate_file(format::catalog_path(folder(0)), 1ull << 40);
+  RunResult ls = on_drives({"ls", "--key-file", key()});
+  EXPECT_EQ(ls.exit_code, 0) << ls.err;
+  RunResult verify = on_drives({"verify"});
+  EXPECT_FALSE(crashed(verify));
+}
+
+TEST_F(HostileDrive, AFifoInTheTargetDoesNotHoldTheRestore) {
+  ::mkdir(target().c_str(), 0755);
+  ASSERT_EQ(::mkfifo((target() + "/a.bin").c_str(), 0644), 0);
+  RunResult r = restore_all(target(), {"--overwrite"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(compare_trees(source(), target()), "");
+}
+
+// Observation 5: one label with absurd values.
+TEST_F(HostileDrive, ADeeplyNestedLabelIsRefusedWithoutACrash) {
+  std::string path = format::label_path(folder(0));
+  std::ofstream(path, std::ios::trunc) << std::string(100000, '[');
+  for (const char* command : {"info", "verify"}) {
+    RunResult r = on_drives({command});
+    EXPECT_FALSE(crashed(r)) << command << ": " << r.err;
+  }
+  RunResult restored = restore_all(target());
+  EXPECT_EQ(restored.exit_code, 0) << restored.err;
+}
+
+TEST_F(HostileDrive, AHugeSparseLabelIsRefusedWithoutBeingRead) {
+  truncate_file(format::label_path(folder(0)), 4ull << 30);
+  RunResult r = on_drives({"verify"});
+  EXPECT_FALSE(crashed(r)) << r.err;
+  EXPECT_NE(r.out.find("recoverable"), std::string::npos) << r.out << r.err;
+}
+
+TEST_F(HostileDrive, LabelCountsThatWrapOrExplodeAreRefused) {
+  // Every drive forged, each differently: none may be believed.
+  forge_label(drive(0), [](json& j) { j["stripes"] = 1ull << 62; });
+  forge_label(drive(1), [](json& j) {
+    j["data_drives"] = 4294967295ull;
+    j["parity_drives"] = 5;
+    j["drives"] = 4;
+  });
+  forge_label(drive(2), [](json& j) { j["block_size"] = 1ull << 40; });
+  forge_label(drive(3), [](json& j) { j["slot"] = -1; });
+  for (const char* command : {"info", "verify", "repair"}) {
+    RunResult r = on_drives({command});
+    EXPECT_NE(r.exit_code, 0) << command;
+    EXPECT_FALSE(crashed(r)) << command << ": " << r.err;
+    EXPECT_NE(r.err.find("damaged or malformed"), std::string::npos) << command << ": " << r.err;
+  }
+}
+
+TEST_F(HostileDrive, CostlyScryptParametersInALabelAreRefusedNotRun) {
+  forge_label(drive(0), [](json& j) {
+    json decoy = j["keys"][0];
+    decoy["type"] = "passphrase";
+    decoy["kdf"] = {{"name", "scrypt"}, {"log2_n", 20}, {"r", 8}, {"p", 16}};
+    j["keys"].push_back(decoy);
+  });
+  RunResult r = on_drives({"verify"});
+  EXPECT_NE((r.out + r.err).find("scrypt"), std::string::npos) << r.out << r.err;
+  EXPECT_FALSE(crashed(r));
+}
+
+}  // namespace
+}  // namespace ferry::test
