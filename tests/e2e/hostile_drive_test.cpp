@@ -11,6 +11,10 @@
 #include <nlohmann/json.hpp>
 
 #include "codec/crc32c.h"
+#include "codec/kdf.h"
+#include "codec/sha256.h"
+#include "format/catalog_file.h"
+#include "format/stripe_format.h"
 #include "e2e/damage.h"
 #include "e2e/fixture.h"
 #include "support/within_a_minute.h"
@@ -209,6 +213,111 @@ TEST_F(HostileDrive, CostlyScryptParametersInALabelAreRefusedNotRun) {
   RunResult r = on_drives({"verify"});
   EXPECT_NE((r.out + r.err).find("scrypt"), std::string::npos) << r.out << r.err;
   EXPECT_FALSE(crashed(r));
+}
+
+// Observation 2: a block sealed by another pack attempt (as one left from an attempt
+// before a resume would be) stands in place of the stripe's own, with a right CRC.
+TEST_F(HostileDrive, ABlockOfAnotherPackAttemptIsRebuiltFromParityNeverUsed) {
+  const format::Label label = label_on(drive(0));
+  const format::Layout& layout = label.layout;
+  Credentials credentials;
+  credentials.key_file = format::read_key_file(key());
+  codec::AesGcm aead(codec::hkdf(*format::unwrap_data_key(label, credentials), format::kBlockKeyInfo));
+  const format::StripeFormat stripe_format(label.shipment, layout);
+  const uint64_t stripe = 1;
+  const uint32_t member = 0;
+  std::string record(layout.record_size(), '\0');  // zeros: a plaintext the file never held
+  auto* bytes = reinterpret_cast<uint8_t*>(record.data());
+  stripe_format.seal_unit(aead, label.pack_attempt + 1, stripe, member, bytes + format::kBlockHeaderSize);
+  stripe_format.make_header(stripe, member, bytes);
+  BlockPlace place = block_place(drive(layout.slot_of(stripe, member)), layout, stripe);
+  const std::string original = read_range(place.segment, place.offset, record.size());
+  write_range(place.segment, place.offset, record);
+
+  RunResult restored = restore_all(target());
+  EXPECT_EQ(restored.exit_code, 0) << restored.out << restored.err;
+  EXPECT_EQ(compare_trees(source(), target()), "");
+  RunResult repair = on_drives({"repair", "--key-file", key()});
+  EXPECT_EQ(repair.exit_code, 0) << repair.out << repair.err;
+  EXPECT_EQ(read_range(place.segment, place.offset, record.size()), original)
+      << "repair must put the stripe's own block back, not keep the replayed one";
+  RunResult again = restore_all(target("again"));
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(compare_trees(source(), target("again")), "");
+}
+
+// Observation 6: every label relabelled to another layout; the key shows the lie.
+TEST_F(HostileDrive, KeyedRepairUnderARelabelledLayoutWritesNothing) {
+  const format::Label label = label_on(drive(0));
+  format::Layout forged = label.layout;
+  forged.k = 2;
+  forged.m = 2;
+  for (int i = 0; i < 4; ++i) {
+    forge_label(drive(i), [&](json& j) {
+      j["data_drives"] = 2;
+      j["parity_drives"] = 2;
+      j["stripes"] = forged.stripes_for(label.stream_bytes);
+    });
+  }
+  std::vector<std::string> before;
+  for (int i = 0; i < 4; ++i) before.push_back(read_all(segment_file(drive(i), 0)));
+  RunResult r = on_drives({"repair", "--key-file", key()});
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.err.find("labels were edited"), std::string::npos) << r.err;
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(read_all(segment_file(drive(i), 0)), before[i]) << "drive " << i;
+}
+
+TEST_F(HostileDrive, RepairWritesNothingWhileTheDrivesDisagreeOnTheLayout) {
+  const format::Label label = label_on(drive(3));
+  forge_label(drive(3), [&](json& j) {
+    j["stripes"] = label.stripes + 1;
+    j["stream_bytes"] = label.stream_bytes + label.layout.stripe_plain();
+  });
+  flip_bit(segment_file(drive(1), 0), format::kBlockHeaderSize + 10);
+  const std::string damaged = read_all(segment_file(drive(1), 0));
+  RunResult r = on_drives({"repair"});
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.err.find("disagree"), std::string::npos) << r.err;
+  EXPECT_EQ(read_all(segment_file(drive(1), 0)), damaged);
+}
+
+// Observation 7: one edited label, named first, does not overrule three honest ones.
+TEST_F(HostileDrive, TheLabelMostDrivesAgreeOnWinsWhicheverIsNamedFirst) {
+  const format::Label label = label_on(drive(0));
+  forge_label(drive(0), [&](json& j) {
+    j["stripes"] = label.stripes + 1;
+    j["stream_bytes"] = label.stream_bytes + label.layout.stripe_plain();
+  });
+  RunResult r = restore_all(target());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(compare_trees(source(), target()), "");
+  EXPECT_NE((r.out + r.err).find("disagrees"), std::string::npos) << r.out << r.err;
+}
+
+// Observation 8: a checkpoint's snapshot sealed in the catalog's place, the labels'
+// digest edited to match.
+TEST_F(HostileDrive, ACheckpointSnapshotCannotStandInForTheCatalog) {
+  const format::Label label = label_on(drive(0));
+  Credentials credentials;
+  credentials.key_file = format::read_key_file(key());
+  const codec::Key data_key = *format::unwrap_data_key(label, credentials);
+  std::string plain = dir_ / "plain-catalog";
+  format::open_catalog(format::catalog_path(folder(0)), plain, label.shipment, data_key);
+  std::string snapshot;
+  format::seal_catalog(plain, label.shipment, data_key,
+                       [&](const uint8_t* p, size_t n) { snapshot.append(reinterpret_cast<const char*>(p), n); },
+                       format::checkpoint_catalog(0));
+  const codec::Digest digest = codec::sha256(snapshot.data(), snapshot.size());
+  for (int i = 0; i < 4; ++i) {
+    std::ofstream(format::catalog_path(folder(i)), std::ios::trunc | std::ios::binary) << snapshot;
+    forge_label(drive(i), [&](json& j) {
+      j["catalog"]["bytes"] = snapshot.size();
+      j["catalog"]["sha256"] = codec::to_hex(digest);
+    });
+  }
+  RunResult r = on_drives({"ls", "--key-file", key()});
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.err.find("checkpoint 0"), std::string::npos) << r.err;
 }
 
 }  // namespace
