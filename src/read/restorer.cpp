@@ -13,6 +13,7 @@
 #include "ferry/error.h"
 #include "ferry/restore.h"
 #include "format/constants.h"
+#include "format/entry_check.h"
 #include "io/file.h"
 #include "read/file_streamer.h"
 #include "read/open_shipment.h"
@@ -35,8 +36,10 @@ using format::Entry;
 using format::EntryKind;
 
 // Every selected path must be safe, and no entry may lie below a file or symlink of
-// the catalog: such a path could only be written by going through a link.
-void check_paths(format::Catalog& catalog, const read::Selection& selection, Progress& progress) {
+// the catalog: such a path could only be written by going through a link. Every file's
+// bytes must lie within the data stream of `stream_bytes`.
+void check_paths(format::Catalog& catalog, const read::Selection& selection, uint64_t stream_bytes,
+                 Progress& progress) {
   auto cursor = catalog.entries();
   Entry e;
   std::string checked;  // a folder whose entries passed: they come one after another
@@ -60,6 +63,7 @@ void check_paths(format::Catalog& catalog, const read::Selection& selection, Pro
       }
       checked = folder;
     }
+    format::check_extent(e, stream_bytes);
     if (e.kind == EntryKind::kFile) {
       ++progress.files_total;
       progress.bytes_total += e.size;
@@ -301,7 +305,7 @@ RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
                   "--only " + util::shown(root) + ": no such file or folder in the shipment (see `ferry ls`)");
     }
   }
-  check_paths(catalog, selection, progress);
+  check_paths(catalog, selection, shipment->drives.label.stream_bytes, progress);
   if (io::exists(o.target) && !io::is_directory(o.target)) {
     throw Error(ErrorKind::kInvalidArgument, "target " + o.target + " exists and is not a folder");
   }

@@ -13,6 +13,7 @@
 #include "format/catalog_file.h"
 #include "format/constants.h"
 #include "format/drive_folder.h"
+#include "format/entry_check.h"
 #include "read/drive_set.h"
 #include "read/file_streamer.h"
 #include "read/open_shipment.h"
@@ -154,6 +155,7 @@ void check_files(read::OpenShipment& shipment, const io::ReadEnv& env, int threa
   format::Entry e;
   while (entries.next(e)) {
     if (e.kind != format::EntryKind::kFile) continue;
+    format::check_extent(e, shipment.drives.label.stream_bytes);
     if (!streamer.stream(e, [&](const uint8_t*, size_t n) { progress.bytes_done += n; })) {
       report.lost_files.push_back(e.path);
     }

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 #include "codec/crc32c.h"
 #include "codec/kdf.h"
@@ -318,6 +319,45 @@ TEST_F(HostileDrive, ACheckpointSnapshotCannotStandInForTheCatalog) {
   RunResult r = on_drives({"ls", "--key-file", key()});
   EXPECT_NE(r.exit_code, 0) << r.out;
   EXPECT_NE(r.err.find("checkpoint 0"), std::string::npos) << r.err;
+}
+
+// The catalog, decrypted, changed with `sql` and sealed again as whoever holds the key
+// could; every label's digest made to match.
+void forge_catalog(HostileDrive& t, const std::vector<std::string>& drives, const std::string& key,
+                   const std::string& plain, const std::string& sql) {
+  const format::Label label = label_on(drives[0]);
+  Credentials credentials;
+  credentials.key_file = format::read_key_file(key);
+  const codec::Key data_key = *format::unwrap_data_key(label, credentials);
+  format::open_catalog(format::catalog_path(shipment_folder(drives[0])), plain, label.shipment, data_key);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(plain.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  std::string sealed;
+  format::seal_catalog(plain, label.shipment, data_key, [&](const uint8_t* p, size_t n) {
+    sealed.append(reinterpret_cast<const char*>(p), n);
+  });
+  const codec::Digest digest = codec::sha256(sealed.data(), sealed.size());
+  for (const std::string& drive : drives) {
+    std::ofstream(format::catalog_path(shipment_folder(drive)), std::ios::trunc | std::ios::binary) << sealed;
+    forge_label(drive, [&](json& j) {
+      j["catalog"]["bytes"] = sealed.size();
+      j["catalog"]["sha256"] = codec::to_hex(digest);
+    });
+  }
+}
+
+// Observation 5, the key holder's part: a catalog entry far beyond the data stream.
+TEST_F(HostileDrive, ACatalogEntryBeyondTheDataStreamIsRefusedAtOnce) {
+  forge_catalog(*this, drives(4), key(), dir_ / "plain-catalog",
+                "UPDATE entries SET stored = 1125899906842624 WHERE path = CAST('a.bin' AS BLOB)");
+  RunResult restored = restore_all(target());
+  EXPECT_NE(restored.exit_code, 0);
+  EXPECT_NE(restored.err.find("beyond the data stream"), std::string::npos) << restored.err;
+  RunResult verify = on_drives({"verify", "--key-file", key()});
+  EXPECT_NE(verify.exit_code, 0);
+  EXPECT_NE(verify.err.find("beyond the data stream"), std::string::npos) << verify.err;
 }
 
 }  // namespace
