@@ -1,7 +1,11 @@
 // verify: a keyless pass over every block of every present drive (header, position,
 // CRC, parity recomputed per stripe), then with the key a pass that authenticates
 // every unit and re-hashes every file as restore would, writing nothing.
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <cstring>
 #include <mutex>
@@ -14,6 +18,7 @@
 #include "format/constants.h"
 #include "format/drive_folder.h"
 #include "format/entry_check.h"
+#include "io/file.h"
 #include "read/drive_set.h"
 #include "read/file_streamer.h"
 #include "read/open_shipment.h"
@@ -167,6 +172,43 @@ void check_files(read::OpenShipment& shipment, const io::ReadEnv& env, int threa
   report.units_unrecoverable = cursor.unrecovered();
 }
 
+// The first segment file in `folder` holding more than the label's `stripes` account for,
+// or "" when none does. Labels can be edited by anyone (their CRC is no seal): a label
+// claiming fewer stripes than the drives hold would otherwise hide the rest from a
+// keyless verify.
+std::string blocks_beyond_label(const std::string& folder, const format::Label& label) {
+  const format::Layout& layout = label.layout;
+  const uint64_t segments = (label.stripes + layout.segment_stripes - 1) / layout.segment_stripes;
+  DIR* dir = ::opendir(io::join(folder, format::kSegmentDir).c_str());
+  if (!dir) return "";
+  std::string found;
+  while (dirent* e = ::readdir(dir)) {
+    unsigned long long index = 0;
+    char tail = 0;
+    if (std::sscanf(e->d_name, "seg-%8llu.fr%c", &index, &tail) != 2 || tail != 'y') continue;
+    std::string path = format::segment_path(folder, index);
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) continue;
+    const uint64_t held = index < segments
+                              ? std::min<uint64_t>(layout.segment_stripes, label.stripes - index * layout.segment_stripes)
+                              : 0;
+    if (static_cast<uint64_t>(st.st_size) > held * layout.record_size()) {
+      found = path + " holds blocks beyond the " + std::to_string(label.stripes) +
+              " stripes the labels claim (labels edited? verify with the key to know)";
+      break;
+    }
+  }
+  ::closedir(dir);
+  return found;
+}
+
+// With the key every file is read back and the labels are checked against the catalog,
+// which the key authenticates: blocks past the labels' end are then leftovers of an
+// interrupted pack attempt (pack does not truncate them), not hidden data.
+bool files_read_with_key(const VerifyReport& report, const read::DriveSet& set) {
+  return report.keyed && report.catalog_intact && set.present() >= set.label.layout.k;
+}
+
 }  // namespace
 
 VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
@@ -213,6 +255,11 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
       c.unreadable = t.by_status[static_cast<int>(read::BlockStatus::kUnreadable)];
       c.examples = t.examples;
       c.catalog_ok = catalog_ok[d.label->slot];
+      std::string beyond = blocks_beyond_label(d.folder, label);
+      if (!beyond.empty()) {
+        c.examples.insert(c.examples.begin(), beyond);
+        report.blocks_beyond_labels = true;
+      }
     } else if (d.label) {
       c.slot = d.role == read::DriveRecord::Role::kForeign ? -1 : static_cast<int>(d.label->slot);
     }
@@ -227,7 +274,7 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
     report.drives.push_back(c);
   }
 
-  if (report.keyed && report.catalog_intact && set.present() >= label.layout.k) {
+  if (files_read_with_key(report, set)) {
     progress.phase = "checking files";
     progress.bytes_done = 0;
     progress.bytes_total = label.stream_bytes;
@@ -236,11 +283,12 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
   }
 
   bool damaged = report.stripes_degraded > 0 || report.stripes_lost > 0 ||
-                 !set.missing().empty() || report.units_unauthentic > 0;
+                 !set.missing().empty() || report.units_unauthentic > 0 ||
+                 (report.blocks_beyond_labels && !files_read_with_key(report, set));
   for (const DriveCheck& c : report.drives) damaged = damaged || (c.role == "member" && !c.catalog_ok);
   // With the key every file was read back, so data is lost exactly when a file is: a
   // stripe short of k blocks may hold only padding. Without the key it must count as lost.
-  bool files_read = report.keyed && report.catalog_intact && set.present() >= label.layout.k;
+  bool files_read = files_read_with_key(report, set);
   bool data_lost = !report.catalog_intact ||
                    (files_read ? !report.lost_files.empty()
                                : report.stripes_lost > 0 || report.units_unrecoverable > 0);

@@ -360,5 +360,23 @@ TEST_F(HostileDrive, ACatalogEntryBeyondTheDataStreamIsRefusedAtOnce) {
   EXPECT_NE(verify.err.find("beyond the data stream"), std::string::npos) << verify.err;
 }
 
+// Observation 5: every label edited to claim no stripes at all, and a stripe destroyed.
+TEST_F(HostileDrive, LabelsClaimingFewerStripesThanTheDrivesHoldAreNotIntact) {
+  for (int i = 0; i < 4; ++i) {
+    forge_label(drive(i), [](json& j) {
+      j["stripes"] = 0;
+      j["stream_bytes"] = 0;
+    });
+  }
+  zero_range(segment_file(drive(0), 0), 0, 4096);
+  zero_range(segment_file(drive(1), 0), 0, 4096);
+  RunResult r = on_drives({"verify"});
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("beyond"), std::string::npos) << r.out << r.err;
+  RunResult keyed = on_drives({"verify", "--key-file", key()});
+  EXPECT_NE(keyed.exit_code, 0) << keyed.out;
+  EXPECT_NE(keyed.err.find("labels were edited"), std::string::npos) << keyed.err;
+}
+
 }  // namespace
 }  // namespace ferry::test
