@@ -17,6 +17,7 @@ namespace ferry {
 
 struct RepairOptions {
   std::vector<std::string> drives;
+  std::string shipment;  // empty, or the shipment id (a unique prefix) the drives must hold
   std::vector<std::string> rebuild;  // blank drives, one per missing slot to recreate
   // Optional: with the key, a block altered together with its CRC is found by its
   // failing authentication even with a single parity drive.

@@ -15,6 +15,7 @@ namespace ferry {
 
 struct VerifyOptions {
   std::vector<std::string> drives;
+  std::string shipment;  // empty, or the shipment id (a unique prefix) the drives must hold
   Credentials credentials;  // empty: keyless verification
   int threads = 0;          // 0: one per core
   const io::ReadEnv* env = nullptr;  // nullptr: the real file system

@@ -82,6 +82,8 @@ void add_repair(CLI::App& app, Runner& run) {
   sub->add_option("drives", c->repair.drives, "Drives of the shipment")->required();
   sub->add_option("--rebuild", c->repair.rebuild, "Blank drives to recreate missing slots on");
   add_key_options(*sub, c->keys);
+  sub->add_option("--shipment", c->repair.shipment,
+                  "Use only the shipment with this id (or a unique start of it)");
   sub->add_option("--threads", c->repair.threads, "Cores to use, for every thread (default: all)");
   sub->add_flag("--json", c->json, "Machine-readable report");
   sub->add_flag("-q,--quiet", c->quiet, "No progress line and no summary");

@@ -154,6 +154,8 @@ void add_verify(CLI::App& app, Runner& run) {
       "  ferry verify /mnt/a /mnt/b /mnt/c --json > arrival-report.json");
   sub->add_option("drives", c->verify.drives, "Drives of the shipment")->required();
   add_key_options(*sub, c->keys);
+  sub->add_option("--shipment", c->verify.shipment,
+                  "Use only the shipment with this id (or a unique start of it)");
   sub->add_option("--threads", c->verify.threads, "Cores to use, for every thread (default: all)");
   sub->add_flag("--json", c->json, "Machine-readable report");
   sub->add_flag("-q,--quiet", c->quiet, "No progress line and no report; the exit code says it all");

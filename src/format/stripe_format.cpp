@@ -59,8 +59,8 @@ BlockStatus StripeFormat::check_record(uint64_t stripe, uint32_t member, const u
   }
   if (header->stripe != stripe || header->slot != slot || header->member != member ||
       header->block_size != layout_.block_size) {
-    *why = where + ": misplaced block (holds stripe " + std::to_string(header->stripe) +
-           " slot " + std::to_string(header->slot) + ")";
+    *why = where + ": misplaced block (holds stripe " + std::to_string(header->stripe) + " slot " +
+           std::to_string(header->slot) + ")";
     return BlockStatus::kMisplaced;
   }
   if (codec::crc32c(record + kBlockHeaderSize, layout_.block_size) != header->payload_crc) {
@@ -77,7 +77,8 @@ bool StripeFormat::parity_consistent(const codec::ReedSolomon& rs,
   scratch.resize(static_cast<size_t>(m) * layout_.block_size);
   std::vector<const uint8_t*> data(payloads.begin(), payloads.begin() + k);
   std::vector<uint8_t*> out(m);
-  for (uint32_t j = 0; j < m; ++j) out[j] = scratch.data() + static_cast<size_t>(j) * layout_.block_size;
+  for (uint32_t j = 0; j < m; ++j)
+    out[j] = scratch.data() + static_cast<size_t>(j) * layout_.block_size;
   rs.encode(layout_.block_size, data.data(), out.data());
   for (uint32_t j = 0; j < m; ++j) {
     if (std::memcmp(out[j], payloads[k + j], layout_.block_size) != 0) return false;

@@ -1,5 +1,6 @@
 #include "read/drive_set.h"
 
+#include <cctype>
 #include <map>
 
 #include "ferry/error.h"
@@ -49,7 +50,26 @@ static bool same_shipment_layout(const format::Label& a, const format::Label& b)
          a.state == b.state;
 }
 
-DriveSet open_drives(const std::vector<std::string>& paths) {
+// The shipment `prefix` names among those voted for.
+static format::ShipmentId pinned_shipment(const std::map<format::ShipmentId, int>& votes,
+                                          const std::string& prefix) {
+  std::string wanted;
+  for (char c : prefix) wanted += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::vector<format::ShipmentId> matches;
+  std::string found;
+  for (const auto& [id, count] : votes) {
+    const std::string hex = format::id_hex(id);
+    found += "\n  " + hex;
+    if (hex.compare(0, wanted.size(), wanted) == 0) matches.push_back(id);
+  }
+  if (matches.size() == 1) return matches.front();
+  throw Error(ErrorKind::kInvalidArgument,
+              std::string(matches.empty() ? "no drive given holds shipment " : "more than one shipment starts with ") +
+                  prefix + (matches.empty() ? "" : "; give more of its id") + ". Shipments on the drives given:" +
+                  found);
+}
+
+DriveSet open_drives(const std::vector<std::string>& paths, const std::string& shipment) {
   DriveSet set;
   std::map<format::ShipmentId, int> votes;
   for (const std::string& given : paths) {
@@ -103,7 +123,8 @@ DriveSet open_drives(const std::vector<std::string>& paths) {
     for (const auto& d : set.drives) message += "\n  " + d.problem;
     throw Error(ErrorKind::kInvalidArgument, message);
   }
-  // The shipment most drives belong to; on a tie, the one named first.
+  // The shipment asked for, else the one most drives belong to; on a tie, the one named
+  // first.
   format::ShipmentId chosen{};
   int best = 0;
   for (const DriveRecord& d : set.drives) {
@@ -112,6 +133,7 @@ DriveSet open_drives(const std::vector<std::string>& paths) {
       chosen = d.label->shipment;
     }
   }
+  if (!shipment.empty()) chosen = pinned_shipment(votes, shipment);
   // The reference label is the one most drives of the shipment agree with, whatever
   // order they were named in: one edited label is an odd drive, not the rule. On a tie a
   // complete label wins (labels turn complete last), then the one named first.

@@ -39,7 +39,10 @@ struct DriveSet {
 // Reads the labels on `paths` and keeps the shipment most of them belong to, with the
 // label most of its drives agree with as the reference. Throws
 // kInvalidArgument when no path holds a readable ferry label.
-DriveSet open_drives(const std::vector<std::string>& paths);
+// `shipment`, when not empty, is the shipment id or a unique prefix of it (hex, any case):
+// that shipment is kept instead, and kInvalidArgument thrown when no drive holds it or
+// the prefix names more than one.
+DriveSet open_drives(const std::vector<std::string>& paths, const std::string& shipment = "");
 
 // Throws kNotEnoughDrives naming the missing slots and how many more are needed.
 void require_k(const DriveSet& set);

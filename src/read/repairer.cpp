@@ -92,7 +92,7 @@ RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
   const io::WriteEnv& write_env = o.write_env ? *o.write_env : io::WriteEnv::posix();
   int threads = util::worker_threads(o.threads);
   progress.phase = "opening";
-  read::DriveSet set = read::open_drives(o.drives);
+  read::DriveSet set = read::open_drives(o.drives, o.shipment);
   read::require_complete(set);
   if (set.layout_disputed) {
     // Rebuilding under a layout one side of the dispute made up would overwrite good

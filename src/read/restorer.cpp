@@ -288,7 +288,7 @@ RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
                 "restore needs the shipment's key: --key-file F, --passphrase-file F or FERRY_PASSPHRASE");
   }
   progress.phase = "opening";
-  read::DriveSet drives = read::open_drives(o.drives);
+  read::DriveSet drives = read::open_drives(o.drives, o.shipment);
   read::require_complete(drives);
   read::require_k(drives);
   RestoreReport report;

@@ -215,7 +215,7 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
   const io::ReadEnv& env = o.env ? *o.env : io::ReadEnv::posix();
   int threads = util::worker_threads(o.threads);
   progress.phase = "opening";
-  read::DriveSet set = read::open_drives(o.drives);
+  read::DriveSet set = read::open_drives(o.drives, o.shipment);
   read::require_complete(set);
   const format::Label& label = set.label;
   VerifyReport report;

@@ -2,6 +2,7 @@
 // huge or sparse files planted where ferry keeps its files, labels edited to absurd or
 // inconsistent values. Each test crafts such a drive the way an attacker would and
 // checks that no command follows the link, hangs, crashes or obeys the odd drive.
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,15 +10,14 @@
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
-#include <sqlite3.h>
 
 #include "codec/crc32c.h"
 #include "codec/kdf.h"
 #include "codec/sha256.h"
-#include "format/catalog_file.h"
-#include "format/stripe_format.h"
 #include "e2e/damage.h"
 #include "e2e/fixture.h"
+#include "format/catalog_file.h"
+#include "format/stripe_format.h"
 #include "support/within_a_minute.h"
 
 namespace ferry::test {
@@ -223,13 +223,15 @@ TEST_F(HostileDrive, ABlockOfAnotherPackAttemptIsRebuiltFromParityNeverUsed) {
   const format::Layout& layout = label.layout;
   Credentials credentials;
   credentials.key_file = format::read_key_file(key());
-  codec::AesGcm aead(codec::hkdf(*format::unwrap_data_key(label, credentials), format::kBlockKeyInfo));
+  codec::AesGcm aead(
+      codec::hkdf(*format::unwrap_data_key(label, credentials), format::kBlockKeyInfo));
   const format::StripeFormat stripe_format(label.shipment, layout);
   const uint64_t stripe = 1;
   const uint32_t member = 0;
   std::string record(layout.record_size(), '\0');  // zeros: a plaintext the file never held
   auto* bytes = reinterpret_cast<uint8_t*>(record.data());
-  stripe_format.seal_unit(aead, label.pack_attempt + 1, stripe, member, bytes + format::kBlockHeaderSize);
+  stripe_format.seal_unit(aead, label.pack_attempt + 1, stripe, member,
+                          bytes + format::kBlockHeaderSize);
   stripe_format.make_header(stripe, member, bytes);
   BlockPlace place = block_place(drive(layout.slot_of(stripe, member)), layout, stripe);
   const std::string original = read_range(place.segment, place.offset, record.size());
@@ -265,7 +267,8 @@ TEST_F(HostileDrive, KeyedRepairUnderARelabelledLayoutWritesNothing) {
   RunResult r = on_drives({"repair", "--key-file", key()});
   EXPECT_NE(r.exit_code, 0) << r.out;
   EXPECT_NE(r.err.find("labels were edited"), std::string::npos) << r.err;
-  for (int i = 0; i < 4; ++i) EXPECT_EQ(read_all(segment_file(drive(i), 0)), before[i]) << "drive " << i;
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(read_all(segment_file(drive(i), 0)), before[i]) << "drive " << i;
 }
 
 TEST_F(HostileDrive, RepairWritesNothingWhileTheDrivesDisagreeOnTheLayout) {
@@ -305,9 +308,10 @@ TEST_F(HostileDrive, ACheckpointSnapshotCannotStandInForTheCatalog) {
   std::string plain = dir_ / "plain-catalog";
   format::open_catalog(format::catalog_path(folder(0)), plain, label.shipment, data_key);
   std::string snapshot;
-  format::seal_catalog(plain, label.shipment, data_key,
-                       [&](const uint8_t* p, size_t n) { snapshot.append(reinterpret_cast<const char*>(p), n); },
-                       format::checkpoint_catalog(0));
+  format::seal_catalog(
+      plain, label.shipment, data_key,
+      [&](const uint8_t* p, size_t n) { snapshot.append(reinterpret_cast<const char*>(p), n); },
+      format::checkpoint_catalog(0));
   const codec::Digest digest = codec::sha256(snapshot.data(), snapshot.size());
   for (int i = 0; i < 4; ++i) {
     std::ofstream(format::catalog_path(folder(i)), std::ios::trunc | std::ios::binary) << snapshot;
@@ -329,10 +333,12 @@ void forge_catalog(HostileDrive& t, const std::vector<std::string>& drives, cons
   Credentials credentials;
   credentials.key_file = format::read_key_file(key);
   const codec::Key data_key = *format::unwrap_data_key(label, credentials);
-  format::open_catalog(format::catalog_path(shipment_folder(drives[0])), plain, label.shipment, data_key);
+  format::open_catalog(format::catalog_path(shipment_folder(drives[0])), plain, label.shipment,
+                       data_key);
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(plain.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
   sqlite3_close(db);
   std::string sealed;
   format::seal_catalog(plain, label.shipment, data_key, [&](const uint8_t* p, size_t n) {
@@ -340,7 +346,8 @@ void forge_catalog(HostileDrive& t, const std::vector<std::string>& drives, cons
   });
   const codec::Digest digest = codec::sha256(sealed.data(), sealed.size());
   for (const std::string& drive : drives) {
-    std::ofstream(format::catalog_path(shipment_folder(drive)), std::ios::trunc | std::ios::binary) << sealed;
+    std::ofstream(format::catalog_path(shipment_folder(drive)), std::ios::trunc | std::ios::binary)
+        << sealed;
     forge_label(drive, [&](json& j) {
       j["catalog"]["bytes"] = sealed.size();
       j["catalog"]["sha256"] = codec::to_hex(digest);
@@ -376,6 +383,31 @@ TEST_F(HostileDrive, LabelsClaimingFewerStripesThanTheDrivesHoldAreNotIntact) {
   RunResult keyed = on_drives({"verify", "--key-file", key()});
   EXPECT_NE(keyed.exit_code, 0) << keyed.out;
   EXPECT_NE(keyed.err.find("labels were edited"), std::string::npos) << keyed.err;
+}
+
+// Observation 9: a whole drive set of another shipment, sealed under the same key.
+TEST_F(HostileDrive, ShipmentPinsTheShipmentAndAnotherSetUnderTheSameKeyIsRefused) {
+  const std::string expected = format::id_hex(label_on(drive(0)).shipment);
+  std::vector<std::string> other = {drive(4), drive(5), drive(6), drive(7)};
+  std::vector<std::string> args = {"pack", source(), "--parity", "1", "--key-file", key(),
+                                   "--block-size", "4", "--quiet", "--to"};
+  args.insert(args.end(), other.begin(), other.end());
+  ASSERT_EQ(run_ferry(args).exit_code, 0);
+
+  RunResult wrong = within_a_minute("restore", [&] {
+    return restore(other, target(), {"--shipment", expected.substr(0, 8)});
+  });
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_NE(wrong.err.find("no drive given holds shipment " + expected.substr(0, 8)),
+            std::string::npos)
+      << wrong.err;
+  EXPECT_FALSE(path_exists(target() + "/a.bin"));
+
+  RunResult right = restore_all(target(), {"--shipment", expected.substr(0, 6)});
+  EXPECT_EQ(right.exit_code, 0) << right.err;
+  RunResult info = on_drives({"info", "--shipment", expected});
+  EXPECT_EQ(info.exit_code, 0) << info.err;
+  EXPECT_NE(info.out.find(expected), std::string::npos) << info.out;
 }
 
 }  // namespace
