@@ -49,7 +49,8 @@ int run_repair(RepairCommand& c) {
   if (r.stripes_unlocatable) {
     print_error(std::to_string(r.stripes_unlocatable) +
                 " stripes have a block altered together with its checksum: parity disagrees, "
-                "but with one parity drive repair cannot tell which block without the key. Run "
+                "but without the key repair cannot tell which block (parity alone tells it only "
+                "with two or more parity drives and one altered block a stripe). Run "
                 "`ferry repair` with --key-file or --passphrase-file to mend them (restore reads "
                 "through them correctly meanwhile)");
     if (!r.stripes_unrepairable) return kExitPartial;

@@ -410,5 +410,26 @@ TEST_F(HostileDrive, ShipmentPinsTheShipmentAndAnotherSetUnderTheSameKeyIsRefuse
   EXPECT_NE(info.out.find(expected), std::string::npos) << info.out;
 }
 
+// Observation 10: text from a drive never reaches the terminal as escape sequences.
+TEST_F(HostileDrive, EscapeSequencesInALabelNeverReachTheTerminal) {
+  forge_label(drive(1), [](json& j) { j["state"] = "\x1b]0;owned\x07\x1b[2J"; });
+  forge_label(drive(2), [](json& j) { j["keys"][0]["type"] = "\x1b[31mred"; });
+  for (const char* command : {"info", "verify"}) {
+    RunResult r = on_drives({command});
+    EXPECT_EQ((r.out + r.err).find('\x1b'), std::string::npos) << command << ": " << r.out << r.err;
+  }
+  RunResult restored = restore_all(target());
+  EXPECT_EQ((restored.out + restored.err).find('\x1b'), std::string::npos) << restored.err;
+}
+
+TEST_F(HostileDrive, AKeyFileOthersCanReadIsWarnedAbout) {
+  RunResult quiet = on_drives({"ls", "--key-file", key()});
+  EXPECT_EQ(quiet.err.find("can be read by other users"), std::string::npos) << quiet.err;
+  ASSERT_EQ(::chmod(key().c_str(), 0644), 0);
+  RunResult r = on_drives({"ls", "--key-file", key()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("can be read by other users"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace ferry::test
