@@ -40,6 +40,8 @@ constexpr uint32_t kMaxScryptP = 2;
 // The most stripes a label may claim: 2^40 stripes of the smallest block are far beyond
 // any drive, and keep stripe * k * ... and every byte count within 64 bits.
 constexpr uint64_t kMaxStripes = 1ull << 40;
+// A stripe's blocks, N x block size, at most: what one reading thread holds in memory.
+constexpr uint64_t kMaxStripeBytes = 1ull << 30;
 
 // FORMAT.md §Catalog file
 constexpr char kCatalogMagic[4] = {'F', 'R', 'Y', 'C'};

@@ -23,6 +23,12 @@ void validate(const Layout& layout) {
                     " must be a multiple of 64 between " + std::to_string(kMinBlockSize) +
                     " and " + std::to_string(kMaxBlockSize));
   }
+  if (static_cast<uint64_t>(layout.n()) * layout.block_size > kMaxStripeBytes) {
+    throw Error(ErrorKind::kInvalidArgument,
+                std::to_string(layout.n()) + " drives of " + std::to_string(layout.block_size) +
+                    "-byte blocks make stripes over " + std::to_string(kMaxStripeBytes >> 20) +
+                    " MiB, which every reading thread would hold; choose a smaller block size");
+  }
   if (layout.segment_stripes < 1 || layout.segment_stripes > kMaxStripes) {
     throw Error(ErrorKind::kInvalidArgument, "a segment must hold at least one block");
   }

@@ -1,6 +1,11 @@
 #include "read/drive_set.h"
 
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <map>
 
 #include "ferry/error.h"
@@ -186,6 +191,32 @@ DriveSet open_drives(const std::vector<std::string>& paths, const std::string& s
     }
   }
   return set;
+}
+
+uint64_t stripes_held(const std::string& folder, const format::Layout& layout) {
+  DIR* dir = ::opendir(io::join(folder, format::kSegmentDir).c_str());
+  if (!dir) return 0;
+  uint64_t held = 0;
+  while (dirent* e = ::readdir(dir)) {
+    unsigned long long index = 0;
+    char tail = 0;
+    if (std::sscanf(e->d_name, "seg-%8llu.fr%c", &index, &tail) != 2 || tail != 'y') continue;
+    struct stat st;
+    if (::lstat(format::segment_path(folder, index).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    const uint64_t records = (static_cast<uint64_t>(st.st_size) + layout.record_size() - 1) / layout.record_size();
+    if (index > format::kMaxStripes) continue;
+    held = std::max<uint64_t>(held, index * layout.segment_stripes + records);
+  }
+  ::closedir(dir);
+  return held;
+}
+
+uint64_t stripes_on_drives(const DriveSet& set) {
+  uint64_t most = 0;
+  for (const std::string& folder : set.folders) {
+    if (!folder.empty()) most = std::max(most, stripes_held(folder, set.label.layout));
+  }
+  return std::min(most, set.label.stripes);
 }
 
 void require_k(const DriveSet& set) {

@@ -44,6 +44,15 @@ struct DriveSet {
 // the prefix names more than one.
 DriveSet open_drives(const std::vector<std::string>& paths, const std::string& shipment = "");
 
+// How many stripes the segment files in `folder` reach (a partial last block counts):
+// what a drive can hold at most, whatever its label claims.
+uint64_t stripes_held(const std::string& folder, const format::Layout& layout);
+
+// The most stripes any present drive of `set` reaches. Stripes beyond it are on no drive:
+// readers count them lost in bulk instead of looking for each, so a label claiming
+// 2^40 stripes costs no time.
+uint64_t stripes_on_drives(const DriveSet& set);
+
 // Throws kNotEnoughDrives naming the missing slots and how many more are needed.
 void require_k(const DriveSet& set);
 

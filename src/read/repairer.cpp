@@ -130,7 +130,10 @@ RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
 
   // Blocks.
   progress.phase = "repairing blocks";
-  progress.bytes_total = label.stripes * layout.record_size() * layout.n();
+  // Stripes past every present drive's segment files are beyond repair: counted, not
+  // looked for one by one.
+  const uint64_t scan_end = read::stripes_on_drives(set);
+  progress.bytes_total = scan_end * layout.record_size() * layout.n();
   // With the key, the catalog says which attempt sealed each stripe (and vouches for the
   // layout): a block replayed from another attempt is found and rebuilt, never used.
   std::optional<codec::Key> block_key;
@@ -190,8 +193,8 @@ RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
       for (;;) {
         if (o.stop && o.stop->load()) return;
         uint64_t first = next.fetch_add(kStripesPerClaim);
-        if (first >= label.stripes) return;
-        for (uint64_t s = first; s < std::min(first + kStripesPerClaim, label.stripes); ++s) {
+        if (first >= scan_end) return;
+        for (uint64_t s = first; s < std::min(first + kStripesPerClaim, scan_end); ++s) {
           uint64_t good = 0;
           for (uint32_t member = 0; member < n; ++member) {
             std::string problem;
@@ -247,7 +250,7 @@ RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
     } catch (...) {
       std::lock_guard lock(error_mutex);
       if (!error) error = std::current_exception();
-      next = label.stripes;  // stop the others
+      next = scan_end;  // stop the others
     }
   };
   std::vector<std::thread> pool;
@@ -260,7 +263,7 @@ RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
                 "stopped on request; what was repaired is on the drives: run the same repair again to finish");
   }
   report.blocks_rewritten = rewritten;
-  report.stripes_unrepairable = unrepairable;
+  report.stripes_unrepairable = unrepairable + (label.stripes - scan_end);
   report.stripes_unlocatable = unlocatable;
 
   // Catalog copies: any intact one replaces the others.

@@ -42,8 +42,9 @@ struct Tally {
 
 class BlockScan {
  public:
-  BlockScan(const read::DriveSet& set, const io::ReadEnv& env, Progress& progress)
-      : set_(set), reader_(set.label, set.folders, env), progress_(progress),
+  // Scans stripes below `end`; those from `end` to the label's count are on no drive.
+  BlockScan(const read::DriveSet& set, const io::ReadEnv& env, Progress& progress, uint64_t end)
+      : set_(set), reader_(set.label, set.folders, env), progress_(progress), end_(end),
         tallies_(set.label.layout.n()) {}
 
   void run(int threads, VerifyReport& report) {
@@ -56,9 +57,19 @@ class BlockScan {
     }
     for (auto& t : pool) t.join();
     if (error_) std::rethrow_exception(error_);
+    const uint64_t beyond = set_.label.stripes - end_;  // on no drive: lost, every block missing
+    for (uint32_t slot = 0; slot < tallies_.size(); ++slot) {
+      if (set_.folders[slot].empty()) continue;
+      tallies_[slot].by_status[static_cast<int>(read::BlockStatus::kMissing)] += beyond;
+      if (beyond && tallies_[slot].examples.size() < kExamplesPerDrive) {
+        tallies_[slot].examples.push_back("stripes " + std::to_string(end_) + " to " +
+                                          std::to_string(set_.label.stripes - 1) +
+                                          ": on no drive given (segment files end before)");
+      }
+    }
     report.stripes_intact = intact_;
     report.stripes_degraded = degraded_;
-    report.stripes_lost = lost_;
+    report.stripes_lost = lost_ + beyond;
     report.parity_mismatches = mismatches_;
   }
 
@@ -77,8 +88,8 @@ class BlockScan {
       uint64_t intact = 0, degraded = 0, lost = 0, mismatches = 0;
       for (;;) {
         uint64_t first = next_.fetch_add(kStripesPerClaim);
-        if (first >= set_.label.stripes) break;
-        uint64_t last = std::min(first + kStripesPerClaim, set_.label.stripes);
+        if (first >= end_) break;
+        uint64_t last = std::min(first + kStripesPerClaim, end_);
         for (uint64_t s = first; s < last; ++s) {
           uint32_t good = 0;
           for (uint32_t member = 0; member < n; ++member) {
@@ -129,6 +140,7 @@ class BlockScan {
   const read::DriveSet& set_;
   read::StripeReader reader_;
   Progress& progress_;
+  const uint64_t end_;
   std::atomic<uint64_t> next_{0};
   std::mutex mutex_;
   std::vector<Tally> tallies_;
@@ -234,8 +246,9 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
   }
 
   progress.phase = "checking blocks";
-  progress.bytes_total = label.stripes * label.layout.record_size() * set.present();
-  BlockScan scan(set, env, progress);
+  const uint64_t scan_end = read::stripes_on_drives(set);
+  progress.bytes_total = scan_end * label.layout.record_size() * set.present();
+  BlockScan scan(set, env, progress, scan_end);
   scan.run(threads, report);
 
   for (const read::DriveRecord& d : set.drives) {

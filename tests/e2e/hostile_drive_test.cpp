@@ -431,5 +431,24 @@ TEST_F(HostileDrive, AKeyFileOthersCanReadIsWarnedAbout) {
   EXPECT_NE(r.err.find("can be read by other users"), std::string::npos) << r.err;
 }
 
+// Observation 5: every label claims 2^40 stripes, consistently; the drives hold a few.
+TEST_F(HostileDrive, StripesClaimedBeyondEveryDriveAreCountedNotSearched) {
+  const format::Label label = label_on(drive(0));
+  const uint64_t claimed = format::kMaxStripes;
+  for (int i = 0; i < 4; ++i) {
+    forge_label(drive(i), [&](json& j) {
+      j["stripes"] = claimed;
+      j["stream_bytes"] = claimed * label.layout.stripe_plain();
+    });
+  }
+  RunResult verify = on_drives({"verify", "--json"});
+  EXPECT_EQ(verify.exit_code, 4) << verify.err;
+  json report = json::parse(verify.out);
+  EXPECT_EQ(report["stripes_lost"].get<uint64_t>(), claimed - label.stripes) << verify.out;
+  RunResult repair = on_drives({"repair"});
+  EXPECT_FALSE(crashed(repair));
+  EXPECT_NE(repair.err.find("fewer than k"), std::string::npos) << repair.err;
+}
+
 }  // namespace
 }  // namespace ferry::test
