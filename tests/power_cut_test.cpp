@@ -4,6 +4,7 @@
 // again must finish a shipment that verifies intact and restores exactly: a checkpoint
 // may only be recorded once the blocks it covers are durable.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <climits>
@@ -64,8 +65,10 @@ class PowerCutEnv : public io::WriteEnv {
 
   class File : public io::WritableFile {
    public:
+    // Read-write: the bytes a write replaces are read back first. Repair, unlike pack,
+    // writes below a file's end (its threads finish stripes out of order).
     File(const PowerCutEnv* env, std::string path)
-        : env_(env), path_(std::move(path)), file_(io::File::open_write(path_, false)) {}
+        : env_(env), path_(std::move(path)), file_(open_read_write(path_)) {}
     void pwrite(const void* buf, size_t len, uint64_t offset) override {
       env_->tick();
       Undo undo{offset, std::string(), file_.size()};
@@ -87,6 +90,11 @@ class PowerCutEnv : public io::WriteEnv {
     void close() override { file_.close(); }
 
    private:
+    static io::File open_read_write(const std::string& path) {
+      int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+      if (fd < 0) throw_errno("cannot open " + path, errno);
+      return io::File(fd, path);
+    }
     const PowerCutEnv* env_;
     std::string path_;
     io::File file_;
