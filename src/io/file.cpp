@@ -2,10 +2,14 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <memory>
 #include <utility>
@@ -272,6 +276,36 @@ static uint64_t allocated_at(int dirfd, const std::string& name, const std::stri
 
 uint64_t allocated_bytes(const std::string& path) { return allocated_at(AT_FDCWD, path, path); }
 
+namespace {
+
+// Forks a process that waits until every write end of `pipe_fds` is closed (this process
+// has ended, however) and then removes `paths`. Between fork and _exit the child makes
+// only async-signal-safe calls, as a fork of a threaded process must.
+pid_t watch_for_exit(int pipe_fds[2], const std::vector<std::string>& paths) {
+  struct rlimit limit;
+  const int max_fd = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
+                         ? static_cast<int>(std::min<rlim_t>(limit.rlim_cur, 65536))
+                         : 1024;
+  std::vector<const char*> names;
+  for (const std::string& p : paths) names.push_back(p.c_str());
+  pid_t pid = ::fork();
+  if (pid != 0) return pid;  // the parent (-1 when fork failed: the destructor still cleans up)
+  // Only the pipe's read end stays open: no drive lock, output or other pipe is held.
+  for (int fd = 0; fd < max_fd; ++fd) {
+    if (fd != pipe_fds[0]) ::close(fd);
+  }
+  ::signal(SIGINT, SIG_IGN);  // a Ctrl-C to the whole group must not stop the cleanup
+  ::signal(SIGTERM, SIG_IGN);
+  ::signal(SIGHUP, SIG_IGN);
+  char byte;
+  while (::read(pipe_fds[0], &byte, 1) != 0 && errno == EINTR) {
+  }
+  for (const char* name : names) ::unlink(name);
+  ::_exit(0);
+}
+
+}  // namespace
+
 TempFile::TempFile(const std::string& stem) {
   const char* dir = std::getenv("TMPDIR");
   std::string pattern = std::string(dir && *dir ? dir : "/tmp") + "/" + stem + ".XXXXXX";
@@ -279,11 +313,21 @@ TempFile::TempFile(const std::string& stem) {
   if (fd < 0) throw_errno("cannot create a temporary file in " + parent_of(pattern), errno);
   ::close(fd);
   path_ = pattern;
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) == 0) {
+    std::vector<std::string> paths = {path_};
+    for (const char* suffix : {"-journal", "-wal", "-shm"}) paths.push_back(path_ + suffix);
+    watchdog_pid_ = watch_for_exit(pipe_fds, paths);
+    ::close(pipe_fds[0]);
+    watchdog_pipe_ = pipe_fds[1];
+  }
 }
 
 TempFile::~TempFile() {
   ::unlink(path_.c_str());
   for (const char* suffix : {"-journal", "-wal", "-shm"}) ::unlink((path_ + suffix).c_str());
+  if (watchdog_pipe_ >= 0) ::close(watchdog_pipe_);  // the watchdog finds nothing left and ends
+  if (watchdog_pid_ > 0) ::waitpid(watchdog_pid_, nullptr, 0);
 }
 
 std::string join(const std::string& dir, const std::string& name) {

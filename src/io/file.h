@@ -70,7 +70,10 @@ void remove_tree(const std::string& path);       // rm -rf, never following link
 // The space a file or tree takes on its file system (du), never following links.
 uint64_t allocated_bytes(const std::string& path);
 
-// A file in $TMPDIR removed when this object dies.
+// A file in $TMPDIR (mode 0600) removed when this object dies, and also when the process
+// dies without running destructors (kill -9, a crash): it may hold a decrypted catalog,
+// every file name of a shipment, which must not outlive the process. A small process
+// forked for each file waits for this one to end and removes what is left.
 class TempFile {
  public:
   explicit TempFile(const std::string& stem);
@@ -81,6 +84,8 @@ class TempFile {
 
  private:
   std::string path_;
+  int watchdog_pipe_ = -1;  // its write end: closed, by exit or death, the watchdog acts
+  int watchdog_pid_ = -1;
 };
 
 std::string join(const std::string& dir, const std::string& name);

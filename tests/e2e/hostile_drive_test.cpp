@@ -3,13 +3,16 @@
 // inconsistent values. Each test crafts such a drive the way an attacker would and
 // checks that no command follows the link, hangs, crashes or obeys the odd drive.
 #include <sqlite3.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "codec/crc32c.h"
 #include "codec/kdf.h"
@@ -448,6 +451,34 @@ TEST_F(HostileDrive, StripesClaimedBeyondEveryDriveAreCountedNotSearched) {
   RunResult repair = on_drives({"repair"});
   EXPECT_FALSE(crashed(repair));
   EXPECT_NE(repair.err.find("fewer than k"), std::string::npos) << repair.err;
+}
+
+// Observation 10: a restore killed with SIGKILL leaves no decrypted catalog behind.
+TEST_F(HostileDrive, AKilledRestoreLeavesNoDecryptedCatalog) {
+  const std::string tmp = dir_ / "tmp";
+  fs::create_directory(tmp);
+  const char* old = std::getenv("TMPDIR");
+  const std::string previous = old ? old : "";
+  ::setenv("TMPDIR", tmp.c_str(), 1);
+  std::vector<std::string> args = {"restore", drive(0), drive(1), drive(2), drive(3), "--to",
+                                   target(), "--key-file", key(), "--quiet"};
+  int killed = 0;
+  for (int delay_us = 0; delay_us < 200000 && killed < 3; delay_us += 2000) {
+    fs::remove_all(target());
+    int pid = spawn_ferry(args);
+    std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
+    bool catalog_there = !fs::is_empty(tmp);
+    ::kill(pid, SIGKILL);
+    if (wait_ferry(pid) == 128 + SIGKILL && catalog_there) ++killed;
+  }
+  if (old) ::setenv("TMPDIR", previous.c_str(), 1); else ::unsetenv("TMPDIR");
+  if (killed == 0) GTEST_SKIP() << "no restore was killed while its catalog existed";
+  bool gone = false;
+  for (int i = 0; i < 500 && !gone; ++i) {
+    gone = fs::is_empty(tmp);
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(gone) << "a decrypted catalog outlived its process: " << fs::begin(fs::directory_iterator(tmp))->path();
 }
 
 }  // namespace
