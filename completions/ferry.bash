@@ -41,14 +41,14 @@ _ferry() {
   case "$cmd" in
     keygen) opts="--help -o --output" ;;
     pack) opts="--help --to --parity --key-file --passphrase-file --block-size --threads --force --no-compress --json -q --quiet" ;;
-    info) opts="--help --json" ;;
-    ls) opts="--help --key-file --passphrase-file -l --long --json" ;;
-    restore) opts="--help --to --key-file --passphrase-file --only --overwrite --threads --json -q --quiet" ;;
+    info) opts="--help --shipment --json" ;;
+    ls) opts="--help --key-file --passphrase-file --shipment -l --long --json" ;;
+    restore) opts="--help --to --key-file --passphrase-file --shipment --only --overwrite --threads --json -q --quiet" ;;
     plan) opts="--help --size --files --drives --drive-size --parity --drive-speed --transit --link --link-efficiency --bags --json" ;;
-    verify) opts="--help --key-file --passphrase-file --threads --json -q --quiet" ;;
-    repair) opts="--help --rebuild --key-file --passphrase-file --threads --json -q --quiet" ;;
-    mount) opts="--help --key-file --passphrase-file --only --cache -f --foreground --allow-other --debug" ;;
-    export) opts="--help --to --format --key-file --passphrase-file --only --group --shard-size --shuffle --seed --compression --hash --overwrite --json -q --quiet" ;;
+    verify) opts="--help --key-file --passphrase-file --shipment --threads --json -q --quiet" ;;
+    repair) opts="--help --rebuild --key-file --passphrase-file --shipment --threads --json -q --quiet" ;;
+    mount) opts="--help --key-file --passphrase-file --shipment --only --cache -f --foreground --allow-other --debug" ;;
+    export) opts="--help --to --format --key-file --passphrase-file --shipment --only --group --shard-size --shuffle --seed --compression --hash --overwrite --json -q --quiet" ;;
     help) opts="--help" ;;
     *) return 0 ;;
   esac
@@ -83,7 +83,7 @@ _ferry() {
       return 0
       ;;
     --parity | --block-size | --threads | --only | --cache | --size | --files | --drives | --drive-size | \
-      --drive-speed | --transit | --link | --link-efficiency | --bags)
+      --shipment | --drive-speed | --transit | --link | --link-efficiency | --bags)
       return 0 # a number, size, rate or shipment path: nothing to offer
       ;;
   esac

@@ -12,6 +12,7 @@
 #include "ferry/error.h"
 #include "format/catalog.h"
 #include "format/catalog_file.h"
+#include "format/entry_check.h"
 #include "util/safe_path.h"
 
 namespace {
@@ -44,6 +45,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       while (cursor.next(e)) {
         ferry::util::is_safe_relative_path(e.path, &why);
         catalog.find(e.path);
+        // Hostile extents: any offset, size and frames must be refused or accepted,
+        // never overflow, against a small stream and the largest one.
+        for (uint64_t stream : {uint64_t{1} << 20, ~uint64_t{0}}) {
+          try {
+            ferry::format::check_extent(e, stream);
+          } catch (const ferry::Error&) {
+          }
+        }
       }
     }
   } catch (const ferry::Error&) {

@@ -33,6 +33,7 @@ struct ExportOptions {
   std::vector<std::string> drives;  // any order, any mount paths
   std::string target;               // folder for the shards (created if missing)
   Credentials credentials;
+  std::string shipment;  // the shipment id (or a unique start of it) the drives must hold
   ExportFormat format = ExportFormat::kWebDataset;
   SampleGrouping group = SampleGrouping::kBasename;
   std::vector<std::string> only;  // restrict to these files or folders of the shipment

@@ -11,17 +11,22 @@
 #include "ferry/credentials.h"
 #include "ferry/progress.h"
 #include "ferry/read_env.h"
+#include "ferry/write_env.h"
 
 namespace ferry {
 
 struct RepairOptions {
   std::vector<std::string> drives;
+  std::string shipment;  // empty, or the shipment id (a unique prefix) the drives must hold
   std::vector<std::string> rebuild;  // blank drives, one per missing slot to recreate
   // Optional: with the key, a block altered together with its CRC is found by its
   // failing authentication even with a single parity drive.
   Credentials credentials;
   int threads = 0;
   const io::ReadEnv* env = nullptr;
+  // How repair writes to the drives; nullptr: the real file system. Tests pass one
+  // that simulates a power cut.
+  const io::WriteEnv* write_env = nullptr;
   // When set (by a SIGINT/SIGTERM handler), repair stops between stripes and throws
   // kInterrupted; running it again finishes the job.
   const std::atomic<bool>* stop = nullptr;

@@ -14,6 +14,7 @@ namespace ferry {
 
 struct RestoreOptions {
   std::vector<std::string> drives;  // any order, any mount paths
+  std::string shipment;  // empty, or the shipment id (a unique prefix) the drives must hold
   std::string target;
   Credentials credentials;
   std::vector<std::string> only;  // restrict to these files or folders of the shipment

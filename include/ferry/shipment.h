@@ -32,6 +32,9 @@ namespace ferry {
 struct ShipmentOptions {
   std::vector<std::string> drives;  // any order, any mount paths; at least k of the N
   Credentials credentials;
+  // The shipment id the drives must hold (a unique prefix of its hex digits), or "" for
+  // whichever shipment most of the drives hold.
+  std::string shipment;
   // Decrypted units kept for reuse, in bytes. Peak memory is about this plus a few
   // units per reading thread.
   uint64_t cache_bytes = 256ull << 20;

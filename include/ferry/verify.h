@@ -15,6 +15,7 @@ namespace ferry {
 
 struct VerifyOptions {
   std::vector<std::string> drives;
+  std::string shipment;  // empty, or the shipment id (a unique prefix) the drives must hold
   Credentials credentials;  // empty: keyless verification
   int threads = 0;          // 0: one per core
   const io::ReadEnv* env = nullptr;  // nullptr: the real file system
@@ -44,6 +45,9 @@ struct VerifyReport {
   uint64_t stripes_lost = 0;
   uint64_t parity_mismatches = 0;  // every block's CRC right, yet parity disagrees
   bool catalog_intact = false;     // at least one intact copy
+  // Some drive holds blocks past the stripes the labels claim: the labels may have been
+  // edited to hide data; not intact.
+  bool blocks_beyond_labels = false;
   // With the key:
   uint64_t units_unauthentic = 0;    // altered blocks the CRC did not reveal (rebuilt)
   uint64_t units_unrecoverable = 0;  // data units beyond repair

@@ -150,6 +150,8 @@ void add_export(CLI::App& app, Runner& run) {
       ->required()
       ->check(CLI::IsMember({"webdataset", "mds"}));
   add_key_options(*sub, c->keys);
+  sub->add_option("--shipment", c->exporting.shipment,
+                  "Use only the shipment with this id (or a unique start of it)");
   sub->add_option("--only", c->exporting.only, "Export only this file or folder (repeatable)");
   sub->add_option("--group", c->group,
                   "basename: files sharing a key form a sample (default); file: every file is a "

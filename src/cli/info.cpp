@@ -13,6 +13,7 @@ namespace {
 
 struct InfoCommand {
   std::vector<std::string> drives;
+  std::string shipment;
   bool json = false;
 };
 
@@ -25,7 +26,7 @@ std::string utc(int64_t t) {
 
 
 int run_info(const InfoCommand& c) {
-  read::DriveSet set = read::open_drives(c.drives);
+  read::DriveSet set = read::open_drives(c.drives, c.shipment);
   const format::Label& l = set.label;
   const uint32_t present = set.present();
   const bool restorable = l.complete() && present >= l.layout.k;
@@ -93,6 +94,8 @@ void add_info(CLI::App& app, Runner& run) {
       "  ferry info /mnt/a\n"
       "  ferry info /mnt/a /mnt/b /mnt/c /mnt/d --json");
   sub->add_option("drives", c->drives, "Drives to look at")->required();
+  sub->add_option("--shipment", c->shipment,
+                  "Use only the shipment with this id (or a unique start of it)");
   sub->add_flag("--json", c->json, "Machine-readable output");
   sub->callback([c, &run] { run = [c] { return run_info(*c); }; });
 }

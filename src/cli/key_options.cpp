@@ -1,9 +1,13 @@
 #include "cli/key_options.h"
 
+#include <sys/stat.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
+#include "cli/output.h"
 #include "ferry/error.h"
 #include "format/keys.h"
 
@@ -15,8 +19,26 @@ void add_key_options(CLI::App& sub, KeyOptions& options) {
                  "File whose first line is the passphrase (or set FERRY_PASSPHRASE)");
 }
 
+namespace {
+
+// As ssh does for private keys: a secret others on this machine can read is no secret.
+void warn_if_others_can_read(const std::string& path, const char* what) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    print_warning(std::string(what) + " " + path + " can be read by other users (mode " + mode +
+                  "); anyone who can read it can open the shipment. Make it private: chmod 600 " +
+                  path);
+  }
+}
+
+}  // namespace
+
 Credentials load_credentials(const KeyOptions& options, bool required) {
   Credentials c;
+  if (!options.key_file.empty()) warn_if_others_can_read(options.key_file, "key file");
+  if (!options.passphrase_file.empty()) warn_if_others_can_read(options.passphrase_file, "passphrase file");
   if (!options.key_file.empty()) c.key_file = format::read_key_file(options.key_file);
   if (!options.passphrase_file.empty()) {
     std::ifstream in(options.passphrase_file);

@@ -15,6 +15,7 @@ namespace {
 
 struct LsCommand {
   std::vector<std::string> drives;
+  std::string shipment;
   KeyOptions keys;
   bool long_format = false;
   bool json = false;
@@ -38,7 +39,7 @@ std::string mtime_text(int64_t ns) {
 
 int run_ls(const LsCommand& c) {
   Credentials creds = load_credentials(c.keys, true);
-  auto shipment = read::open_shipment(read::open_drives(c.drives), creds);
+  auto shipment = read::open_shipment(read::open_drives(c.drives, c.shipment), creds);
   if (!c.json) {
     for (const std::string& w : shipment->drives.warnings()) print_warning(w);
   }
@@ -85,6 +86,8 @@ void add_ls(CLI::App& app, Runner& run) {
       "  FERRY_PASSPHRASE='long phrase' ferry ls /media/d2 --json");
   sub->add_option("drives", c->drives, "One or more drives of the shipment")->required();
   add_key_options(*sub, c->keys);
+  sub->add_option("--shipment", c->shipment,
+                  "Use only the shipment with this id (or a unique start of it)");
   sub->add_flag("-l,--long", c->long_format, "Type, mode, size and mtime too");
   sub->add_flag("--json", c->json, "Machine-readable output");
   sub->callback([c, &run] { run = [c] { return run_ls(*c); }; });

@@ -17,6 +17,7 @@ struct MountCommand {
   std::vector<std::string> paths;  // the drives, then the mount point
   KeyOptions keys;
   std::vector<std::string> only;
+  std::string shipment;
   std::string cache = "256MiB";
   bool foreground = false;
   bool allow_other = false;
@@ -33,6 +34,7 @@ int run_mount(MountCommand& c) {
   o.mountpoint = c.paths.back();
   o.shipment.drives.assign(c.paths.begin(), c.paths.end() - 1);
   o.shipment.credentials = load_credentials(c.keys, true);
+  o.shipment.shipment = c.shipment;
   o.shipment.cache_bytes = plan::parse_bytes(c.cache);
   for (std::string p : c.only) {
     while (!p.empty() && p.back() == '/') p.pop_back();
@@ -73,6 +75,8 @@ void add_mount(CLI::App& app, Runner& run) {
   sub->add_option("paths", c->paths, "Drives of the shipment (at least k), then the mount point")
       ->required();
   add_key_options(*sub, c->keys);
+  sub->add_option("--shipment", c->shipment,
+                  "Use only the shipment with this id (or a unique start of it)");
   sub->add_option("--only", c->only, "Show only this file or folder (repeatable)");
   sub->add_option("--cache", c->cache, "Memory for decrypted blocks (default 256MiB)");
   sub->add_flag("-f,--foreground", c->foreground, "Stay in the foreground; Ctrl-C unmounts");

@@ -15,19 +15,36 @@ bool use_colour() {
   return stderr_is_terminal() && !(no_colour && *no_colour);
 }
 
+std::string terminal_safe(const std::string& text) {
+  std::string out;
+  for (char ch : text) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7F) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 void print_error(const std::string& message) {
+  const std::string text = terminal_safe(message);
   if (use_colour()) {
-    std::fprintf(stderr, "\033[1;31mferry: error:\033[0m %s\n", message.c_str());
+    std::fprintf(stderr, "\033[1;31mferry: error:\033[0m %s\n", text.c_str());
   } else {
-    std::fprintf(stderr, "ferry: error: %s\n", message.c_str());
+    std::fprintf(stderr, "ferry: error: %s\n", text.c_str());
   }
 }
 
 void print_warning(const std::string& message) {
+  const std::string text = terminal_safe(message);
   if (use_colour()) {
-    std::fprintf(stderr, "\033[1;33mferry: warning:\033[0m %s\n", message.c_str());
+    std::fprintf(stderr, "\033[1;33mferry: warning:\033[0m %s\n", text.c_str());
   } else {
-    std::fprintf(stderr, "ferry: warning: %s\n", message.c_str());
+    std::fprintf(stderr, "ferry: warning: %s\n", text.c_str());
   }
 }
 

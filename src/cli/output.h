@@ -18,6 +18,10 @@ bool stderr_is_terminal();
 bool use_colour();
 void print_error(const std::string& message);
 void print_warning(const std::string& message);
+// `text` with control characters other than newline and tab (terminal escape sequences
+// among them) written as \xNN: text that came from a drive may hold anything. Errors,
+// warnings and reports pass through it.
+std::string terminal_safe(const std::string& text);
 
 using util::shown;
 std::string human_bytes(uint64_t bytes);    // "1.5 GB"

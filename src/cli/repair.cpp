@@ -49,7 +49,8 @@ int run_repair(RepairCommand& c) {
   if (r.stripes_unlocatable) {
     print_error(std::to_string(r.stripes_unlocatable) +
                 " stripes have a block altered together with its checksum: parity disagrees, "
-                "but with one parity drive repair cannot tell which block without the key. Run "
+                "but without the key repair cannot tell which block (parity alone tells it only "
+                "with two or more parity drives and one altered block a stripe). Run "
                 "`ferry repair` with --key-file or --passphrase-file to mend them (restore reads "
                 "through them correctly meanwhile)");
     if (!r.stripes_unrepairable) return kExitPartial;
@@ -82,6 +83,8 @@ void add_repair(CLI::App& app, Runner& run) {
   sub->add_option("drives", c->repair.drives, "Drives of the shipment")->required();
   sub->add_option("--rebuild", c->repair.rebuild, "Blank drives to recreate missing slots on");
   add_key_options(*sub, c->keys);
+  sub->add_option("--shipment", c->repair.shipment,
+                  "Use only the shipment with this id (or a unique start of it)");
   sub->add_option("--threads", c->repair.threads, "Cores to use, for every thread (default: all)");
   sub->add_flag("--json", c->json, "Machine-readable report");
   sub->add_flag("-q,--quiet", c->quiet, "No progress line and no summary");

@@ -100,6 +100,8 @@ void add_restore(CLI::App& app, Runner& run) {
   sub->add_option("--to", c->restore.target, "Folder to restore into (created if missing)")
       ->required();
   add_key_options(*sub, c->keys);
+  sub->add_option("--shipment", c->restore.shipment,
+                  "Use only the shipment with this id (or a unique start of it)");
   sub->add_option("--only", c->restore.only, "Restore only this file or folder (repeatable)");
   sub->add_flag("--overwrite", c->restore.overwrite, "Replace files already in the target");
   sub->add_option("--threads", c->restore.threads, "Cores to use, for every thread (default: all)");

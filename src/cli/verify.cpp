@@ -78,11 +78,12 @@ void print_human(const VerifyReport& r) {
   for (const DriveCheck& d : r.drives) {
     std::string where = d.path.empty() ? "(not given)" : d.path;
     if (d.role != "member") {
-      std::printf("  %-9s %s: %s\n", d.role.c_str(), where.c_str(), d.problem.c_str());
+      std::printf("  %-9s %s: %s\n", d.role.c_str(), terminal_safe(where).c_str(),
+                  terminal_safe(d.problem).c_str());
       continue;
     }
     uint64_t bad = d.damaged + d.missing + d.truncated + d.misplaced + d.foreign + d.unreadable;
-    std::printf("  slot %-3d  %s: %llu blocks ok", d.slot, where.c_str(),
+    std::printf("  slot %-3d  %s: %llu blocks ok", d.slot, terminal_safe(where).c_str(),
                 static_cast<unsigned long long>(d.ok));
     if (bad) {
       std::printf(", %llu damaged, %llu missing, %llu truncated, %llu misplaced, %llu foreign, %llu unreadable",
@@ -93,7 +94,7 @@ void print_human(const VerifyReport& r) {
                   static_cast<unsigned long long>(d.unreadable));
     }
     std::printf("%s\n", d.catalog_ok ? "" : "; catalog copy DAMAGED");
-    for (const std::string& e : d.examples) std::printf("            %s\n", e.c_str());
+    for (const std::string& e : d.examples) std::printf("            %s\n", terminal_safe(e).c_str());
   }
   std::printf("  stripes: %llu intact, %llu damaged but rebuildable, %llu lost\n",
               static_cast<unsigned long long>(r.stripes_intact),
@@ -108,7 +109,11 @@ void print_human(const VerifyReport& r) {
   if (r.keyed) {
     std::printf("  %llu files checked by SHA-256", static_cast<unsigned long long>(r.files_checked));
     if (r.units_unauthentic) {
-      std::printf(", %llu altered blocks found and rebuilt", static_cast<unsigned long long>(r.units_unauthentic));
+      // "Rebuilt" only when they were: a loss reported below means some were not.
+      std::printf(r.units_unrecoverable || !r.lost_files.empty()
+                      ? ", %llu altered blocks found, not all of them rebuildable"
+                      : ", %llu altered blocks found and rebuilt",
+                  static_cast<unsigned long long>(r.units_unauthentic));
     }
     std::printf("\n");
     for (const std::string& p : r.lost_files) std::printf("  lost: %s\n", shown(p).c_str());
@@ -154,6 +159,8 @@ void add_verify(CLI::App& app, Runner& run) {
       "  ferry verify /mnt/a /mnt/b /mnt/c --json > arrival-report.json");
   sub->add_option("drives", c->verify.drives, "Drives of the shipment")->required();
   add_key_options(*sub, c->keys);
+  sub->add_option("--shipment", c->verify.shipment,
+                  "Use only the shipment with this id (or a unique start of it)");
   sub->add_option("--threads", c->verify.threads, "Cores to use, for every thread (default: all)");
   sub->add_flag("--json", c->json, "Machine-readable report");
   sub->add_flag("-q,--quiet", c->quiet, "No progress line and no report; the exit code says it all");

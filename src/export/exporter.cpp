@@ -295,6 +295,7 @@ ExportReport export_shipment(const ExportOptions& options, Progress& progress) {
   ShipmentOptions so;
   so.drives = options.drives;
   so.credentials = options.credentials;
+  so.shipment = options.shipment;
   so.env = options.env;
   // Each unit is read once, in order: a cache beyond the read-ahead only costs memory.
   so.cache_bytes = 32ull << 20;

@@ -56,7 +56,8 @@ codec::Nonce unit_nonce(uint32_t attempt, uint64_t unit) {
 }
 
 // "FRYU" | version u16 | k u16 | m u16 | pad u16 | block size u32 | shipment [16] | unit u64
-void unit_aad(const ShipmentId& shipment, const Layout& layout, uint64_t unit,
+// | attempt u32 | reserved u32 zero
+void unit_aad(const ShipmentId& shipment, const Layout& layout, uint32_t attempt, uint64_t unit,
               uint8_t out[kUnitAadSize]) {
   std::memset(out, 0, kUnitAadSize);
   std::memcpy(out, "FRYU", 4);
@@ -66,6 +67,7 @@ void unit_aad(const ShipmentId& shipment, const Layout& layout, uint64_t unit,
   put_le(out + 12, layout.block_size, 4);
   std::memcpy(out + 16, shipment.data(), 16);
   put_le(out + 32, unit, 8);
+  put_le(out + 40, attempt, 4);
 }
 
 }  // namespace ferry::format

@@ -32,10 +32,11 @@ std::optional<BlockHeader> decode_block_header(const uint8_t in[kBlockHeaderSize
 // unique per key because every pack attempt of a shipment gets a new number.
 codec::Nonce unit_nonce(uint32_t attempt, uint64_t unit);
 
-// The authenticated data of unit `unit`: binds shipment, layout and position, so a
-// block moved, replayed or taken from another shipment fails authentication.
-constexpr size_t kUnitAadSize = 40;
-void unit_aad(const ShipmentId& shipment, const Layout& layout, uint64_t unit,
+// The authenticated data of unit `unit`: binds shipment, layout, position and the pack
+// attempt that sealed it, so a block moved, replayed from another attempt or taken from
+// another shipment fails authentication. Used through StripeFormat (stripe_format.h).
+constexpr size_t kUnitAadSize = 48;
+void unit_aad(const ShipmentId& shipment, const Layout& layout, uint32_t attempt, uint64_t unit,
               uint8_t out[kUnitAadSize]);
 
 }  // namespace ferry::format

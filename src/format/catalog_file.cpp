@@ -14,9 +14,10 @@ namespace {
 
 // Header, FORMAT.md §Catalog file:
 //  0 magic "FRYC" | 4 version u16 | 6 reserved u16 | 8 shipment id [16]
-// 24 plaintext bytes u64 | 32 chunk size u32 | 36 chunk count u32 | 40 reserved [8]
+// 24 plaintext bytes u64 | 32 chunk size u32 | 36 chunk count u32 | 40 role u64
 struct Header {
   ShipmentId shipment{};
+  uint64_t role = kFinalCatalog;
   uint64_t plain_bytes = 0;
   uint32_t chunk_size = kCatalogChunkSize;
   uint32_t chunks = 0;
@@ -30,6 +31,7 @@ void encode(const Header& h, uint8_t out[kCatalogHeaderSize]) {
   util::put_le(out + 24, h.plain_bytes, 8);
   util::put_le(out + 32, h.chunk_size, 4);
   util::put_le(out + 36, h.chunks, 4);
+  util::put_le(out + 40, h.role, 8);
 }
 
 // Each chunk's AAD is the whole header and the chunk's index: a chunk cannot be moved,
@@ -45,10 +47,11 @@ std::vector<uint8_t> chunk_aad(const uint8_t header[kCatalogHeaderSize], uint32_
 
 uint64_t seal_catalog(const std::string& plain_path, const ShipmentId& shipment,
                       const codec::Key& data_key,
-                      const std::function<void(const uint8_t*, size_t)>& out) {
+                      const std::function<void(const uint8_t*, size_t)>& out, uint64_t role) {
   io::File in = io::File::open_read(plain_path);
   Header h;
   h.shipment = shipment;
+  h.role = role;
   h.plain_bytes = in.size();
   h.chunks = static_cast<uint32_t>((h.plain_bytes + h.chunk_size - 1) / h.chunk_size);
   uint8_t header[kCatalogHeaderSize];
@@ -76,8 +79,8 @@ uint64_t seal_catalog(const std::string& plain_path, const ShipmentId& shipment,
 }
 
 void open_catalog(const std::string& sealed_path, const std::string& plain_path,
-                  const ShipmentId& shipment, const codec::Key& data_key) {
-  io::File in = io::File::open_read(sealed_path);
+                  const ShipmentId& shipment, const codec::Key& data_key, uint64_t role) {
+  io::File in = io::File::open_untrusted(sealed_path);
   auto corrupt = [&](const std::string& why) {
     return Error(ErrorKind::kCorruption, "catalog " + sealed_path + " is damaged: " + why);
   };
@@ -92,7 +95,15 @@ void open_catalog(const std::string& sealed_path, const std::string& plain_path,
   h.plain_bytes = util::get_le(header + 24, 8);
   h.chunk_size = static_cast<uint32_t>(util::get_le(header + 32, 4));
   h.chunks = static_cast<uint32_t>(util::get_le(header + 36, 4));
+  h.role = util::get_le(header + 40, 8);
   if (h.shipment != shipment) throw corrupt("it belongs to shipment " + id_short(h.shipment));
+  if (h.role != role) {
+    // Authenticated below with the rest of the header: a forged role fails there.
+    throw corrupt(h.role == kFinalCatalog
+                      ? std::string("it is the shipment's catalog, not a checkpoint's snapshot")
+                      : "it is the snapshot of checkpoint " + std::to_string(h.role - 1) +
+                            ", not the catalog it stands in for (rolled back?)");
+  }
   if (h.chunk_size == 0 || h.chunk_size > (64u << 20) ||
       h.chunks != (h.plain_bytes + h.chunk_size - 1) / h.chunk_size) {
     throw corrupt("implausible header");
@@ -123,8 +134,7 @@ void open_catalog(const std::string& sealed_path, const std::string& plain_path,
   out.close();
 }
 
-codec::Digest file_sha256(const std::string& path, uint64_t* size) {
-  io::File in = io::File::open_read(path);
+static codec::Digest sha256_of(io::File& in, uint64_t* size) {
   codec::Sha256 h;
   std::vector<uint8_t> buf(1 << 20);
   uint64_t total = 0;
@@ -134,6 +144,18 @@ codec::Digest file_sha256(const std::string& path, uint64_t* size) {
   }
   if (size) *size = total;
   return h.finish();
+}
+
+codec::Digest file_sha256(const std::string& path, uint64_t* size) {
+  io::File in = io::File::open_read(path);
+  return sha256_of(in, size);
+}
+
+bool drive_file_matches(const std::string& path, uint64_t bytes, const codec::Digest& sha256) {
+  io::File in = io::File::open_untrusted(path);
+  if (in.size() != bytes) return false;
+  uint64_t hashed = 0;
+  return sha256_of(in, &hashed) == sha256 && hashed == bytes;
 }
 
 }  // namespace ferry::format

@@ -1,4 +1,4 @@
-// The constants of on-drive format version 1. Every number here is specified in
+// The constants of on-drive format version 2. Every number here is specified in
 // docs/FORMAT.md; change one only together with the document and the version.
 #pragma once
 
@@ -7,7 +7,7 @@
 
 namespace ferry::format {
 
-constexpr uint16_t kFormatVersion = 1;  // FORMAT.md §Versioning
+constexpr uint16_t kFormatVersion = 2;  // FORMAT.md §Versioning
 
 // FORMAT.md §Drive layout
 constexpr const char* kShipmentDirPrefix = "ferry-";  // + 32 hex digits of the shipment id
@@ -25,6 +25,23 @@ constexpr size_t kUnitOverhead = 12 + 16;  // nonce in front, GCM tag behind the
 constexpr uint32_t kDefaultBlockSize = 1u << 20;
 constexpr uint32_t kMinBlockSize = 4096;
 constexpr uint32_t kMaxBlockSize = 64u << 20;
+
+// SECURITY.md §Resource bounds: what a drive may make ferry read or spend.
+constexpr uint64_t kMaxLabelBytes = 64u << 10;  // labels ferry writes are about 1 KiB
+constexpr int kMaxLabelDepth = 8;               // nesting of arrays and objects
+constexpr size_t kMaxKeyWraps = 16;             // wraps a label may hold
+constexpr size_t kMaxPassphraseWrapsTried = 2;  // scrypt runs per label, at most
+// scrypt as a label may ask for it: memory 128 * r * 2^log2_n bytes at most 256 MiB
+// (ferry's default is 128 MiB), and p, which multiplies the time, at most 2.
+constexpr uint64_t kMinScryptLog2N = 10;
+constexpr uint64_t kMaxScryptMemory = 256u << 20;
+constexpr uint32_t kMaxScryptR = 32;
+constexpr uint32_t kMaxScryptP = 2;
+// The most stripes a label may claim: 2^40 stripes of the smallest block are far beyond
+// any drive, and keep stripe * k * ... and every byte count within 64 bits.
+constexpr uint64_t kMaxStripes = 1ull << 40;
+// A stripe's blocks, N x block size, at most: what one reading thread holds in memory.
+constexpr uint64_t kMaxStripeBytes = 1ull << 30;
 
 // FORMAT.md §Catalog file
 constexpr char kCatalogMagic[4] = {'F', 'R', 'Y', 'C'};

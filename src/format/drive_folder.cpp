@@ -21,7 +21,14 @@ std::vector<std::string> find_shipment_folders(const std::string& given) {
   while (dirent* e = ::readdir(dir)) {
     std::string name = e->d_name;
     if (name.size() == prefix.size() + 32 && name.compare(0, prefix.size(), prefix) == 0) {
-      found.push_back(io::join(given, name));
+      // A link or file under a shipment folder's name is not one: never followed.
+      std::string folder = io::join(given, name);
+      try {
+        io::require_real_directory(folder);
+      } catch (const Error&) {
+        continue;
+      }
+      found.push_back(folder);
     }
   }
   ::closedir(dir);
@@ -41,9 +48,7 @@ std::string checkpoint_path(const std::string& folder, uint64_t sequence) {
 
 bool catalog_copy_intact(const std::string& folder, const Label& label) {
   try {
-    uint64_t size = 0;
-    return file_sha256(catalog_path(folder), &size) == label.catalog_sha256 &&
-           size == label.catalog_bytes;
+    return drive_file_matches(catalog_path(folder), label.catalog_bytes, label.catalog_sha256);
   } catch (const Error&) {
     return false;
   }
@@ -53,7 +58,7 @@ Label read_label(const std::string& folder) {
   std::string path = label_path(folder);
   std::string text;
   try {
-    text = io::read_whole_file(path);
+    text = io::read_untrusted_file(path, kMaxLabelBytes);
   } catch (const Error& e) {
     throw Error(ErrorKind::kCorruption, std::string("label unreadable: ") + e.what());
   }
@@ -64,7 +69,7 @@ void write_label(const std::string& folder, const Label& label, const io::WriteE
   env.write_atomically(label_path(folder), label_to_json(label));
 }
 
-void write_note(const std::string& folder, const Label& label) {
+void write_note(const std::string& folder, const Label& label, const io::WriteEnv& env) {
   char when[64];
   std::time_t t = label.created_unix;
   std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", std::gmtime(&t));
@@ -84,7 +89,7 @@ void write_note(const std::string& folder, const Label& label) {
       "  ferry restore /mnt/drive1 /mnt/drive2 ... --to /restored --key-file KEYFILE\n\n"
       "Do not change or delete anything in this folder. docs/FORMAT.md in the ferry\n"
       "sources describes every byte of it.\n";
-  io::write_file_atomically(io::join(folder, kNoteFile), text);
+  env.write_atomically(io::join(folder, kNoteFile), text);
 }
 
 }  // namespace ferry::format

@@ -31,6 +31,7 @@ Label read_label(const std::string& folder);
 void write_label(const std::string& folder, const Label& label,
                  const io::WriteEnv& env = io::WriteEnv::posix());
 // The plain-text note telling a person what the drive is and how to restore it.
-void write_note(const std::string& folder, const Label& label);
+void write_note(const std::string& folder, const Label& label,
+                const io::WriteEnv& env = io::WriteEnv::posix());
 
 }  // namespace ferry::format

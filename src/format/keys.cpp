@@ -112,11 +112,14 @@ std::vector<KeyWrap> wrap_data_key(const codec::Key& data_key, const ShipmentId&
 }
 
 std::optional<codec::Key> unwrap_data_key(const Label& label, const Credentials& credentials) {
+  // Decoy passphrase wraps would each cost a full scrypt run: only the first few count.
+  size_t scrypt_runs = 0;
   for (const KeyWrap& w : label.keys) {
     std::optional<codec::Key> key;
     if (w.type == "key-file" && credentials.key_file) {
       key = try_open(key_file_kek(*credentials.key_file, w.salt), w, label.shipment);
-    } else if (w.type == "passphrase" && credentials.passphrase) {
+    } else if (w.type == "passphrase" && credentials.passphrase &&
+               scrypt_runs++ < kMaxPassphraseWrapsTried) {
       key = try_open(codec::scrypt(*credentials.passphrase, w.salt, w.scrypt), w, label.shipment);
     }
     if (key) return key;

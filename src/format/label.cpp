@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "codec/crc32c.h"
+#include "codec/erasure.h"
 #include "ferry/error.h"
 
 namespace ferry::format {
@@ -19,13 +20,50 @@ void parse_hex(const json& j, const char* field, std::array<uint8_t, N>& out) {
   }
 }
 
-std::vector<uint8_t> parse_hex_vector(const json& j, const char* field) {
+std::vector<uint8_t> parse_hex_vector(const json& j, const char* field, size_t max_bytes) {
   std::string s = j.at(field).get<std::string>();
+  if (s.size() > 2 * max_bytes) throw std::invalid_argument(std::string(field) + " too long");
   std::vector<uint8_t> v(s.size() / 2);
   if (s.size() % 2 || !codec::from_hex(s, v.data(), v.size())) {
     throw std::invalid_argument(std::string("bad ") + field);
   }
   return v;
+}
+
+// A whole number in [0, max]: nlohmann's get<> would wrap a negative or oversized
+// number silently, and every count here sizes a loop or an allocation.
+uint64_t get_count(const json& j, const char* field, uint64_t max) {
+  const json& v = j.at(field);
+  if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0)) {
+    throw std::invalid_argument(std::string(field) + " is not a whole number");
+  }
+  uint64_t n = v.get<uint64_t>();
+  if (n > max) {
+    throw std::invalid_argument(std::string(field) + " = " + std::to_string(n) +
+                                " exceeds " + std::to_string(max));
+  }
+  return n;
+}
+
+// Arrays and objects nested deeper than a label ever is are refused before parsing:
+// the parser and the copies made of its result recurse once per level.
+bool nested_deeper_than(const std::string& text, int max_depth) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
 }
 
 json body_of(const Label& l) {
@@ -85,7 +123,27 @@ std::string label_to_json(const Label& label) {
   return body.dump(2) + "\n";
 }
 
+void validate_scrypt(const codec::ScryptParams& s) {
+  if (s.log2_n < kMinScryptLog2N || s.log2_n > 40 || s.r < 1 || s.r > kMaxScryptR || s.p < 1 ||
+      s.p > kMaxScryptP || 128ull * s.r * (1ull << s.log2_n) > kMaxScryptMemory) {
+    throw Error(ErrorKind::kInvalidArgument,
+                "scrypt parameters log2_n " + std::to_string(s.log2_n) + ", r " +
+                    std::to_string(s.r) + ", p " + std::to_string(s.p) +
+                    " are beyond what ferry accepts (at most " +
+                    std::to_string(kMaxScryptMemory >> 20) + " MiB of memory, p at most " +
+                    std::to_string(kMaxScryptP) + ")");
+  }
+}
+
 Label label_from_json(const std::string& text, const std::string& where) {
+  if (text.size() > kMaxLabelBytes) {
+    throw Error(ErrorKind::kCorruption, "label " + where + " is damaged (" +
+                                            std::to_string(text.size()) + " bytes, more than " +
+                                            std::to_string(kMaxLabelBytes) + ")");
+  }
+  if (nested_deeper_than(text, kMaxLabelDepth)) {
+    throw Error(ErrorKind::kCorruption, "label " + where + " is damaged (nested too deeply)");
+  }
   json j;
   try {
     j = json::parse(text);
@@ -96,7 +154,14 @@ Label label_from_json(const std::string& text, const std::string& where) {
     if (!j.is_object() || j.value("format", "") != "ferry") {
       throw Error(ErrorKind::kCorruption, "label " + where + " is not a ferry label");
     }
-    int version = j.at("version").get<int>();
+    const uint64_t version = get_count(j, "version", 0xffff);
+    if (version == 1) {
+      throw Error(ErrorKind::kUnsupported,
+                  "label " + where + " is format version 1, written by an earlier ferry: its "
+                  "blocks are not bound to their pack attempt, which version " +
+                      std::to_string(kFormatVersion) + " requires. Restore it with the ferry "
+                      "release that packed it (0.1), then pack it again with this one");
+    }
     if (version != kFormatVersion) {
       throw Error(ErrorKind::kUnsupported,
                   "label " + where + " is format version " + std::to_string(version) +
@@ -109,48 +174,65 @@ Label label_from_json(const std::string& text, const std::string& where) {
     if (crc_of(body) != stored_crc) {
       throw Error(ErrorKind::kCorruption, "label " + where + " is damaged (checksum mismatch)");
     }
+    // Every number is range-checked before it sizes anything (SECURITY.md §Resource
+    // bounds); the layout is checked before k + m is taken.
+    constexpr uint64_t kMaxDrives = codec::ReedSolomon::kMaxFragments;
     Label l;
     parse_hex(j, "shipment", l.shipment);
     l.created_unix = j.at("created_unix").get<int64_t>();
     l.state = j.at("state").get<std::string>();
-    l.slot = j.at("slot").get<uint32_t>();
-    l.layout.k = j.at("data_drives").get<uint32_t>();
-    l.layout.m = j.at("parity_drives").get<uint32_t>();
-    l.layout.block_size = j.at("block_size").get<uint32_t>();
-    l.layout.segment_stripes = j.at("segment_stripes").get<uint64_t>();
-    l.pack_attempt = j.at("pack_attempt").get<uint32_t>();
-    l.stripes = j.at("stripes").get<uint64_t>();
-    l.stream_bytes = j.at("stream_bytes").get<uint64_t>();
-    l.catalog_bytes = j.at("catalog").at("bytes").get<uint64_t>();
+    if (l.state != "packing" && l.state != "complete") throw std::invalid_argument("unknown state");
+    l.slot = static_cast<uint32_t>(get_count(j, "slot", kMaxDrives - 1));
+    l.layout.k = static_cast<uint32_t>(get_count(j, "data_drives", kMaxDrives));
+    l.layout.m = static_cast<uint32_t>(get_count(j, "parity_drives", kMaxDrives));
+    l.layout.block_size = static_cast<uint32_t>(get_count(j, "block_size", kMaxBlockSize));
+    l.layout.segment_stripes = get_count(j, "segment_stripes", kMaxStripes);
+    l.pack_attempt = static_cast<uint32_t>(get_count(j, "pack_attempt", 0xffffffffu));
+    l.stripes = get_count(j, "stripes", kMaxStripes);
+    l.stream_bytes = get_count(j, "stream_bytes", UINT64_MAX);
+    l.catalog_bytes = get_count(j.at("catalog"), "bytes", UINT64_MAX);
     parse_hex(j.at("catalog"), "sha256", l.catalog_sha256);
-    if (j.at("drives").get<uint32_t>() != l.layout.n() || l.slot >= l.layout.n()) {
+    if (get_count(j, "drives", 2 * kMaxDrives) != l.layout.k + l.layout.m || l.slot >= l.layout.k + l.layout.m) {
       throw std::invalid_argument("inconsistent drive counts");
     }
     validate(l.layout);
+    if ((l.stream_bytes > 0 && (l.stream_bytes - 1) / l.layout.stripe_plain() >= l.stripes) ||
+        (l.complete() && l.stripes != l.layout.stripes_for(l.stream_bytes))) {
+      throw std::invalid_argument("stripes and stream_bytes disagree");
+    }
     if (j.contains("checkpoint")) {
       const json& c = j.at("checkpoint");
       Label::Checkpoint cp;
-      cp.sequence = c.at("sequence").get<uint64_t>();
-      cp.stripes = c.at("stripes").get<uint64_t>();
-      cp.last_entry = c.at("last_entry").get<int64_t>();
-      cp.bytes = c.at("bytes").get<uint64_t>();
+      cp.sequence = get_count(c, "sequence", UINT64_MAX);
+      cp.stripes = get_count(c, "stripes", kMaxStripes);
+      cp.last_entry = static_cast<int64_t>(get_count(c, "last_entry", INT64_MAX));
+      cp.bytes = get_count(c, "bytes", UINT64_MAX);
       parse_hex(c, "sha256", cp.sha256);
       l.checkpoint = cp;
     }
-    for (const json& k : j.at("keys")) {
+    const json& keys = j.at("keys");
+    if (!keys.is_array() || keys.size() > kMaxKeyWraps) {
+      throw std::invalid_argument("keys: not a list of at most " + std::to_string(kMaxKeyWraps));
+    }
+    for (const json& k : keys) {
       KeyWrap w;
       w.type = k.at("type").get<std::string>();
-      w.salt = parse_hex_vector(k, "salt");
+      w.salt = parse_hex_vector(k, "salt", 64);
       parse_hex(k, "nonce", w.nonce);
-      w.wrapped = parse_hex_vector(k, "wrapped");
+      w.wrapped = parse_hex_vector(k, "wrapped", 64);
       if (w.type == "passphrase") {
         const json& kdf = k.at("kdf");
         if (kdf.at("name").get<std::string>() != "scrypt") {
           throw std::invalid_argument("unknown KDF");
         }
-        w.scrypt.log2_n = kdf.at("log2_n").get<uint64_t>();
-        w.scrypt.r = kdf.at("r").get<uint32_t>();
-        w.scrypt.p = kdf.at("p").get<uint32_t>();
+        w.scrypt.log2_n = get_count(kdf, "log2_n", 63);
+        w.scrypt.r = static_cast<uint32_t>(get_count(kdf, "r", 0xffffffffu));
+        w.scrypt.p = static_cast<uint32_t>(get_count(kdf, "p", 0xffffffffu));
+        try {
+          validate_scrypt(w.scrypt);
+        } catch (const Error& e) {
+          throw std::invalid_argument(e.what());
+        }
       }
       l.keys.push_back(std::move(w));
     }

@@ -49,6 +49,10 @@ struct Label {
   bool complete() const { return state == "complete"; }
 };
 
+// Throws kInvalidArgument when scrypt with `params` would cost more memory or time than
+// SECURITY.md §Resource bounds allows: checked on every label read and before a pack.
+void validate_scrypt(const codec::ScryptParams& params);
+
 // Serialises with a CRC32C over the rest of the document, so damage is noticed
 // without a key.
 std::string label_to_json(const Label& label);

@@ -9,7 +9,9 @@
 namespace ferry::format {
 
 void validate(const Layout& layout) {
-  if (layout.k < 1 || layout.n() > static_cast<uint32_t>(codec::ReedSolomon::kMaxFragments)) {
+  // k and m each bounded first: their sum must not wrap.
+  const uint32_t max = static_cast<uint32_t>(codec::ReedSolomon::kMaxFragments);
+  if (layout.k < 1 || layout.k > max || layout.m > max || layout.n() > max) {
     throw Error(ErrorKind::kInvalidArgument,
                 "a shipment needs at least 1 data drive and at most " +
                     std::to_string(codec::ReedSolomon::kMaxFragments) + " drives");
@@ -21,9 +23,20 @@ void validate(const Layout& layout) {
                     " must be a multiple of 64 between " + std::to_string(kMinBlockSize) +
                     " and " + std::to_string(kMaxBlockSize));
   }
-  if (layout.segment_stripes < 1) {
+  if (static_cast<uint64_t>(layout.n()) * layout.block_size > kMaxStripeBytes) {
+    throw Error(ErrorKind::kInvalidArgument,
+                std::to_string(layout.n()) + " drives of " + std::to_string(layout.block_size) +
+                    "-byte blocks make stripes over " + std::to_string(kMaxStripeBytes >> 20) +
+                    " MiB, which every reading thread would hold; choose a smaller block size");
+  }
+  if (layout.segment_stripes < 1 || layout.segment_stripes > kMaxStripes) {
     throw Error(ErrorKind::kInvalidArgument, "a segment must hold at least one block");
   }
+}
+
+std::string layout_meta(const Layout& l) {
+  return std::to_string(l.k) + "," + std::to_string(l.m) + "," + std::to_string(l.block_size) +
+         "," + std::to_string(l.segment_stripes);
 }
 
 std::string segment_file_name(uint64_t segment) {

@@ -44,6 +44,10 @@ struct Layout {
 // Throws kInvalidArgument when the numbers are not a valid version-1 layout.
 void validate(const Layout& layout);
 
+// "k,m,block_size,segment_stripes" in decimal: the layout as the catalog records it
+// (meta key `layout`), so that with the key a label's layout is authenticated.
+std::string layout_meta(const Layout& layout);
+
 // "seg-00000012.fry"
 std::string segment_file_name(uint64_t segment);
 // "ferry-<32 hex>"

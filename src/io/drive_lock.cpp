@@ -14,8 +14,10 @@ namespace ferry::io {
 
 DriveLock::DriveLock(const std::string& folder) {
   std::string path = join(folder, format::kLockFile);
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw_errno("cannot create lock file " + path, errno);
+  // Through the untrusted open: a planted link or FIFO named `lock` is refused, never
+  // followed or waited on.
+  fd_ = ::fcntl(File::open_untrusted_write(path).fd(), F_DUPFD_CLOEXEC, 0);
+  if (fd_ < 0) throw_errno("cannot open lock file " + path, errno);
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;
     ::close(fd_);

@@ -2,10 +2,14 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <memory>
 #include <utility>
@@ -39,6 +43,41 @@ File File::open_write(const std::string& path, bool truncate) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0644);
   if (fd < 0) throw_errno("cannot open " + path + " for writing", errno);
   return File(fd, path);
+}
+
+// Opened with O_NONBLOCK so a FIFO or device planted where a file belongs cannot hold
+// the open; fstat then refuses it. Regular files ignore O_NONBLOCK.
+static File checked_regular(int fd, const std::string& path) {
+  File file(fd, path);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) throw_errno("cannot stat " + path, errno);
+  if (!S_ISREG(st.st_mode)) {
+    throw Error(ErrorKind::kCorruption,
+                path + " is not a regular file (a device, FIFO or folder stands where ferry "
+                       "keeps a file); ferry will not read or write it");
+  }
+  return file;
+}
+
+static void throw_untrusted_open(const std::string& path, int err, const char* what) {
+  if (err == ELOOP) {
+    throw Error(ErrorKind::kCorruption, path + " is a symbolic link where ferry keeps a file; "
+                                               "ferry never follows links on a drive. Remove it");
+  }
+  throw_errno(std::string("cannot open ") + path + what, err);
+}
+
+File File::open_untrusted(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) throw_untrusted_open(path, errno, "");
+  return checked_regular(fd, path);
+}
+
+File File::open_untrusted_write(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY,
+                  0644);
+  if (fd < 0) throw_untrusted_open(path, errno, " for writing");
+  return checked_regular(fd, path);
 }
 
 size_t File::pread(void* buf, size_t len, uint64_t offset) const {
@@ -128,6 +167,31 @@ std::string read_whole_file(const std::string& path) {
   return data;
 }
 
+std::string read_untrusted_file(const std::string& path, uint64_t max_bytes) {
+  File f = File::open_untrusted(path);
+  uint64_t size = f.size();
+  if (size > max_bytes) {
+    throw Error(ErrorKind::kCorruption, path + " is " + std::to_string(size) +
+                                            " bytes, more than the " + std::to_string(max_bytes) +
+                                            " ferry ever writes there; not read");
+  }
+  // One byte more than allowed shows a file that grew after the size was taken.
+  std::string data(size + 1, '\0');
+  data.resize(f.pread(data.data(), data.size(), 0));
+  if (data.size() > max_bytes) throw Error(ErrorKind::kCorruption, path + " grew while being read");
+  return data;
+}
+
+void require_real_directory(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return;  // missing: the caller reports that
+  if (!S_ISDIR(st.st_mode)) {
+    throw Error(ErrorKind::kCorruption,
+                path + (S_ISLNK(st.st_mode) ? " is a symbolic link" : " is not a folder") +
+                    " where ferry keeps a folder; ferry never follows links on a drive");
+  }
+}
+
 void fsync_directory(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) throw_errno("cannot open directory " + path, errno);
@@ -212,6 +276,36 @@ static uint64_t allocated_at(int dirfd, const std::string& name, const std::stri
 
 uint64_t allocated_bytes(const std::string& path) { return allocated_at(AT_FDCWD, path, path); }
 
+namespace {
+
+// Forks a process that waits until every write end of `pipe_fds` is closed (this process
+// has ended, however) and then removes `paths`. Between fork and _exit the child makes
+// only async-signal-safe calls, as a fork of a threaded process must.
+pid_t watch_for_exit(int pipe_fds[2], const std::vector<std::string>& paths) {
+  struct rlimit limit;
+  const int max_fd = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
+                         ? static_cast<int>(std::min<rlim_t>(limit.rlim_cur, 65536))
+                         : 1024;
+  std::vector<const char*> names;
+  for (const std::string& p : paths) names.push_back(p.c_str());
+  pid_t pid = ::fork();
+  if (pid != 0) return pid;  // the parent (-1 when fork failed: the destructor still cleans up)
+  // Only the pipe's read end stays open: no drive lock, output or other pipe is held.
+  for (int fd = 0; fd < max_fd; ++fd) {
+    if (fd != pipe_fds[0]) ::close(fd);
+  }
+  ::signal(SIGINT, SIG_IGN);  // a Ctrl-C to the whole group must not stop the cleanup
+  ::signal(SIGTERM, SIG_IGN);
+  ::signal(SIGHUP, SIG_IGN);
+  char byte;
+  while (::read(pipe_fds[0], &byte, 1) != 0 && errno == EINTR) {
+  }
+  for (const char* name : names) ::unlink(name);
+  ::_exit(0);
+}
+
+}  // namespace
+
 TempFile::TempFile(const std::string& stem) {
   const char* dir = std::getenv("TMPDIR");
   std::string pattern = std::string(dir && *dir ? dir : "/tmp") + "/" + stem + ".XXXXXX";
@@ -219,11 +313,21 @@ TempFile::TempFile(const std::string& stem) {
   if (fd < 0) throw_errno("cannot create a temporary file in " + parent_of(pattern), errno);
   ::close(fd);
   path_ = pattern;
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) == 0) {
+    std::vector<std::string> paths = {path_};
+    for (const char* suffix : {"-journal", "-wal", "-shm"}) paths.push_back(path_ + suffix);
+    watchdog_pid_ = watch_for_exit(pipe_fds, paths);
+    ::close(pipe_fds[0]);
+    watchdog_pipe_ = pipe_fds[1];
+  }
 }
 
 TempFile::~TempFile() {
   ::unlink(path_.c_str());
   for (const char* suffix : {"-journal", "-wal", "-shm"}) ::unlink((path_ + suffix).c_str());
+  if (watchdog_pipe_ >= 0) ::close(watchdog_pipe_);  // the watchdog finds nothing left and ends
+  if (watchdog_pid_ > 0) ::waitpid(watchdog_pid_, nullptr, 0);
 }
 
 std::string join(const std::string& dir, const std::string& name) {

@@ -23,6 +23,12 @@ class File {
   static File open_read(const std::string& path);
   // Creates or opens for writing (no truncation); mode 0644.
   static File open_write(const std::string& path, bool truncate);
+  // For a file on a drive or in a restore target, which may hold anything: the last
+  // component of `path` is never followed if it is a symbolic link, a FIFO or device
+  // never blocks the open, and anything but a regular file is refused (kCorruption).
+  static File open_untrusted(const std::string& path);
+  // The same for writing: creates the file (mode 0644) if missing, never truncates.
+  static File open_untrusted_write(const std::string& path);
 
   bool is_open() const { return fd_ >= 0; }
   int fd() const { return fd_; }
@@ -46,6 +52,12 @@ class File {
 bool exists(const std::string& path);
 bool is_directory(const std::string& path);
 std::string read_whole_file(const std::string& path);
+// A file from a drive, read whole through open_untrusted: refused (kCorruption) before
+// any byte is read when it is larger than `max_bytes`.
+std::string read_untrusted_file(const std::string& path, uint64_t max_bytes);
+// Throws kCorruption when `path` is there but is a symbolic link or not a directory:
+// a folder on a drive that ferry goes through.
+void require_real_directory(const std::string& path);
 // Writes `data` to `path` by way of a temporary file, fsync and rename, then fsyncs the
 // directory: the file is either the old one or the new one, never half written.
 void write_file_atomically(const std::string& path, const std::string& data);
@@ -58,7 +70,10 @@ void remove_tree(const std::string& path);       // rm -rf, never following link
 // The space a file or tree takes on its file system (du), never following links.
 uint64_t allocated_bytes(const std::string& path);
 
-// A file in $TMPDIR removed when this object dies.
+// A file in $TMPDIR (mode 0600) removed when this object dies, and also when the process
+// dies without running destructors (kill -9, a crash): it may hold a decrypted catalog,
+// every file name of a shipment, which must not outlive the process. A small process
+// forked for each file waits for this one to end and removes what is left.
 class TempFile {
  public:
   explicit TempFile(const std::string& stem);
@@ -69,6 +84,8 @@ class TempFile {
 
  private:
   std::string path_;
+  int watchdog_pipe_ = -1;  // its write end: closed, by exit or death, the watchdog acts
+  int watchdog_pid_ = -1;
 };
 
 std::string join(const std::string& dir, const std::string& name);

@@ -44,7 +44,7 @@ class PosixWritableFile : public WritableFile {
 class PosixWriteEnv : public WriteEnv {
  public:
   std::unique_ptr<WritableFile> open(const std::string& path) const override {
-    return std::make_unique<PosixWritableFile>(File::open_write(path, false));
+    return std::make_unique<PosixWritableFile>(File::open_untrusted_write(path));
   }
 };
 

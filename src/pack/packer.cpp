@@ -7,11 +7,13 @@
 // recorded in every label. Running the same command again finds the unfinished
 // shipment, takes the newest intact checkpoint, bumps the pack attempt (so no nonce is
 // ever reused) and carries on from there.
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include <algorithm>
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <deque>
@@ -27,6 +29,7 @@
 #include "ferry/pack.h"
 #include "format/catalog.h"
 #include "format/catalog_file.h"
+#include "format/attempts.h"
 #include "format/drive_folder.h"
 #include "format/keys.h"
 #include "io/drive_lock.h"
@@ -263,6 +266,7 @@ class Packer {
     codec::random_bytes(data_key_.data(), data_key_.size());
     codec::ScryptParams scrypt;
     scrypt.log2_n = o_.scrypt_log2_n;
+    format::validate_scrypt(scrypt);
     label_.keys = format::wrap_data_key(data_key_, label_.shipment, o_.credentials, scrypt);
     for (uint32_t slot = 0; slot < layout.n(); ++slot) {
       std::string folder = io::join(o_.drives[slot], format::shipment_dir_name(label_.shipment));
@@ -271,6 +275,10 @@ class Packer {
       folders_.push_back(folder);
     }
     catalog_->set_meta("source", real_path(o_.source));
+    catalog_->set_meta("layout", format::layout_meta(layout));
+    format::PackAttempts attempts;
+    attempts.begin(0, label_.pack_attempt);
+    catalog_->set_meta("attempts", attempts.to_string());
     write_labels();
     for (const std::string& folder : folders_) {
       label_.slot = static_cast<uint32_t>(&folder - folders_.data());
@@ -353,8 +361,9 @@ class Packer {
       for (const std::string& folder : folders_) {
         std::string path = format::checkpoint_path(folder, l.checkpoint->sequence);
         try {
-          if (format::file_sha256(path) != l.checkpoint->sha256) continue;
-          format::open_catalog(path, work_db_.path(), l.shipment, data_key_);
+          if (!format::drive_file_matches(path, l.checkpoint->bytes, l.checkpoint->sha256)) continue;
+          format::open_catalog(path, work_db_.path(), l.shipment, data_key_,
+                               format::checkpoint_catalog(l.checkpoint->sequence));
           label_ = l;
           opened = true;
           break;
@@ -376,11 +385,16 @@ class Packer {
                                             ", not of " + o_.source +
                                             "; run that pack again, or use --force to start over");
     }
-    // A new attempt number, durable before the first unit is sealed with it.
+    // A new attempt number, durable before the first unit is sealed with it. The catalog
+    // records from which stripe on it seals, for readers to hold each block to.
     label_.pack_attempt = attempt + 1;
+    const format::Label::Checkpoint cp = *label_.checkpoint;
+    format::PackAttempts attempts =
+        format::PackAttempts::parse(catalog_->meta("attempts").value_or(""), "the checkpoint's catalog");
+    attempts.begin(cp.stripes, label_.pack_attempt);
+    catalog_->set_meta("attempts", attempts.to_string());
     write_labels();
 
-    const format::Label::Checkpoint cp = *label_.checkpoint;
     auto done = catalog_->file_totals(cp.last_entry);
     report_.resumed = true;
     report_.resumed_files = done.first;
@@ -409,9 +423,9 @@ class Packer {
 
   // The sealed catalog, written onto every drive at once under the name `path_in(folder)`,
   // a batch of sealed chunks at a time: memory stays bounded however large it is. Each
-  // batch is written while the next is sealed.
+  // batch is written while the next is sealed. `role`: the catalog or a checkpoint's.
   template <typename PathIn>
-  format::SealedCatalog write_catalog_copies(const PathIn& path_in) {
+  format::SealedCatalog write_catalog_copies(const PathIn& path_in, uint64_t role) {
     std::vector<std::unique_ptr<io::ReplacementFile>> copies;
     for (const std::string& folder : folders_) copies.push_back(env_.replace(path_in(folder)));
     std::vector<uint8_t> filling, writing;
@@ -439,7 +453,7 @@ class Packer {
         work_db_.path(), label_.shipment, data_key_, [&](const uint8_t* data, size_t len) {
           filling.insert(filling.end(), data, data + len);
           if (filling.size() >= kCatalogWriteBatch) write_batch();
-        });
+        }, role);
     if (!filling.empty()) write_batch();
     if (written.valid()) written.get();
     sealed.sha256 = digest.finish();
@@ -462,7 +476,8 @@ class Packer {
     cp.stripes = stripes;
     cp.last_entry = last_entry;
     format::SealedCatalog sealed = write_catalog_copies(
-        [&](const std::string& folder) { return format::checkpoint_path(folder, cp.sequence); });
+        [&](const std::string& folder) { return format::checkpoint_path(folder, cp.sequence); },
+        format::checkpoint_catalog(cp.sequence));
     cp.sha256 = sealed.sha256;
     cp.bytes = sealed.bytes;
     std::optional<format::Label::Checkpoint> previous = label_.checkpoint;
@@ -631,7 +646,8 @@ class Packer {
     catalog_->set_meta("shipment", format::id_hex(label_.shipment));
     catalog_->set_meta("stream_bytes", std::to_string(label_.stream_bytes));
     catalog_->set_meta("created_unix", std::to_string(label_.created_unix));
-    format::SealedCatalog sealed = write_catalog_copies(&format::catalog_path);
+    if (report_.resumed) drop_blocks_past(label_.stripes);
+    format::SealedCatalog sealed = write_catalog_copies(&format::catalog_path, format::kFinalCatalog);
     label_.catalog_sha256 = sealed.sha256;
     label_.catalog_bytes = sealed.bytes;
     std::optional<format::Label::Checkpoint> last = label_.checkpoint;
@@ -640,6 +656,35 @@ class Packer {
     write_labels();
     if (last) remove_checkpoint_files(last->sequence);
     return finish_report(totals, catalog_->skipped());
+  }
+
+  // Blocks an interrupted attempt wrote past where this one ended (its stream came out
+  // shorter: files changed meanwhile) would look to a keyless verify like blocks the
+  // labels hide (SECURITY.md): cut off before the labels turn complete. Like the
+  // checkpoint files' removal, by direct calls; a power cut that undoes it leaves only
+  // that warning.
+  void drop_blocks_past(uint64_t stripes) {
+    const format::Layout& layout = label_.layout;
+    for (const std::string& folder : folders_) {
+      const std::string dir = io::join(folder, format::kSegmentDir);
+      std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), &::closedir);
+      if (!d) continue;
+      while (dirent* e = ::readdir(d.get())) {
+        unsigned long long index = 0;
+        char tail = 0;
+        if (std::sscanf(e->d_name, "seg-%8llu.fr%c", &index, &tail) != 2 || tail != 'y') continue;
+        const uint64_t first = index * layout.segment_stripes;
+        const uint64_t keep = first >= stripes ? 0 : std::min(layout.segment_stripes, stripes - first);
+        const std::string path = format::segment_path(folder, index);
+        struct stat st;
+        if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        if (static_cast<uint64_t>(st.st_size) <= keep * layout.record_size()) continue;
+        if (keep == 0 ? ::unlink(path.c_str()) != 0
+                      : ::truncate(path.c_str(), static_cast<off_t>(keep * layout.record_size())) != 0) {
+          throw_errno("cannot cut off the blocks of an earlier attempt in " + path, errno);
+        }
+      }
+    }
   }
 
   // `skipped`: path and reason of each entry left out.

@@ -6,6 +6,7 @@
 #include "codec/erasure.h"
 #include "format/block.h"
 #include "format/drive_folder.h"
+#include "format/stripe_format.h"
 #include "ferry/error.h"
 #include "io/file.h"
 #include "util/threads.h"
@@ -177,6 +178,7 @@ void StripePipeline::encode_loop() {
   try {
     codec::AesGcm aead(config_.block_key);
     codec::ReedSolomon rs(static_cast<int>(config_.layout.k), static_cast<int>(config_.layout.m));
+    const format::StripeFormat stripe_format(config_.shipment, config_.layout);
     for (;;) {
       uint64_t stripe;
       {
@@ -195,16 +197,9 @@ void StripePipeline::encode_loop() {
       }
       Slot& slot = ring_[stripe % ring_.size()];
       const format::Layout& layout = config_.layout;
-      const uint32_t plain = layout.unit_plain();
       for (uint32_t j = 0; j < layout.k; ++j) {
         uint8_t* payload = slot.buffer.get() + j * record_size_ + format::kBlockHeaderSize;
-        uint64_t unit = stripe * layout.k + j;
-        codec::Nonce nonce = format::unit_nonce(config_.attempt, unit);
-        uint8_t aad[format::kUnitAadSize];
-        format::unit_aad(config_.shipment, layout, unit, aad);
-        std::memcpy(payload, nonce.data(), nonce.size());
-        uint8_t* text = payload + codec::kNonceSize;
-        aead.seal(nonce, aad, sizeof aad, text, plain, text, text + plain);
+        stripe_format.seal_unit(aead, config_.attempt, stripe, j, payload);
       }
       std::vector<const uint8_t*> data(layout.k);
       std::vector<uint8_t*> parity(layout.m);
@@ -214,15 +209,7 @@ void StripePipeline::encode_loop() {
       }
       rs.encode(layout.block_size, data.data(), parity.data());
       for (uint32_t i = 0; i < layout.n(); ++i) {
-        uint8_t* record = slot.buffer.get() + i * record_size_;
-        format::BlockHeader h;
-        h.shipment = config_.shipment;
-        h.stripe = stripe;
-        h.member = static_cast<uint16_t>(i);
-        h.slot = static_cast<uint16_t>(layout.slot_of(stripe, i));
-        h.block_size = layout.block_size;
-        h.payload_crc = codec::crc32c(record + format::kBlockHeaderSize, layout.block_size);
-        format::encode_block_header(h, record);
+        stripe_format.make_header(stripe, i, slot.buffer.get() + i * record_size_);
       }
       {
         std::lock_guard lock(mutex_);

@@ -1,9 +1,16 @@
 #include "read/drive_set.h"
 
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <map>
 
 #include "ferry/error.h"
 #include "format/drive_folder.h"
+#include "io/file.h"
 
 namespace ferry::read {
 
@@ -48,7 +55,26 @@ static bool same_shipment_layout(const format::Label& a, const format::Label& b)
          a.state == b.state;
 }
 
-DriveSet open_drives(const std::vector<std::string>& paths) {
+// The shipment `prefix` names among those voted for.
+static format::ShipmentId pinned_shipment(const std::map<format::ShipmentId, int>& votes,
+                                          const std::string& prefix) {
+  std::string wanted;
+  for (char c : prefix) wanted += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::vector<format::ShipmentId> matches;
+  std::string found;
+  for (const auto& [id, count] : votes) {
+    const std::string hex = format::id_hex(id);
+    found += "\n  " + hex;
+    if (hex.compare(0, wanted.size(), wanted) == 0) matches.push_back(id);
+  }
+  if (matches.size() == 1) return matches.front();
+  throw Error(ErrorKind::kInvalidArgument,
+              std::string(matches.empty() ? "no drive given holds shipment " : "more than one shipment starts with ") +
+                  prefix + (matches.empty() ? "" : "; give more of its id") + ". Shipments on the drives given:" +
+                  found);
+}
+
+DriveSet open_drives(const std::vector<std::string>& paths, const std::string& shipment) {
   DriveSet set;
   std::map<format::ShipmentId, int> votes;
   for (const std::string& given : paths) {
@@ -76,6 +102,15 @@ DriveSet open_drives(const std::vector<std::string>& paths) {
         }
         if (d.label) {
           d.problem.clear();
+          try {
+            // Blocks are read and repaired below it: a planted link is not followed.
+            io::require_real_directory(io::join(d.folder, format::kSegmentDir));
+          } catch (const Error& e) {
+            d.label.reset();
+            d.problem = "drive " + given + ": " + e.what() + "; ignoring this drive";
+          }
+        }
+        if (d.label) {
           ++votes[d.label->shipment];
         } else {
           d.role = DriveRecord::Role::kUnreadable;
@@ -93,7 +128,8 @@ DriveSet open_drives(const std::vector<std::string>& paths) {
     for (const auto& d : set.drives) message += "\n  " + d.problem;
     throw Error(ErrorKind::kInvalidArgument, message);
   }
-  // The shipment most drives belong to; on a tie, the one named first.
+  // The shipment asked for, else the one most drives belong to; on a tie, the one named
+  // first.
   format::ShipmentId chosen{};
   int best = 0;
   for (const DriveRecord& d : set.drives) {
@@ -102,12 +138,27 @@ DriveSet open_drives(const std::vector<std::string>& paths) {
       chosen = d.label->shipment;
     }
   }
-  for (DriveRecord& d : set.drives) {
-    if (d.label && d.label->shipment == chosen && set.folders.empty()) {
-      set.label = *d.label;
-      set.folders.assign(set.label.layout.n(), "");
+  if (!shipment.empty()) chosen = pinned_shipment(votes, shipment);
+  // The reference label is the one most drives of the shipment agree with, whatever
+  // order they were named in: one edited label is an odd drive, not the rule. On a tie a
+  // complete label wins (labels turn complete last), then the one named first.
+  const format::Label* reference = nullptr;
+  int reference_votes = 0;
+  for (const DriveRecord& d : set.drives) {
+    if (!d.label || d.label->shipment != chosen) continue;
+    int agree = 0;
+    for (const DriveRecord& other : set.drives) {
+      agree += other.label && other.label->shipment == chosen &&
+               same_shipment_layout(*other.label, *d.label);
+    }
+    if (agree > reference_votes ||
+        (agree == reference_votes && d.label->complete() && !reference->complete())) {
+      reference = &*d.label;
+      reference_votes = agree;
     }
   }
+  set.label = *reference;
+  set.folders.assign(set.label.layout.n(), "");
   for (DriveRecord& d : set.drives) {
     if (!d.label) continue;
     const format::Label& l = *d.label;
@@ -116,6 +167,7 @@ DriveSet open_drives(const std::vector<std::string>& paths) {
       d.problem = "drive " + d.given + " belongs to shipment " + format::id_short(l.shipment) +
                   "…, not " + format::id_short(chosen) + "…; ignoring it";
     } else if (l.complete() != set.label.complete()) {
+      set.layout_disputed = true;
       // Labels turn "complete" last, drive by drive; pack run again completes the rest.
       d.role = DriveRecord::Role::kUnreadable;
       d.problem = "drive " + d.given + " (slot " + std::to_string(l.slot) +
@@ -124,9 +176,11 @@ DriveSet open_drives(const std::vector<std::string>& paths) {
                   set.label.state + "\"); run the same `ferry pack` command again to finish it; "
                   "ignoring this drive";
     } else if (!same_shipment_layout(l, set.label)) {
+      set.layout_disputed = true;
       d.role = DriveRecord::Role::kUnreadable;
       d.problem = "drive " + d.given + " (slot " + std::to_string(l.slot) +
-                  ") has a label that disagrees with the other drives; ignoring it";
+                  ") has a label that disagrees with the other drives on the layout, size or "
+                  "state of the shipment (edited?); ignoring it";
     } else if (!set.folders[l.slot].empty()) {
       d.role = DriveRecord::Role::kDuplicate;
       d.problem = "drive " + d.given + " is slot " + std::to_string(l.slot) +
@@ -137,6 +191,32 @@ DriveSet open_drives(const std::vector<std::string>& paths) {
     }
   }
   return set;
+}
+
+uint64_t stripes_held(const std::string& folder, const format::Layout& layout) {
+  DIR* dir = ::opendir(io::join(folder, format::kSegmentDir).c_str());
+  if (!dir) return 0;
+  uint64_t held = 0;
+  while (dirent* e = ::readdir(dir)) {
+    unsigned long long index = 0;
+    char tail = 0;
+    if (std::sscanf(e->d_name, "seg-%8llu.fr%c", &index, &tail) != 2 || tail != 'y') continue;
+    struct stat st;
+    if (::lstat(format::segment_path(folder, index).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    const uint64_t records = (static_cast<uint64_t>(st.st_size) + layout.record_size() - 1) / layout.record_size();
+    if (index > format::kMaxStripes) continue;
+    held = std::max<uint64_t>(held, index * layout.segment_stripes + records);
+  }
+  ::closedir(dir);
+  return held;
+}
+
+uint64_t stripes_on_drives(const DriveSet& set) {
+  uint64_t most = 0;
+  for (const std::string& folder : set.folders) {
+    if (!folder.empty()) most = std::max(most, stripes_held(folder, set.label.layout));
+  }
+  return std::min(most, set.label.stripes);
 }
 
 void require_k(const DriveSet& set) {

@@ -26,6 +26,9 @@ struct DriveSet {
   format::Label label;  // the chosen shipment's label (its `slot` is the first member's)
   std::vector<std::string> folders;  // index = slot; empty string when the slot is missing
   std::vector<DriveRecord> drives;   // one per path given, in the order given
+  // Some drive of the shipment has a label that disagrees with the reference label (chosen
+  // by majority): reading around it is safe, writing (repair) is not.
+  bool layout_disputed = false;
 
   uint32_t present() const;
   std::vector<uint32_t> missing() const;
@@ -33,9 +36,22 @@ struct DriveSet {
   std::vector<std::string> warnings() const;
 };
 
-// Reads the labels on `paths` and keeps the shipment most of them belong to. Throws
+// Reads the labels on `paths` and keeps the shipment most of them belong to, with the
+// label most of its drives agree with as the reference. Throws
 // kInvalidArgument when no path holds a readable ferry label.
-DriveSet open_drives(const std::vector<std::string>& paths);
+// `shipment`, when not empty, is the shipment id or a unique prefix of it (hex, any case):
+// that shipment is kept instead, and kInvalidArgument thrown when no drive holds it or
+// the prefix names more than one.
+DriveSet open_drives(const std::vector<std::string>& paths, const std::string& shipment = "");
+
+// How many stripes the segment files in `folder` reach (a partial last block counts):
+// what a drive can hold at most, whatever its label claims.
+uint64_t stripes_held(const std::string& folder, const format::Layout& layout);
+
+// The most stripes any present drive of `set` reaches. Stripes beyond it are on no drive:
+// readers count them lost in bulk instead of looking for each, so a label claiming
+// 2^40 stripes costs no time.
+uint64_t stripes_on_drives(const DriveSet& set);
 
 // Throws kNotEnoughDrives naming the missing slots and how many more are needed.
 void require_k(const DriveSet& set);

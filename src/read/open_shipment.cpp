@@ -6,6 +6,25 @@
 #include "format/keys.h"
 
 namespace ferry::read {
+namespace {
+
+// The label is public and its CRC anyone can recompute; the catalog is sealed with the
+// key. What the label says of the layout and the stream must be what the catalog says.
+void check_label_against_catalog(OpenShipment& s, const std::string& path) {
+  const format::Label& label = s.drives.label;
+  format::Catalog catalog = s.catalog();
+  auto edited = [&](const std::string& what) {
+    return Error(ErrorKind::kCorruption,
+                 "the labels give the shipment's " + what + " otherwise than its catalog (" + path +
+                     ", authenticated with the key) records: the labels were edited. Nothing "
+                     "was written; check the drives' origin");
+  };
+  if (catalog.meta("layout") != format::layout_meta(label.layout)) throw edited("layout");
+  if (catalog.meta("stream_bytes") != std::to_string(label.stream_bytes)) throw edited("size");
+  s.attempts = format::PackAttempts::parse(catalog.meta("attempts").value_or(""), "catalog " + path);
+}
+
+}  // namespace
 
 std::unique_ptr<OpenShipment> open_shipment(DriveSet drives, const Credentials& credentials) {
   auto s = std::make_unique<OpenShipment>();
@@ -26,12 +45,12 @@ std::unique_ptr<OpenShipment> open_shipment(DriveSet drives, const Credentials& 
     if (folder.empty()) continue;
     std::string path = format::catalog_path(folder);
     try {
-      uint64_t size = 0;
-      if (format::file_sha256(path, &size) != label.catalog_sha256 || size != label.catalog_bytes) {
+      if (!format::drive_file_matches(path, label.catalog_bytes, label.catalog_sha256)) {
         s->catalog_problems.push_back("catalog copy " + path + " is damaged (digest mismatch)");
         continue;
       }
       format::open_catalog(path, s->catalog_file->path(), label.shipment, s->data_key);
+      check_label_against_catalog(*s, path);
       return s;
     } catch (const Error& e) {
       s->catalog_problems.push_back(e.what());

@@ -8,6 +8,7 @@
 
 #include "codec/aead.h"
 #include "ferry/credentials.h"
+#include "format/attempts.h"
 #include "format/catalog.h"
 #include "io/file.h"
 #include "read/drive_set.h"
@@ -19,13 +20,15 @@ struct OpenShipment {
   codec::Key data_key{};
   std::unique_ptr<io::TempFile> catalog_file;  // the decrypted SQLite database
   std::vector<std::string> catalog_problems;   // copies found damaged, for the report
+  format::PackAttempts attempts;               // which pack attempt sealed which stripes
 
   // A new read-only connection to the catalog (one per thread).
   format::Catalog catalog() const { return format::Catalog::open_readonly(catalog_file->path()); }
 };
 
 // Throws kWrongKey when the credentials do not open the shipment, kCorruption when no
-// catalog copy on the present drives is intact.
+// catalog copy on the present drives is intact, or when the labels' layout or size is
+// not what the authenticated catalog records (labels edited).
 std::unique_ptr<OpenShipment> open_shipment(DriveSet drives, const Credentials& credentials);
 
 }  // namespace ferry::read

@@ -21,9 +21,11 @@
 #include "format/block.h"
 #include "format/catalog_file.h"
 #include "format/drive_folder.h"
+#include "format/stripe_format.h"
 #include "io/drive_lock.h"
 #include "io/file.h"
 #include "read/drive_set.h"
+#include "read/open_shipment.h"
 #include "read/stripe_reader.h"
 #include "util/threads.h"
 
@@ -32,17 +34,19 @@ namespace {
 
 constexpr uint64_t kStripesPerClaim = 8;
 
-// Writable segment files, opened on first use and fsynced at the end.
+// Writable segment files, opened on first use through the WriteEnv (which never
+// follows a link planted in a segment's place) and fsynced at the end.
 class SegmentWriter {
  public:
-  explicit SegmentWriter(std::vector<std::string> folders) : folders_(std::move(folders)) {}
+  SegmentWriter(const io::WriteEnv& env, std::vector<std::string> folders)
+      : env_(env), folders_(std::move(folders)) {}
 
   void write(uint32_t slot, uint64_t segment, const uint8_t* record, size_t len, uint64_t offset) {
-    io::File* file;
+    io::WritableFile* file;
     {
       std::lock_guard lock(mutex_);
       auto& f = files_[{slot, segment}];
-      if (!f) f = std::make_unique<io::File>(io::File::open_write(format::segment_path(folders_[slot], segment), false));
+      if (!f) f = env_.open(format::segment_path(folders_[slot], segment));
       file = f.get();
     }
     file->pwrite(record, len, offset);
@@ -57,9 +61,10 @@ class SegmentWriter {
   }
 
  private:
+  const io::WriteEnv& env_;
   std::vector<std::string> folders_;
   std::mutex mutex_;
-  std::map<std::pair<uint32_t, uint64_t>, std::unique_ptr<io::File>> files_;
+  std::map<std::pair<uint32_t, uint64_t>, std::unique_ptr<io::WritableFile>> files_;
 };
 
 // The shipment folder to use on a blank drive (or one whose copy of this shipment lost
@@ -74,7 +79,9 @@ std::string prepare_blank(const std::string& drive, const format::ShipmentId& id
     throw Error(ErrorKind::kConflict, "--rebuild " + drive + " is not blank: it holds " + other +
                                           "; give an empty drive");
   }
+  io::require_real_directory(folder);
   io::make_directories(io::join(folder, format::kSegmentDir));
+  io::require_real_directory(io::join(folder, format::kSegmentDir));
   return folder;
 }
 
@@ -82,10 +89,21 @@ std::string prepare_blank(const std::string& drive, const format::ShipmentId& id
 
 RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
   const io::ReadEnv& env = o.env ? *o.env : io::ReadEnv::posix();
+  const io::WriteEnv& write_env = o.write_env ? *o.write_env : io::WriteEnv::posix();
   int threads = util::worker_threads(o.threads);
   progress.phase = "opening";
-  read::DriveSet set = read::open_drives(o.drives);
+  read::DriveSet set = read::open_drives(o.drives, o.shipment);
   read::require_complete(set);
+  if (set.layout_disputed) {
+    // Rebuilding under a layout one side of the dispute made up would overwrite good
+    // blocks: repair writes only when every drive given agrees.
+    std::string which;
+    for (const std::string& w : set.warnings()) which += "\n  " + w;
+    throw Error(ErrorKind::kConflict,
+                "the drives disagree on the shipment's layout, so repair will not write to any of "
+                "them. Check the drives named below (verify and restore read around them); "
+                "nothing was written." + which);
+  }
   format::Label label = set.label;
   const format::Layout& layout = label.layout;
   RepairReport report;
@@ -112,51 +130,41 @@ RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
 
   // Blocks.
   progress.phase = "repairing blocks";
-  progress.bytes_total = label.stripes * layout.record_size() * layout.n();
-  read::StripeReader reader(label, set.folders, env);
-  SegmentWriter writer(writable);
+  // Stripes past every present drive's segment files are beyond repair: counted, not
+  // looked for one by one.
+  const uint64_t scan_end = read::stripes_on_drives(set);
+  progress.bytes_total = scan_end * layout.record_size() * layout.n();
+  // With the key, the catalog says which attempt sealed each stripe (and vouches for the
+  // layout): a block replayed from another attempt is found and rebuilt, never used.
+  std::optional<codec::Key> block_key;
+  format::PackAttempts attempts;
+  if (!o.credentials.empty()) {
+    auto opened = read::open_shipment(set, o.credentials);
+    block_key = codec::hkdf(opened->data_key, format::kBlockKeyInfo);
+    attempts = opened->attempts;
+  }
+  read::StripeReader reader(label, set.folders, env, attempts);
+  const format::StripeFormat& stripe_format = reader.stripe_format();
+  SegmentWriter writer(write_env, writable);
   std::atomic<uint64_t> next{0}, rewritten{0}, unrepairable{0}, unlocatable{0};
   std::mutex error_mutex;
   std::exception_ptr error;
   const uint32_t plain = layout.unit_plain();
-  std::vector<uint8_t> parity_scratch_proto(static_cast<size_t>(layout.m) * layout.block_size);
-  // Whether the stored parity equals parity recomputed from the data members.
-  auto consistent_with = [&](const std::vector<uint8_t*>& payloads, std::vector<uint8_t>& scratch) {
-    std::vector<const uint8_t*> data(payloads.begin(), payloads.begin() + layout.k);
-    std::vector<uint8_t*> out(layout.m);
-    for (uint32_t j = 0; j < layout.m; ++j) out[j] = scratch.data() + static_cast<size_t>(j) * layout.block_size;
-    reader.erasure().encode(layout.block_size, data.data(), out.data());
-    for (uint32_t j = 0; j < layout.m; ++j) {
-      if (std::memcmp(out[j], payloads[layout.k + j], layout.block_size) != 0) return false;
-    }
-    return true;
-  };
-  std::optional<codec::Key> block_key;
-  if (!o.credentials.empty()) {
-    auto key = format::unwrap_data_key(label, o.credentials);
-    if (!key) {
-      throw Error(ErrorKind::kWrongKey, "the key given does not open shipment " +
-                                            format::id_short(label.shipment) + "…");
-    }
-    block_key = codec::hkdf(*key, format::kBlockKeyInfo);
-  }
   auto work = [&] {
     try {
       const uint32_t n = layout.n();
-      std::vector<uint8_t> scratch(parity_scratch_proto.size()), unit(plain);
+      std::vector<uint8_t> scratch, unit(plain);
       std::optional<codec::AesGcm> aead_storage;
       if (block_key) aead_storage.emplace(*block_key);
       codec::AesGcm* aead = aead_storage ? &*aead_storage : nullptr;
-      auto consistent = [&](const std::vector<uint8_t*>& p) { return consistent_with(p, scratch); };
-      // With the key: the data member that fails authentication, else a parity member.
+      auto consistent = [&](const std::vector<uint8_t*>& p) {
+        return stripe_format.parity_consistent(reader.erasure(), p, scratch);
+      };
+      // With the key: the data member that fails authentication for its position and the
+      // stripe's attempt, else a parity member.
       auto find_unauthentic = [&](uint64_t s, const std::vector<uint8_t*>& p, codec::AesGcm& a) -> int {
         for (uint32_t j = 0; j < layout.k; ++j) {
-          codec::Nonce nonce;
-          std::memcpy(nonce.data(), p[j], nonce.size());
-          uint8_t aad[format::kUnitAadSize];
-          format::unit_aad(label.shipment, layout, s * layout.k + j, aad);
-          const uint8_t* text = p[j] + codec::kNonceSize;
-          if (!a.open(nonce, aad, sizeof aad, text, plain, unit.data(), text + plain)) return static_cast<int>(j);
+          if (!stripe_format.open_unit(a, attempts.of(s), s, j, p[j], unit.data())) return static_cast<int>(j);
         }
         return static_cast<int>(layout.k);  // the data is authentic: the parity is wrong
       };
@@ -168,8 +176,7 @@ RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
         int found = -1;
         for (uint32_t i = 0; i < n; ++i) {
           std::memcpy(saved.data(), p[i], layout.block_size);
-          const uint64_t everyone = (n == 64) ? ~0ull : (1ull << n) - 1;
-          reader.erasure().reconstruct(layout.block_size, p.data(), everyone & ~(1ull << i));
+          reader.erasure().reconstruct(layout.block_size, p.data(), format::all_members(n) & ~(1ull << i));
           bool fits = consistent(p);
           std::memcpy(p[i], saved.data(), layout.block_size);
           if (fits) {
@@ -186,8 +193,8 @@ RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
       for (;;) {
         if (o.stop && o.stop->load()) return;
         uint64_t first = next.fetch_add(kStripesPerClaim);
-        if (first >= label.stripes) return;
-        for (uint64_t s = first; s < std::min(first + kStripesPerClaim, label.stripes); ++s) {
+        if (first >= scan_end) return;
+        for (uint64_t s = first; s < std::min(first + kStripesPerClaim, scan_end); ++s) {
           uint64_t good = 0;
           for (uint32_t member = 0; member < n; ++member) {
             std::string problem;
@@ -196,8 +203,7 @@ RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
             }
           }
           progress.bytes_done += n * record;
-          const uint64_t all = (n == 64) ? ~0ull : (1ull << n) - 1;
-          if (good == all) {
+          if (good == format::all_members(n)) {
             if (consistent(payloads)) continue;
             // Every CRC is right but parity disagrees: a block was altered along with its
             // CRC. Find it with the key, or from parity alone when m >= 2.
@@ -208,23 +214,34 @@ RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
             }
             good &= ~(1ull << culprit);
           }
+          // With the key nothing is rebuilt from a data block that is not authentic for
+          // its position and the stripe's attempt (a replay has a right CRC).
+          for (uint32_t j = 0; aead && j < layout.k; ++j) {
+            if ((good >> j & 1) && !stripe_format.open_unit(*aead, attempts.of(s), s, j, payloads[j], unit.data())) {
+              good &= ~(1ull << j);
+            }
+          }
           if (static_cast<uint32_t>(__builtin_popcountll(good)) < layout.k) {
             ++unrepairable;
             continue;
           }
           reader.erasure().reconstruct(layout.block_size, payloads.data(), good);
+          // ... nor written unless what was rebuilt is authentic: a bad parity block used
+          // in the rebuild shows here.
+          bool rebuilt_authentic = true;
+          for (uint32_t j = 0; aead && j < layout.k && rebuilt_authentic; ++j) {
+            rebuilt_authentic = (good >> j & 1) ||
+                                stripe_format.open_unit(*aead, attempts.of(s), s, j, payloads[j], unit.data());
+          }
+          if (!rebuilt_authentic) {
+            ++unlocatable;
+            continue;
+          }
           for (uint32_t member = 0; member < n; ++member) {
             uint32_t slot = layout.slot_of(s, member);
             if ((good >> member & 1) || writable[slot].empty()) continue;
-            format::BlockHeader h;
-            h.shipment = label.shipment;
-            h.stripe = s;
-            h.slot = static_cast<uint16_t>(slot);
-            h.member = static_cast<uint16_t>(member);
-            h.block_size = layout.block_size;
-            h.payload_crc = codec::crc32c(payloads[member], layout.block_size);
             uint8_t* rec = records.data() + member * record;
-            format::encode_block_header(h, rec);
+            stripe_format.make_header(s, member, rec);
             writer.write(slot, layout.segment_of(s), rec, record, layout.offset_in_segment(s));
             ++rewritten;
           }
@@ -233,7 +250,7 @@ RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
     } catch (...) {
       std::lock_guard lock(error_mutex);
       if (!error) error = std::current_exception();
-      next = label.stripes;  // stop the others
+      next = scan_end;  // stop the others
     }
   };
   std::vector<std::thread> pool;
@@ -246,7 +263,7 @@ RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
                 "stopped on request; what was repaired is on the drives: run the same repair again to finish");
   }
   report.blocks_rewritten = rewritten;
-  report.stripes_unrepairable = unrepairable;
+  report.stripes_unrepairable = unrepairable + (label.stripes - scan_end);
   report.stripes_unlocatable = unlocatable;
 
   // Catalog copies: any intact one replaces the others.
@@ -267,8 +284,8 @@ RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
     }
     // Copied a piece at a time: a catalog takes about 150 bytes a file.
     std::vector<std::unique_ptr<io::ReplacementFile>> copies;
-    for (uint32_t slot : to_fix) copies.push_back(io::WriteEnv::posix().replace(format::catalog_path(writable[slot])));
-    io::File from = io::File::open_read(intact);
+    for (uint32_t slot : to_fix) copies.push_back(write_env.replace(format::catalog_path(writable[slot])));
+    io::File from = io::File::open_untrusted(intact);
     std::vector<uint8_t> piece(4u << 20);
     while (size_t n = from.read(piece.data(), piece.size())) {
       for (auto& copy : copies) copy->append(piece.data(), n);
@@ -282,8 +299,8 @@ RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
   // Rebuilt slots get their label last: until then they are not part of the shipment.
   for (uint32_t slot : report.slots_rebuilt) {
     label.slot = slot;
-    format::write_note(writable[slot], label);
-    format::write_label(writable[slot], label);
+    format::write_note(writable[slot], label, write_env);
+    format::write_label(writable[slot], label, write_env);
   }
   return report;
 }

@@ -13,6 +13,7 @@
 #include "ferry/error.h"
 #include "ferry/restore.h"
 #include "format/constants.h"
+#include "format/entry_check.h"
 #include "io/file.h"
 #include "read/file_streamer.h"
 #include "read/open_shipment.h"
@@ -35,8 +36,10 @@ using format::Entry;
 using format::EntryKind;
 
 // Every selected path must be safe, and no entry may lie below a file or symlink of
-// the catalog: such a path could only be written by going through a link.
-void check_paths(format::Catalog& catalog, const read::Selection& selection, Progress& progress) {
+// the catalog: such a path could only be written by going through a link. Every file's
+// bytes must lie within the data stream of `stream_bytes`.
+void check_paths(format::Catalog& catalog, const read::Selection& selection, uint64_t stream_bytes,
+                 Progress& progress) {
   auto cursor = catalog.entries();
   Entry e;
   std::string checked;  // a folder whose entries passed: they come one after another
@@ -60,6 +63,7 @@ void check_paths(format::Catalog& catalog, const read::Selection& selection, Pro
       }
       checked = folder;
     }
+    format::check_extent(e, stream_bytes);
     if (e.kind == EntryKind::kFile) {
       ++progress.files_total;
       progress.bytes_total += e.size;
@@ -141,7 +145,8 @@ class Restorer {
     });
     int threads = util::worker_threads(options_.threads);
     read::StripeReader reader(shipment_.drives.label, shipment_.drives.folders,
-                              options_.env ? *options_.env : io::ReadEnv::posix());
+                              options_.env ? *options_.env : io::ReadEnv::posix(),
+                              shipment_.attempts);
     read::StripeSource source(reader, codec::hkdf(shipment_.data_key, format::kBlockKeyInfo),
                               schedule, threads, hasher.stages());
     read::StreamCursor cursor(source, layout);
@@ -246,10 +251,20 @@ class Restorer {
       auto mode = static_cast<mode_t>(sqlite3_column_int64(stmt, 1) & 07777);
       int64_t mtime = sqlite3_column_int64(stmt, 2);
       struct timespec times[2] = {read::timespec_of(mtime), read::timespec_of(mtime)};
-      if (::fchmodat(dirfd, leaf.c_str(), mode, 0) != 0 ||
-          ::utimensat(dirfd, leaf.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+      // Through a descriptor of the directory itself, never its name: a link planted
+      // or swapped in there is refused, not followed to a folder outside the target.
+      int fd = ::openat(dirfd, leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      bool ok = fd >= 0 && ::fchmod(fd, mode) == 0 && ::futimens(fd, times) == 0;
+      int err = errno;
+      if (fd >= 0) ::close(fd);
+      if (!ok) {
         sqlite3_finalize(stmt);
-        throw_errno("cannot set metadata of " + io::join(options_.target, path), errno);
+        if (err == ELOOP || err == ENOTDIR) {
+          throw Error(ErrorKind::kUnsafePath, io::join(options_.target, util::shown(path)) +
+                                                  " is no longer a folder (a link or file was put "
+                                                  "in its place); its mode and time were not set");
+        }
+        throw_errno("cannot set metadata of " + io::join(options_.target, path), err);
       }
     }
     sqlite3_finalize(stmt);
@@ -273,7 +288,7 @@ RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
                 "restore needs the shipment's key: --key-file F, --passphrase-file F or FERRY_PASSPHRASE");
   }
   progress.phase = "opening";
-  read::DriveSet drives = read::open_drives(o.drives);
+  read::DriveSet drives = read::open_drives(o.drives, o.shipment);
   read::require_complete(drives);
   read::require_k(drives);
   RestoreReport report;
@@ -290,7 +305,7 @@ RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
                   "--only " + util::shown(root) + ": no such file or folder in the shipment (see `ferry ls`)");
     }
   }
-  check_paths(catalog, selection, progress);
+  check_paths(catalog, selection, shipment->drives.label.stream_bytes, progress);
   if (io::exists(o.target) && !io::is_directory(o.target)) {
     throw Error(ErrorKind::kInvalidArgument, "target " + o.target + " exists and is not a folder");
   }

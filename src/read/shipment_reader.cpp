@@ -74,7 +74,7 @@ ShipmentReader::ShipmentReader(const ShipmentOptions& options)
     throw Error(ErrorKind::kInvalidArgument,
                 "reading a shipment needs its key: give a key file or a passphrase");
   }
-  DriveSet drives = open_drives(options.drives);
+  DriveSet drives = open_drives(options.drives, options.shipment);
   require_k(drives);
   require_complete(drives);
   warnings_ = drives.warnings();
@@ -82,10 +82,10 @@ ShipmentReader::ShipmentReader(const ShipmentOptions& options)
   for (const auto& p : shipment_->catalog_problems) warnings_.push_back(p);
   layout_ = shipment_->drives.label.layout;
   const io::ReadEnv& env = options.env ? *options.env : io::ReadEnv::posix();
-  stripes_ = std::make_unique<StripeReader>(shipment_->drives.label, shipment_->drives.folders, env);
+  stripes_ = std::make_unique<StripeReader>(shipment_->drives.label, shipment_->drives.folders, env,
+                                            shipment_->attempts);
   fetcher_ = std::make_unique<UnitFetcher>(
-      *stripes_, shipment_->drives.label.shipment,
-      codec::hkdf(shipment_->data_key, format::kBlockKeyInfo),
+      *stripes_, codec::hkdf(shipment_->data_key, format::kBlockKeyInfo),
       std::chrono::milliseconds(options.hedge_after_ms));
 }
 

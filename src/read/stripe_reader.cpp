@@ -13,10 +13,12 @@ StripeScratch::StripeScratch(const format::Layout& layout, const codec::Key& blo
     : records(layout.n() * layout.record_size()), aead(block_key) {}
 
 StripeReader::StripeReader(const format::Label& label, std::vector<std::string> folders,
-                           const io::ReadEnv& env)
+                           const io::ReadEnv& env, format::PackAttempts attempts)
     : label_(label),
       folders_(std::move(folders)),
       env_(env),
+      attempts_(std::move(attempts)),
+      format_(label.shipment, label.layout),
       rs_(static_cast<int>(label.layout.k), static_cast<int>(label.layout.m)) {}
 
 std::shared_ptr<io::RandomAccessFile> StripeReader::segment(uint32_t slot, uint64_t index) const {
@@ -63,27 +65,7 @@ BlockStatus StripeReader::fetch(uint64_t stripe, uint32_t member, uint8_t* recor
     *problem = where + ": block truncated";
     return BlockStatus::kTruncated;
   }
-  std::string why;
-  auto header = format::decode_block_header(record, &why);
-  if (!header) {
-    *problem = where + ": " + why;
-    return BlockStatus::kDamaged;
-  }
-  if (header->shipment != label_.shipment) {
-    *problem = where + ": block of another shipment (" + format::id_short(header->shipment) + "…)";
-    return BlockStatus::kForeign;
-  }
-  if (header->stripe != stripe || header->slot != slot || header->member != member ||
-      header->block_size != layout.block_size) {
-    *problem = where + ": misplaced block (holds stripe " + std::to_string(header->stripe) +
-               " slot " + std::to_string(header->slot) + ")";
-    return BlockStatus::kMisplaced;
-  }
-  if (codec::crc32c(record + format::kBlockHeaderSize, layout.block_size) != header->payload_crc) {
-    *problem = where + ": block damaged (checksum mismatch)";
-    return BlockStatus::kDamaged;
-  }
-  return BlockStatus::kOk;
+  return format_.check_record(stripe, member, record, problem);
 }
 
 StripeResult StripeReader::read(uint64_t stripe, StripeScratch& scratch, uint8_t* plain) const {
@@ -107,16 +89,10 @@ StripeResult StripeReader::read(uint64_t stripe, StripeScratch& scratch, uint8_t
       result.problems.push_back(problem);
     }
   };
+  const uint32_t attempt = attempts_.of(stripe);
   auto open_unit = [&](uint32_t j) {
-    const uint8_t* payload = payloads[j];
-    codec::Nonce nonce;
-    std::memcpy(nonce.data(), payload, nonce.size());
-    uint64_t unit = stripe * k + j;
-    uint8_t aad[format::kUnitAadSize];
-    format::unit_aad(label_.shipment, layout, unit, aad);
-    const uint8_t* text = payload + codec::kNonceSize;
-    return scratch.aead.open(nonce, aad, sizeof aad, text, unit_plain,
-                             plain + static_cast<size_t>(j) * unit_plain, text + unit_plain);
+    return format_.open_unit(scratch.aead, attempt, stripe, j, payloads[j],
+                             plain + static_cast<size_t>(j) * unit_plain);
   };
 
   // Data blocks first: with every drive present and intact, parity is never read.

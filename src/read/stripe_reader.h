@@ -13,14 +13,15 @@
 
 #include "codec/aead.h"
 #include "codec/erasure.h"
+#include "format/attempts.h"
 #include "format/label.h"
+#include "format/stripe_format.h"
 #include "ferry/read_env.h"
 #include "util/no_init_allocator.h"
 
 namespace ferry::read {
 
-// What a block check found, for verify's per-drive counts.
-enum class BlockStatus { kOk, kMissing, kTruncated, kDamaged, kMisplaced, kForeign, kUnreadable };
+using format::BlockStatus;
 
 struct StripeResult {
   std::vector<bool> unit_ok;  // per data unit: plaintext is authentic
@@ -39,11 +40,15 @@ class StripeScratch {
 
 class StripeReader {
  public:
-  // `folders` is indexed by slot; an empty string is a missing drive. Thread-safe.
+  // `folders` is indexed by slot; an empty string is a missing drive. `attempts`, from
+  // the authenticated catalog, says which pack attempt sealed each stripe; read() needs
+  // it, fetch() does not. Thread-safe.
   StripeReader(const format::Label& label, std::vector<std::string> folders,
-               const io::ReadEnv& env = io::ReadEnv::posix());
+               const io::ReadEnv& env = io::ReadEnv::posix(), format::PackAttempts attempts = {});
 
-  // Fills `plain` (k × unit_plain bytes) with stripe `stripe`'s plaintext.
+  // Fills `plain` (k × unit_plain bytes) with stripe `stripe`'s plaintext. A unit that
+  // fails authentication for its position and the stripe's attempt is rebuilt from
+  // parity, or reported.
   StripeResult read(uint64_t stripe, StripeScratch& scratch, uint8_t* plain) const;
 
   const format::Layout& layout() const { return label_.layout; }
@@ -55,6 +60,8 @@ class StripeReader {
   const codec::ReedSolomon& erasure() const { return rs_; }
   // Whether the drive of `slot` was given.
   bool has_slot(uint32_t slot) const { return !folders_[slot].empty(); }
+  const format::StripeFormat& stripe_format() const { return format_; }
+  const format::PackAttempts& attempts() const { return attempts_; }
 
  private:
   std::shared_ptr<io::RandomAccessFile> segment(uint32_t slot, uint64_t index) const;
@@ -62,6 +69,8 @@ class StripeReader {
   format::Label label_;
   std::vector<std::string> folders_;
   const io::ReadEnv& env_;
+  format::PackAttempts attempts_;
+  format::StripeFormat format_;
   codec::ReedSolomon rs_;
   mutable std::mutex mutex_;
   mutable std::map<std::pair<uint32_t, uint64_t>, std::shared_ptr<io::RandomAccessFile>> segments_;

@@ -18,7 +18,8 @@ namespace ferry::read {
 namespace {
 
 bool same_file_content(int dirfd, const std::string& leaf, const format::Entry& entry) {
-  int fd = ::openat(dirfd, leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO or device in the target must not hold the restore.
+  int fd = ::openat(dirfd, leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) return false;
   struct stat st;
   bool same = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&

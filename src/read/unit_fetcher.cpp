@@ -39,10 +39,9 @@ struct UnitFetcher::Gather {
   }
 };
 
-UnitFetcher::UnitFetcher(const StripeReader& reader, const format::ShipmentId& shipment,
-                         const codec::Key& block_key, std::chrono::milliseconds hedge_after)
+UnitFetcher::UnitFetcher(const StripeReader& reader, const codec::Key& block_key,
+                         std::chrono::milliseconds hedge_after)
     : reader_(reader),
-      shipment_(shipment),
       layout_(reader.layout()),
       block_key_(block_key),
       hedge_after_(hedge_after),
@@ -125,13 +124,8 @@ bool UnitFetcher::open_unit(uint64_t stripe, uint32_t member, const uint8_t* pay
     }
   }
   if (!cipher) cipher = std::make_unique<codec::AesGcm>(block_key_);
-  codec::Nonce nonce;
-  std::memcpy(nonce.data(), payload, nonce.size());
-  uint8_t aad[format::kUnitAadSize];
-  format::unit_aad(shipment_, layout_, stripe * layout_.k + member, aad);
-  const uint8_t* text = payload + codec::kNonceSize;
-  const uint32_t plain = layout_.unit_plain();
-  bool ok = cipher->open(nonce, aad, sizeof aad, text, plain, out, text + plain);
+  const bool ok = reader_.stripe_format().open_unit(*cipher, reader_.attempts().of(stripe), stripe,
+                                                    member, payload, out);
   std::lock_guard lock(ciphers_mutex_);
   ciphers_.push_back(std::move(cipher));
   if (ok) ++counters_.units_opened;
@@ -293,7 +287,7 @@ UnitCache::Item UnitFetcher::fetch(uint64_t unit, const Also& also) const {
   // unit by unit would read the present ones again for the rebuild.
   uint64_t want = 1ull << member;
   for (uint32_t j = 0; j < k; ++j) {
-    if (!reader_.has_slot(layout_.slot_of(stripe, j))) want = (k == 64 ? ~0ull : (1ull << k) - 1);
+    if (!reader_.has_slot(layout_.slot_of(stripe, j))) want = format::all_members(k);
   }
   StripeResult result = read(stripe, want, out.data());
   if (!result.unit_ok[member]) {

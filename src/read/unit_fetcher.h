@@ -29,8 +29,8 @@ struct FetchCounters {
 
 class UnitFetcher {
  public:
-  UnitFetcher(const StripeReader& reader, const format::ShipmentId& shipment,
-              const codec::Key& block_key, std::chrono::milliseconds hedge_after);
+  UnitFetcher(const StripeReader& reader, const codec::Key& block_key,
+              std::chrono::milliseconds hedge_after);
 
   // Reads the data units of `stripe` in `want` (bit j: data unit j) into out[j], each
   // unit_plain bytes. When the stripe has to be rebuilt, every other data unit whose
@@ -57,7 +57,6 @@ class UnitFetcher {
                uint8_t* const* out, StripeResult& result) const;
 
   const StripeReader& reader_;
-  format::ShipmentId shipment_;
   format::Layout layout_;
   codec::Key block_key_;
   std::chrono::milliseconds hedge_after_;

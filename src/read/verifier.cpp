@@ -1,7 +1,11 @@
 // verify: a keyless pass over every block of every present drive (header, position,
 // CRC, parity recomputed per stripe), then with the key a pass that authenticates
 // every unit and re-hashes every file as restore would, writing nothing.
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <cstring>
 #include <mutex>
@@ -13,6 +17,8 @@
 #include "format/catalog_file.h"
 #include "format/constants.h"
 #include "format/drive_folder.h"
+#include "format/entry_check.h"
+#include "io/file.h"
 #include "read/drive_set.h"
 #include "read/file_streamer.h"
 #include "read/open_shipment.h"
@@ -36,8 +42,9 @@ struct Tally {
 
 class BlockScan {
  public:
-  BlockScan(const read::DriveSet& set, const io::ReadEnv& env, Progress& progress)
-      : set_(set), reader_(set.label, set.folders, env), progress_(progress),
+  // Scans stripes below `end`; those from `end` to the label's count are on no drive.
+  BlockScan(const read::DriveSet& set, const io::ReadEnv& env, Progress& progress, uint64_t end)
+      : set_(set), reader_(set.label, set.folders, env), progress_(progress), end_(end),
         tallies_(set.label.layout.n()) {}
 
   void run(int threads, VerifyReport& report) {
@@ -50,9 +57,19 @@ class BlockScan {
     }
     for (auto& t : pool) t.join();
     if (error_) std::rethrow_exception(error_);
+    const uint64_t beyond = set_.label.stripes - end_;  // on no drive: lost, every block missing
+    for (uint32_t slot = 0; slot < tallies_.size(); ++slot) {
+      if (set_.folders[slot].empty()) continue;
+      tallies_[slot].by_status[static_cast<int>(read::BlockStatus::kMissing)] += beyond;
+      if (beyond && tallies_[slot].examples.size() < kExamplesPerDrive) {
+        tallies_[slot].examples.push_back("stripes " + std::to_string(end_) + " to " +
+                                          std::to_string(set_.label.stripes - 1) +
+                                          ": on no drive given (segment files end before)");
+      }
+    }
     report.stripes_intact = intact_;
     report.stripes_degraded = degraded_;
-    report.stripes_lost = lost_;
+    report.stripes_lost = lost_ + beyond;
     report.parity_mismatches = mismatches_;
   }
 
@@ -64,13 +81,15 @@ class BlockScan {
       const format::Layout& layout = set_.label.layout;
       const uint32_t n = layout.n(), k = layout.k;
       const size_t record = layout.record_size();
-      std::vector<uint8_t> records(n * record), parity(static_cast<size_t>(layout.m) * layout.block_size);
+      std::vector<uint8_t> records(n * record), parity;
+      std::vector<uint8_t*> payloads(n);
+      for (uint32_t i = 0; i < n; ++i) payloads[i] = records.data() + i * record + format::kBlockHeaderSize;
       std::vector<Tally> local(n);
       uint64_t intact = 0, degraded = 0, lost = 0, mismatches = 0;
       for (;;) {
         uint64_t first = next_.fetch_add(kStripesPerClaim);
-        if (first >= set_.label.stripes) break;
-        uint64_t last = std::min(first + kStripesPerClaim, set_.label.stripes);
+        if (first >= end_) break;
+        uint64_t last = std::min(first + kStripesPerClaim, end_);
         for (uint64_t s = first; s < last; ++s) {
           uint32_t good = 0;
           for (uint32_t member = 0; member < n; ++member) {
@@ -88,17 +107,7 @@ class BlockScan {
           }
           if (good == n) {
             // Every CRC is right; parity recomputed from the data must match what is stored.
-            std::vector<const uint8_t*> data(k);
-            std::vector<uint8_t*> out(layout.m);
-            for (uint32_t j = 0; j < k; ++j) data[j] = records.data() + j * record + format::kBlockHeaderSize;
-            for (uint32_t j = 0; j < layout.m; ++j) out[j] = parity.data() + static_cast<size_t>(j) * layout.block_size;
-            reader_.erasure().encode(layout.block_size, data.data(), out.data());
-            bool same = true;
-            for (uint32_t j = 0; j < layout.m && same; ++j) {
-              same = std::memcmp(out[j], records.data() + (k + j) * record + format::kBlockHeaderSize,
-                                 layout.block_size) == 0;
-            }
-            if (same) {
+            if (reader_.stripe_format().parity_consistent(reader_.erasure(), payloads, parity)) {
               ++intact;
             } else {
               ++mismatches;
@@ -131,6 +140,7 @@ class BlockScan {
   const read::DriveSet& set_;
   read::StripeReader reader_;
   Progress& progress_;
+  const uint64_t end_;
   std::atomic<uint64_t> next_{0};
   std::mutex mutex_;
   std::vector<Tally> tallies_;
@@ -142,7 +152,7 @@ class BlockScan {
 void check_files(read::OpenShipment& shipment, const io::ReadEnv& env, int threads,
                  Progress& progress, VerifyReport& report) {
   const format::Layout& layout = shipment.drives.label.layout;
-  read::StripeReader reader(shipment.drives.label, shipment.drives.folders, env);
+  read::StripeReader reader(shipment.drives.label, shipment.drives.folders, env, shipment.attempts);
   uint64_t next = 0, stripes = shipment.drives.label.stripes;
   // Raw files are hashed as their stripes are decoded (see restore), on a catalog
   // connection of its own.
@@ -162,6 +172,7 @@ void check_files(read::OpenShipment& shipment, const io::ReadEnv& env, int threa
   format::Entry e;
   while (entries.next(e)) {
     if (e.kind != format::EntryKind::kFile) continue;
+    format::check_extent(e, shipment.drives.label.stream_bytes);
     if (!streamer.stream(e, [&](const uint8_t*, size_t n) { progress.bytes_done += n; })) {
       report.lost_files.push_back(e.path);
     }
@@ -173,13 +184,50 @@ void check_files(read::OpenShipment& shipment, const io::ReadEnv& env, int threa
   report.units_unrecoverable = cursor.unrecovered();
 }
 
+// The first segment file in `folder` holding more than the label's `stripes` account for,
+// or "" when none does. Labels can be edited by anyone (their CRC is no seal): a label
+// claiming fewer stripes than the drives hold would otherwise hide the rest from a
+// keyless verify.
+std::string blocks_beyond_label(const std::string& folder, const format::Label& label) {
+  const format::Layout& layout = label.layout;
+  const uint64_t segments = (label.stripes + layout.segment_stripes - 1) / layout.segment_stripes;
+  DIR* dir = ::opendir(io::join(folder, format::kSegmentDir).c_str());
+  if (!dir) return "";
+  std::string found;
+  while (dirent* e = ::readdir(dir)) {
+    unsigned long long index = 0;
+    char tail = 0;
+    if (std::sscanf(e->d_name, "seg-%8llu.fr%c", &index, &tail) != 2 || tail != 'y') continue;
+    std::string path = format::segment_path(folder, index);
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) continue;
+    const uint64_t held = index < segments
+                              ? std::min<uint64_t>(layout.segment_stripes, label.stripes - index * layout.segment_stripes)
+                              : 0;
+    if (static_cast<uint64_t>(st.st_size) > held * layout.record_size()) {
+      found = path + " holds blocks beyond the " + std::to_string(label.stripes) +
+              " stripes the labels claim (labels edited? verify with the key to know)";
+      break;
+    }
+  }
+  ::closedir(dir);
+  return found;
+}
+
+// With the key every file is read back and the labels are checked against the catalog,
+// which the key authenticates: blocks past the labels' end are then leftovers of an
+// interrupted pack attempt (pack does not truncate them), not hidden data.
+bool files_read_with_key(const VerifyReport& report, const read::DriveSet& set) {
+  return report.keyed && report.catalog_intact && set.present() >= set.label.layout.k;
+}
+
 }  // namespace
 
 VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
   const io::ReadEnv& env = o.env ? *o.env : io::ReadEnv::posix();
   int threads = util::worker_threads(o.threads);
   progress.phase = "opening";
-  read::DriveSet set = read::open_drives(o.drives);
+  read::DriveSet set = read::open_drives(o.drives, o.shipment);
   read::require_complete(set);
   const format::Label& label = set.label;
   VerifyReport report;
@@ -198,8 +246,9 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
   }
 
   progress.phase = "checking blocks";
-  progress.bytes_total = label.stripes * label.layout.record_size() * set.present();
-  BlockScan scan(set, env, progress);
+  const uint64_t scan_end = read::stripes_on_drives(set);
+  progress.bytes_total = scan_end * label.layout.record_size() * set.present();
+  BlockScan scan(set, env, progress, scan_end);
   scan.run(threads, report);
 
   for (const read::DriveRecord& d : set.drives) {
@@ -219,6 +268,11 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
       c.unreadable = t.by_status[static_cast<int>(read::BlockStatus::kUnreadable)];
       c.examples = t.examples;
       c.catalog_ok = catalog_ok[d.label->slot];
+      std::string beyond = blocks_beyond_label(d.folder, label);
+      if (!beyond.empty()) {
+        c.examples.insert(c.examples.begin(), beyond);
+        report.blocks_beyond_labels = true;
+      }
     } else if (d.label) {
       c.slot = d.role == read::DriveRecord::Role::kForeign ? -1 : static_cast<int>(d.label->slot);
     }
@@ -233,7 +287,7 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
     report.drives.push_back(c);
   }
 
-  if (report.keyed && report.catalog_intact && set.present() >= label.layout.k) {
+  if (files_read_with_key(report, set)) {
     progress.phase = "checking files";
     progress.bytes_done = 0;
     progress.bytes_total = label.stream_bytes;
@@ -242,11 +296,12 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
   }
 
   bool damaged = report.stripes_degraded > 0 || report.stripes_lost > 0 ||
-                 !set.missing().empty() || report.units_unauthentic > 0;
+                 !set.missing().empty() || report.units_unauthentic > 0 ||
+                 (report.blocks_beyond_labels && !files_read_with_key(report, set));
   for (const DriveCheck& c : report.drives) damaged = damaged || (c.role == "member" && !c.catalog_ok);
   // With the key every file was read back, so data is lost exactly when a file is: a
   // stripe short of k blocks may hold only padding. Without the key it must count as lost.
-  bool files_read = report.keyed && report.catalog_intact && set.present() >= label.layout.k;
+  bool files_read = files_read_with_key(report, set);
   bool data_lost = !report.catalog_intact ||
                    (files_read ? !report.lost_files.empty()
                                : report.stripes_lost > 0 || report.units_unrecoverable > 0);
