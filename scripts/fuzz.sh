@@ -8,8 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-20}
 targets=(label block_header catalog)
-bash scripts/configure.sh build-asan -DFERRY_SANITIZE=address,undefined -DFERRY_FUZZ=ON \
-  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
+bash scripts/configure.sh build-asan
 cmake --build build-asan -j"$(nproc)" --target "${targets[@]/#/fuzz_}" >/dev/null
 for target in "${targets[@]}"; do
   corpus=$(mktemp -d)

@@ -21,15 +21,14 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 if [[ $which == all || $which == asan ]]; then
   echo "== asan: build"
-  bash scripts/configure.sh build-asan -DFERRY_SANITIZE=address,undefined -DFERRY_FUZZ=ON \
-    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ "${options[@]}"
+  bash scripts/configure.sh build-asan "${options[@]}"
   build build-asan
   echo "== asan: the whole suite"
   (cd build-asan && ctest --output-on-failure -j"$(nproc)")
 fi
 if [[ $which == all || $which == tsan ]]; then
   echo "== tsan: build"
-  bash scripts/configure.sh build-tsan -DFERRY_SANITIZE=thread "${options[@]}"
+  bash scripts/configure.sh build-tsan "${options[@]}"
   build build-tsan --target ferry_unit_tests ferry_e2e_tests
   echo "== tsan: the tests labelled concurrency"
   (cd build-tsan && ctest --output-on-failure -j"$(nproc)" -L concurrency)
