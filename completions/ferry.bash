@@ -44,7 +44,7 @@ _ferry() {
     info) opts="--help --shipment --json" ;;
     ls) opts="--help --key-file --passphrase-file --shipment -l --long --json" ;;
     restore) opts="--help --to --key-file --passphrase-file --shipment --only --overwrite --threads --json -q --quiet" ;;
-    plan) opts="--help --size --files --drives --drive-size --parity --drive-speed --transit --link --link-efficiency --bags --json" ;;
+    plan) opts="--help --size --files --drives --drive-size --parity --drive-speed --transit --link --link-efficiency --bags --ferry-rate --json" ;;
     verify) opts="--help --key-file --passphrase-file --shipment --threads --json -q --quiet" ;;
     repair) opts="--help --rebuild --key-file --passphrase-file --shipment --threads --json -q --quiet" ;;
     mount) opts="--help --key-file --passphrase-file --shipment --only --cache -f --foreground --allow-other --debug" ;;

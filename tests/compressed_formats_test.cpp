@@ -153,8 +153,10 @@ TEST(CompressedFormats, PackStoresALargeOneAsItIs) {
     Progress progress;
     return pack_shipment(o, progress).stream_bytes;
   };
-  EXPECT_GE(stream_bytes(std::string("\x1F\x8B\x08\x00", 4) + zeros), zeros.size());
-  EXPECT_LT(stream_bytes(std::string(4, '\0') + zeros), zeros.size() / 100);
+  // Built by append: GCC 12 misreads `std::string(...) + zeros` as an out-of-bounds copy.
+  auto after = [&](std::string head) { return head.append(zeros); };
+  EXPECT_GE(stream_bytes(after(std::string("\x1F\x8B\x08\x00", 4))), zeros.size());
+  EXPECT_LT(stream_bytes(after(std::string(4, '\0'))), zeros.size() / 100);
 }
 
 }  // namespace

@@ -6,13 +6,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
+#include <cmath>
 #include <string>
 
 #include "ferry/error.h"
 #include "io/file.h"
+#include "plan/ferry_rate.h"
 #include "plan/planner.h"
 #include "plan/source_scan.h"
 #include "support/temp_dir.h"
+#include "util/threads.h"
 
 namespace ferry::plan {
 namespace {
@@ -268,6 +272,26 @@ TEST(ScanSource, AnUnreadableDirectoryIsCountedAndNamed) {
   EXPECT_EQ(bytes, 5u);
   EXPECT_EQ(unreadable, 1u);
   EXPECT_NE(first_error.find("locked"), std::string::npos) << first_error;
+}
+
+TEST(FerryRate, AGivenRateIsTakenAsItIsAndNothingIsMeasured) {
+  FerryRate r = ferry_rate(std::string("1.5GB/s"), 3, 1);
+  EXPECT_FALSE(r.measured);
+  EXPECT_EQ(r.cores, 0);
+  EXPECT_DOUBLE_EQ(r.bytes_per_second, 1.5e9);
+  EXPECT_THROW(ferry_rate(std::string("fast"), 3, 1), Error);
+}
+
+TEST(FerryRate, WithoutOneTheCodecWorkIsMeasuredAndScaledToTheCores) {
+  FerryRate r = ferry_rate(std::nullopt, 4, 2);
+  EXPECT_TRUE(r.measured);
+  EXPECT_EQ(r.cores, util::usable_cores());
+  EXPECT_TRUE(std::isfinite(r.bytes_per_second) && r.bytes_per_second > 0) << r.bytes_per_second;
+  // Every layout is measured, one the erasure code cannot hold as 3+1, none without parity.
+  for (auto [k, m] : {std::pair{3, 1}, {4, 2}, {5, 0}, {0, 0}, {60, 10}}) {
+    double ns = measure_ns_per_byte(k, m, 0.01);
+    EXPECT_TRUE(std::isfinite(ns) && ns > 0) << k << "+" << m << ": " << ns;
+  }
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "ferry/error.h"
+#include "plan/ferry_rate.h"
 #include "plan/planner.h"
 #include "plan/source_scan.h"
 #include "plan/units.h"
@@ -29,7 +30,7 @@ struct PlanOptions {
   std::string link = "1Gbit/s";
   double link_efficiency = 0.8;
   int bags = 1;
-  std::string ferry_rate = plan::format_rate(plan::kDefaultFerryRate);
+  std::optional<std::string> ferry_rate;  // measured when not given
   bool json = false;
 };
 
@@ -62,7 +63,7 @@ std::string paint(const char* sgr, const std::string& text) {
   return std::string("\033[") + sgr + "m" + text + "\033[0m";
 }
 
-plan::PlanInput read_input(const PlanOptions& o) {
+plan::PlanInput read_input(const PlanOptions& o, const plan::FerryRate& rate) {
   if (o.source.empty() && o.size.empty()) {
     throw Error(ErrorKind::kInvalidArgument,
                 "say how much to ship: a source tree to scan (ferry plan /data ...) or "
@@ -107,7 +108,7 @@ plan::PlanInput read_input(const PlanOptions& o) {
   in.parity = o.parity;
   in.drive_bytes = plan::parse_bytes(o.drive_size);
   in.drive_bytes_per_second = plan::parse_rate(o.drive_speed);
-  in.ferry_bytes_per_second = plan::parse_rate(o.ferry_rate);
+  in.ferry_bytes_per_second = rate.bytes_per_second;
   in.transit_seconds = plan::parse_duration(o.transit);
   in.link_bytes_per_second = plan::parse_rate(o.link);
   in.link_efficiency = o.link_efficiency;
@@ -115,7 +116,8 @@ plan::PlanInput read_input(const PlanOptions& o) {
   return in;
 }
 
-nlohmann::json to_json(const plan::PlanInput& in, const plan::Plan& p) {
+nlohmann::json to_json(const plan::PlanInput& in, const plan::FerryRate& rate,
+                       const plan::Plan& p) {
   nlohmann::json j = {
       {"source_bytes", in.source_bytes},
       {"files", in.files},
@@ -126,6 +128,9 @@ nlohmann::json to_json(const plan::PlanInput& in, const plan::Plan& p) {
       {"data_drives", p.data_drives},
       {"drive_bytes", in.drive_bytes},
       {"bags", in.bags},
+      {"ferry_rate", {{"bytes_per_second", in.ferry_bytes_per_second},
+                      {"source", rate.measured ? "measured" : "given"},
+                      {"cores", rate.cores}}},
       {"fits", p.fits},
       {"usable_bytes", p.usable_bytes},
       {"bytes_per_drive", p.bytes_per_drive},
@@ -165,7 +170,8 @@ std::string layout_text(int drives, int parity, uint64_t drive_bytes) {
          std::to_string(drives) + " restore everything";
 }
 
-void print_human(const plan::PlanInput& in, const plan::Plan& p, std::ostream& out) {
+void print_human(const plan::PlanInput& in, const plan::FerryRate& rate, const plan::Plan& p,
+                 std::ostream& out) {
   auto row = [&out](const char* label, const std::string& value) {
     out << "  " << label << std::string(15 - std::string(label).size(), ' ') << value << "\n";
   };
@@ -190,6 +196,11 @@ void print_human(const plan::PlanInput& in, const plan::Plan& p, std::ostream& o
                   (p.times.ferry_bound
                        ? " at ferry's own rate of " + plan::format_rate(in.ferry_bytes_per_second)
                        : " at " + plan::format_rate(in.drive_bytes_per_second) + " per drive"));
+  row("ferry's rate",
+      plan::format_rate(in.ferry_bytes_per_second) +
+          (rate.measured ? ", measured on this machine's " + counted(rate.cores, "core", "cores") +
+                               " (--ferry-rate to set it)"
+                         : ", as given with --ferry-rate"));
   row("transit", human_seconds(in.transit_seconds));
   row("restore", human_seconds(p.times.restore_seconds) + " reading " +
                      std::to_string(p.data_drives) + " drives at once");
@@ -237,12 +248,14 @@ void print_human(const plan::PlanInput& in, const plan::Plan& p, std::ostream& o
 }
 
 int run_plan(const PlanOptions& options) {
-  plan::PlanInput input = read_input(options);
+  plan::FerryRate rate =
+      plan::ferry_rate(options.ferry_rate, options.drives - options.parity, options.parity);
+  plan::PlanInput input = read_input(options, rate);
   plan::Plan result = plan::make_plan(input);
   if (options.json) {
-    std::cout << to_json(input, result).dump(2) << "\n";
+    std::cout << to_json(input, rate, result).dump(2) << "\n";
   } else {
-    print_human(input, result, std::cout);
+    print_human(input, rate, result, std::cout);
   }
   return kExitOk;
 }
@@ -279,8 +292,8 @@ void add_plan(CLI::App& app, Runner& run) {
                   "Share of the link's rate a long transfer really gets")
       ->capture_default_str();
   sub->add_option("--bags", o->bags, "Bags or parcels the drives travel in")->capture_default_str();
-  // Hidden: ferry's own processing rate, for machines faster or slower than the default.
-  sub->add_option("--ferry-rate", o->ferry_rate)->group("");
+  sub->add_option("--ferry-rate", o->ferry_rate,
+                  "ferry's own rate on the packing machine (default: measured here, ~0.2 s)");
   sub->add_flag("--json", o->json, "Print the plan as JSON");
   sub->callback([o, &run] { run = [o] { return run_plan(*o); }; });
 }

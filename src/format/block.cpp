@@ -60,7 +60,7 @@ codec::Nonce unit_nonce(uint32_t attempt, uint64_t unit) {
 void unit_aad(const ShipmentId& shipment, const Layout& layout, uint32_t attempt, uint64_t unit,
               uint8_t out[kUnitAadSize]) {
   std::memset(out, 0, kUnitAadSize);
-  std::memcpy(out, "FRYU", 4);
+  std::memcpy(out, kUnitAadMagic, 4);
   put_le(out + 4, kFormatVersion, 2);
   put_le(out + 6, layout.k, 2);
   put_le(out + 8, layout.m, 2);

@@ -1,5 +1,5 @@
 // The 64-byte header in front of every stored block, and how a data unit is sealed.
-// FORMAT.md §Blocks, §Encryption of data units.
+// FORMAT.md §Blocks, §Data units.
 #pragma once
 
 #include <cstdint>

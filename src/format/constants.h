@@ -1,5 +1,6 @@
-// The constants of on-drive format version 2. Every number here is specified in
-// docs/FORMAT.md; change one only together with the document and the version.
+// The constants of on-drive format version 2: every magic, name, size and string that
+// the format fixes lives here. Each is specified in docs/FORMAT.md, in the section named
+// above it; change one only together with the document and the version.
 #pragma once
 
 #include <cstddef>
@@ -43,6 +44,9 @@ constexpr uint64_t kMaxStripes = 1ull << 40;
 // A stripe's blocks, N x block size, at most: what one reading thread holds in memory.
 constexpr uint64_t kMaxStripeBytes = 1ull << 30;
 
+// FORMAT.md §Data units: the first 4 bytes of every data unit's AAD.
+constexpr char kUnitAadMagic[4] = {'F', 'R', 'Y', 'U'};
+
 // FORMAT.md §Catalog file
 constexpr char kCatalogMagic[4] = {'F', 'R', 'Y', 'C'};
 constexpr size_t kCatalogHeaderSize = 48;
@@ -51,9 +55,12 @@ constexpr uint32_t kCatalogChunkSize = 1u << 20;
 // FORMAT.md §Compression
 constexpr uint32_t kCompressionFrameSize = 1u << 20;
 
-// FORMAT.md §Key derivation: HKDF "info" strings naming each sub-key.
+// FORMAT.md §Keys: HKDF "info" strings naming each sub-key, the start of a key wrap's
+// AAD, and the first word of a key file.
 constexpr const char* kBlockKeyInfo = "ferry v1 block key";
 constexpr const char* kCatalogKeyInfo = "ferry v1 catalog key";
 constexpr const char* kWrapKeyInfo = "ferry v1 key-file wrap";
+constexpr const char* kWrapAadPrefix = "ferry v1 wrap ";
+constexpr const char* kKeyFileTag = "ferry-key-1";
 
 }  // namespace ferry::format

@@ -13,10 +13,8 @@
 namespace ferry::format {
 namespace {
 
-constexpr const char* kKeyFileTag = "ferry-key-1";
-
 std::vector<uint8_t> wrap_aad(const ShipmentId& shipment, const std::string& type) {
-  std::string aad = "ferry v1 wrap ";
+  std::string aad = kWrapAadPrefix;
   aad.append(reinterpret_cast<const char*>(shipment.data()), shipment.size());
   aad += type;
   return std::vector<uint8_t>(aad.begin(), aad.end());

@@ -17,7 +17,9 @@ namespace ferry::plan {
 constexpr int kMaxDrives = 64;
 
 // How fast ferry itself turns source bytes into drive blocks when the drives are not
-// the limit (DESIGN.md measures 0.63–0.73 GB/s on two cores; kept on the low side).
+// the limit, for callers that give no rate: a low figure for two cores (the README's
+// benchmark table has ferry's measured rates). `ferry plan` measures the machine it
+// runs on instead, or takes --ferry-rate (plan/ferry_rate.h).
 constexpr double kDefaultFerryRate = 0.6e9;
 
 // What each drive keeps for the catalog, per entry of the source (file, directory or

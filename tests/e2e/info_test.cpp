@@ -79,7 +79,7 @@ TEST_F(Info, ListsPresentAndMissingSlots) {
   EXPECT_EQ(three.exit_code, 0) << three.err;
   nlohmann::json t = nlohmann::json::parse(three.out);
   EXPECT_EQ(t.at("present_slots"), nlohmann::json({1, 2, 3}));
-  EXPECT_EQ(t.at("missing_slots"), nlohmann::json({0}));
+  EXPECT_EQ(t.at("missing_slots"), nlohmann::json::array({0}));
   EXPECT_EQ(t.at("restorable"), true);
 }
 
