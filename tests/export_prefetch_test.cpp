@@ -77,7 +77,9 @@ TEST(FilePrefetcher, FilesComeBackWholeInOrderAndALostOneAsItsError) {
       if (last) break;
     }
     EXPECT_EQ(lost, e.path == "c") << e.path;
-    if (!lost) EXPECT_EQ(got, s.files[e.path]) << e.path;
+    if (!lost) {
+      EXPECT_EQ(got, s.files[e.path]) << e.path;
+    }
   }
   EXPECT_THROW(prefetch.next(), Error);
 }

@@ -1,7 +1,7 @@
-// Reads one stripe back: fetches blocks from the present drives, checks each block's
-// header, position and CRC, rebuilds what is missing or damaged from parity, and
-// decrypts and authenticates every data unit. Corruption is never returned as data:
-// a unit that cannot be recovered is flagged, not filled with guesses.
+// The blocks of a shipment on its drives: fetches one member of a stripe from the drive
+// of its slot and checks its header, position and CRC. Rebuilding and opening data units
+// is UnitFetcher's (unit_fetcher.h), on top of this. Corruption is never returned as
+// data: a unit that cannot be recovered is flagged, not filled with guesses.
 #pragma once
 
 #include <cstdint>
@@ -30,26 +30,13 @@ struct StripeResult {
   std::vector<std::string> problems;  // damaged or missing blocks, for the report
 };
 
-// Per-thread buffers and cipher contexts.
-class StripeScratch {
- public:
-  StripeScratch(const format::Layout& layout, const codec::Key& block_key);
-  util::ByteBuffer records;  // n records
-  codec::AesGcm aead;
-};
-
 class StripeReader {
  public:
   // `folders` is indexed by slot; an empty string is a missing drive. `attempts`, from
-  // the authenticated catalog, says which pack attempt sealed each stripe; read() needs
-  // it, fetch() does not. Thread-safe.
+  // the authenticated catalog, says which pack attempt sealed each stripe; opening units
+  // needs it, fetch() does not. Thread-safe.
   StripeReader(const format::Label& label, std::vector<std::string> folders,
                const io::ReadEnv& env = io::ReadEnv::posix(), format::PackAttempts attempts = {});
-
-  // Fills `plain` (k × unit_plain bytes) with stripe `stripe`'s plaintext. A unit that
-  // fails authentication for its position and the stripe's attempt is rebuilt from
-  // parity, or reported.
-  StripeResult read(uint64_t stripe, StripeScratch& scratch, uint8_t* plain) const;
 
   const format::Layout& layout() const { return label_.layout; }
 

@@ -18,6 +18,7 @@
 
 #include "codec/sha256.h"
 #include "read/stripe_reader.h"
+#include "read/unit_fetcher.h"
 #include "util/no_init_allocator.h"
 
 namespace ferry::read {
@@ -63,12 +64,14 @@ class StripeSource {
     enum State { kFree, kWorking, kDecoded, kReady } state = kFree;
     uint64_t sequence = 0;  // position in the schedule
   };
-  void work(const codec::Key& block_key);
+  static constexpr uint32_t kHedgeMostMs = 200;  // UnitFetcher: a late block's upper bound
+  void work();
   // Takes decoded stripes through the stages while it is their turn and no other
   // thread runs the ordered stage; caller holds `lock`.
   void run_stages(std::unique_lock<std::mutex>& lock);
 
   const StripeReader& reader_;
+  UnitFetcher fetcher_;
   Schedule schedule_;
   Stages stages_;
   uint64_t ordered_ = 0;   // schedule positions through the ordered stage
