@@ -23,6 +23,7 @@ struct PackOptions {
   bool force = false;     // replace shipments already on the drives
   int threads = 0;        // workers of each kind; 0: one per usable core (the CLI also limits the cores)
   bool compress = true;   // zstd where a sample shows it pays
+  bool xattrs = true;     // record extended attributes (ACLs and capabilities among them)
   uint32_t scrypt_log2_n = 17;
   // Refuse before writing when the drives' free space cannot hold the shipment. Off only
   // for file systems that misreport free space.

@@ -122,6 +122,9 @@ void add_pack(CLI::App& app, Runner& run) {
   sub->footer(
       "Any k = N - M of the N drives restore everything. Exit codes: 0 all packed; 3 shipment\n"
       "complete but some files could not be read (listed); 1 failure; 2 usage error.\n\n"
+      "Kept for each entry: type, mode, mtime (ns), owner and group (numbers and names),\n"
+      "extended attributes (ACLs and capabilities among them), symbolic link targets, and\n"
+      "which names are hard links of one file (stored once).\n\n"
       "Examples:\n"
       "  ferry pack /data --to /mnt/a /mnt/b /mnt/c /mnt/d --parity 1 --key-file ship.key\n"
       "  FERRY_PASSPHRASE='long phrase' ferry pack ~/corpus --to /media/d1 /media/d2 /media/d3 "
@@ -140,6 +143,8 @@ void add_pack(CLI::App& app, Runner& run) {
   sub->add_option("--threads", c->pack.threads, "Cores to use, for every thread (default: all)");
   sub->add_flag("--force", c->pack.force, "Replace a shipment already on the drives");
   sub->add_flag("--no-compress", c->no_compress, "Never compress");
+  sub->add_flag("!--no-xattrs", c->pack.xattrs,
+                "Do not record extended attributes (ACLs and capabilities among them)");
   sub->add_option("--segment-size", c->pack.segment_bytes, "Bytes per segment file (default 1 GiB)")
       ->group("");
   sub->add_flag("!--no-space-check", c->pack.check_space,

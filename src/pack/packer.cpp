@@ -253,7 +253,7 @@ class Packer {
   PackReport fresh(const format::Layout& layout, const std::vector<std::string>& old_folders) {
     progress_.phase = "scanning";
     catalog_.emplace(format::Catalog::create(work_db_.path()));
-    pack::WalkTotals totals = pack::walk_source(o_.source, *catalog_);
+    pack::WalkTotals totals = pack::walk_source(o_.source, *catalog_, o_.xattrs);
     if (o_.check_space) check_space(o_, layout, totals);  // nothing is written before this
     for (const std::string& folder : old_folders) io::remove_tree(folder);
 
@@ -535,9 +535,12 @@ class Packer {
       std::vector<format::Entry> batch;
       auto cursor = catalog_->entries_to_pack(last_fetched);
       format::Entry e;
-      while (batch.size() < kCatalogBatch && cursor.next(e)) batch.push_back(e);
+      while (batch.size() < kCatalogBatch && cursor.next(e)) {
+        last_fetched = e.id;
+        // A later name of a file shares the first one's bytes (fill_links(), at the end).
+        if (!e.link) batch.push_back(e);
+      }
       if (batch.empty()) return;
-      last_fetched = batch.back().id;
       read_ahead.plan(batches.emplace_back(std::move(batch)));
     };
     catalog_->begin();
@@ -589,6 +592,10 @@ class Packer {
     const uint64_t stream_end = stream.position();  // before the last stripe's padding
     stream.finish();
     record_all_digests();
+    for (const format::Entry& e : catalog_->fill_links()) {
+      catalog_->add_skipped(e.path, "changed while read (another name of the same file)");
+      totals.files -= 1;
+    }
     catalog_->commit();
     return finish(stream_end, totals);
   }

@@ -40,7 +40,8 @@ RestoredFile::~RestoredFile() {
 
 void RestoredFile::publish(const std::string& leaf) {
   struct timespec times[2] = {timespec_of(entry_.mtime_ns), timespec_of(entry_.mtime_ns)};
-  if (::fchmod(file_.fd(), entry_.mode & 07777) != 0 || ::futimens(file_.fd(), times) != 0) {
+  // Without setuid and setgid: those come with the owner (EntryMetadata), never before.
+  if (::fchmod(file_.fd(), entry_.mode & 01777) != 0 || ::futimens(file_.fd(), times) != 0) {
     throw_errno("cannot set metadata of " + file_.path(), errno);
   }
   file_.close();

@@ -26,7 +26,7 @@ class RestoredFile {
   RestoredFile& operator=(const RestoredFile&) = delete;
 
   void write(const uint8_t* data, size_t len) { file_.write(data, len); }
-  // Gives the file the catalog's mode and mtime, closes it and renames it to `leaf`.
+  // Gives the file the catalog's mode (less setuid and setgid) and mtime, closes it and renames it to `leaf`.
   void publish(const std::string& leaf);
 
  private:

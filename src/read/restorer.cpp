@@ -14,7 +14,9 @@
 #include "ferry/restore.h"
 #include "format/constants.h"
 #include "io/file.h"
+#include "read/entry_metadata.h"
 #include "read/file_streamer.h"
+#include "read/hard_links.h"
 #include "read/open_shipment.h"
 #include "read/restored_file.h"
 #include "read/selection.h"
@@ -78,9 +80,13 @@ class Restorer {
 
   void run(const read::Selection& selection) {
     format::Catalog catalog = shipment_.catalog();
+    read::HardLinks links(catalog, selection);
+    links_ = &links;
     make_directories(catalog, selection);
     restore_files(catalog, selection);
     make_symlinks(catalog, selection);
+    make_hard_links(links);
+    apply_metadata(catalog, selection);
     set_directory_metadata(catalog, selection);
   }
 
@@ -111,7 +117,10 @@ class Restorer {
       int64_t last = -1;            // the last stripe handed out
     };
     auto state = std::make_shared<ScheduleState>(shipment_.catalog());
-    auto schedule = [state, layout, &selection]() -> std::optional<uint64_t> {
+    auto wanted = [this, &selection](const Entry& e) {
+      return selection.contains(e.path) && !links_->linked(e.id);
+    };
+    auto schedule = [state, layout, wanted]() -> std::optional<uint64_t> {
       ScheduleState& st = *state;
       for (;;) {
         while (st.first < st.end) {
@@ -123,7 +132,7 @@ class Restorer {
         }
         Entry e;
         if (!st.cursor.next(e)) return std::nullopt;
-        if (e.stored == 0 || !selection.contains(e.path)) continue;
+        if (e.stored == 0 || !wanted(e)) continue;
         st.first = e.offset / layout.stripe_plain();
         st.end = (e.offset + e.stored - 1) / layout.stripe_plain() + 1;
       }
@@ -135,7 +144,7 @@ class Restorer {
     format::Catalog::Cursor hash_entries = hash_catalog.entries_of(EntryKind::kFile);
     read::StreamFileHasher hasher(layout, [&](Entry& e) {
       while (hash_entries.next(e)) {
-        if (selection.contains(e.path)) return true;
+        if (wanted(e)) return true;
       }
       return false;
     });
@@ -154,7 +163,7 @@ class Restorer {
     auto entries = catalog.entries_of(EntryKind::kFile);
     Entry e;
     while (entries.next(e)) {
-      if (!selection.contains(e.path)) continue;
+      if (!wanted(e)) continue;
       if (options_.stop && options_.stop->load()) {
         throw Error(ErrorKind::kInterrupted,
                     "stopped on request; run the same restore again to continue where it stopped");
@@ -231,6 +240,48 @@ class Restorer {
     }
   }
 
+  void make_hard_links(const read::HardLinks& links) {
+    read::HardLinks::Outcome made = links.make(options_.target);
+    report_.hard_links = made.linked;
+    report_.files += made.linked + made.copied.size();
+    for (auto& entry : made.copied) report_.not_applied.push_back(std::move(entry));
+    for (auto& path : made.lost) report_.lost.push_back(std::move(path));
+  }
+
+  // Owners, setuid/setgid bits and extended attributes, once every entry is in place and
+  // before the folders' modes (which may close them) and times. A later name of a file
+  // is the same file: it has them already.
+  void apply_metadata(format::Catalog& catalog, const read::Selection& selection) {
+    const bool as_root = ::geteuid() == 0;
+    read::EntryMetadata metadata(catalog, options_.numeric_owner, options_.xattrs, as_root);
+    if (!as_root) {
+      report_.warnings.push_back(
+          "owners and groups were not restored: restore runs as user " +
+          std::to_string(::geteuid()) + ", not as root, so everything belongs to that user");
+    }
+    auto cursor = catalog.entries();
+    Entry e;
+    while (cursor.next(e)) {
+      if (!selection.contains(e.path) || links_->linked(e.id)) continue;
+      std::vector<format::Xattr> xattrs;
+      if (options_.xattrs) xattrs = catalog.xattrs(e.id);
+      const bool special = e.kind == EntryKind::kFile && (e.mode & 06000);
+      if (!as_root && xattrs.empty() && !special) continue;
+      std::string leaf;
+      int dirfd;
+      try {
+        dirfd = out_.parent_of(e.path, &leaf, false);
+      } catch (const Error&) {
+        continue;  // not written (a lost file's folder is always made; this is defensive)
+      }
+      struct stat st;
+      if (::fstatat(dirfd, leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // lost
+      for (std::string& what : metadata.apply(dirfd, leaf, e, xattrs)) {
+        report_.not_applied.emplace_back(e.path, std::move(what));
+      }
+    }
+  }
+
   // Deepest first, after everything inside them is written, so their mtimes stay.
   void set_directory_metadata(format::Catalog& catalog, const read::Selection& selection) {
     sqlite3_stmt* stmt = nullptr;
@@ -262,6 +313,7 @@ class Restorer {
   util::DirChain out_;
   const bool empty_target_;
   std::vector<std::pair<int64_t, std::string>> lost_;  // by entry id
+  const read::HardLinks* links_ = nullptr;  // during run()
 };
 
 }  // namespace

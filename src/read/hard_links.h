@@ -1,0 +1,45 @@
+// The later names of files with several (hard links) in a restore. Each shares its
+// first name's stored bytes; when the first name is restored too, the later one is made
+// a link to it once the files are written. A name whose first is not restored (cut off
+// by --only) is restored as a file of its own, from the same bytes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "format/catalog.h"
+#include "read/selection.h"
+
+namespace ferry::read {
+
+class HardLinks {
+ public:
+  HardLinks(format::Catalog& catalog, const Selection& selection);
+
+  // True when entry `id` is made a link after the files, rather than written.
+  bool linked(int64_t id) const { return ids_.count(id) != 0; }
+
+  struct Outcome {
+    uint64_t linked = 0;
+    // Names the target could not link, written as copies instead, with why.
+    std::vector<std::pair<std::string, std::string>> copied;
+    std::vector<std::string> lost;  // names whose first name could not be restored
+  };
+  // Links every later name below `target` to its first. Where a name is already there
+  // as the same file, it is left; otherwise it is replaced only with `overwrite` or when
+  // it holds the same content (a restore run again).
+  Outcome make(const std::string& target) const;
+
+ private:
+  struct Link {
+    int64_t id;
+    std::string path, first;
+  };
+  std::vector<Link> links_;
+  std::unordered_set<int64_t> ids_;
+};
+
+}  // namespace ferry::read
