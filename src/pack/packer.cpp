@@ -33,12 +33,14 @@
 #include "io/file.h"
 #include "pack/file_packer.h"
 #include "pack/read_ahead.h"
+#include "pack/source_changes.h"
 #include "pack/source_walker.h"
 #include "pack/stream_hasher.h"
 #include "pack/stream_writer.h"
 #include "plan/planner.h"
 #include "plan/units.h"
 #include "util/dir_chain.h"
+#include "util/display.h"
 #include "util/parallel.h"
 #include "util/threads.h"
 
@@ -321,9 +323,34 @@ class Packer {
     }
     catalog_.emplace(format::Catalog::open_readonly(work_db_.path()));
     if (catalog_->meta("source") != real_path(o_.source)) return std::nullopt;
+    refuse_changed_source(l);
     label_ = l;
     report_.already_complete = true;
     return finish_report(catalog_->totals(), catalog_->skipped());
+  }
+
+  // The source walked again and compared with the shipment: one that changed since is
+  // not "nothing to do" — that would leave stale files shipped and new ones out.
+  void refuse_changed_source(const format::Label& l) {
+    progress_.phase = "scanning";
+    io::TempFile walked_db("ferry-rescan");
+    {
+      format::Catalog walked = format::Catalog::create(walked_db.path());
+      pack::walk_source(o_.source, walked, o_.xattrs);
+    }
+    pack::SourceChanges c = pack::compare_with_walk(*catalog_, walked_db.path());
+    if (!c.any()) return;
+    std::string first;
+    for (const std::string& path : c.first) first += "\n  " + util::shown(path);
+    const uint64_t total = c.changed + c.added + c.removed;
+    if (total > c.first.size()) first += "\n  … and " + std::to_string(total - c.first.size()) + " more";
+    throw Error(ErrorKind::kConflict,
+                "the drives hold a complete shipment (" + format::id_short(l.shipment) + "…) of " +
+                    o_.source + ", but the source has changed since it was packed: " +
+                    std::to_string(c.changed) + " entries changed, " + std::to_string(c.added) +
+                    " added, " + std::to_string(c.removed) + " removed:" + first +
+                    "\nTo ship the source as it is now, start a new shipment: pack onto other "
+                    "drives, or add --force to replace this one. Nothing was written.");
   }
 
   PackReport resume(const std::vector<std::string>& folders) {
