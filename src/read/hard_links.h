@@ -1,11 +1,13 @@
 // The later names of files with several (hard links) in a restore. Each shares its
 // first name's stored bytes; when the first name is restored too, the later one is made
-// a link to it once the files are written. A name whose first is not restored (cut off
-// by --only) is restored as a file of its own, from the same bytes.
+// a link to it once the files are written. When the first name is not restored (cut off
+// by --only), the group's first name that is stands in for it: the first name's bytes
+// and metadata are written there, where the stream holds them, and the others link to it.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -21,6 +23,11 @@ class HardLinks {
 
   // True when entry `id` is made a link after the files, rather than written.
   bool linked(int64_t id) const { return ids_.count(id) != 0; }
+  // For a first name not restored whose group is: the name written in its place.
+  const std::string* stand_in(int64_t id) const {
+    auto it = stand_ins_.find(id);
+    return it == stand_ins_.end() ? nullptr : &it->second;
+  }
 
   struct Outcome {
     uint64_t linked = 0;
@@ -40,6 +47,7 @@ class HardLinks {
   };
   std::vector<Link> links_;
   std::unordered_set<int64_t> ids_;
+  std::unordered_map<int64_t, std::string> stand_ins_;  // by the first name's id
 };
 
 }  // namespace ferry::read

@@ -118,7 +118,7 @@ class Restorer {
     };
     auto state = std::make_shared<ScheduleState>(shipment_.catalog());
     auto wanted = [this, &selection](const Entry& e) {
-      return selection.contains(e.path) && !links_->linked(e.id);
+      return (selection.contains(e.path) && !links_->linked(e.id)) || links_->stand_in(e.id);
     };
     auto schedule = [state, layout, wanted]() -> std::optional<uint64_t> {
       ScheduleState& st = *state;
@@ -164,6 +164,7 @@ class Restorer {
     Entry e;
     while (entries.next(e)) {
       if (!wanted(e)) continue;
+      if (const std::string* stand_in = links_->stand_in(e.id)) e.path = *stand_in;
       if (options_.stop && options_.stop->load()) {
         throw Error(ErrorKind::kInterrupted,
                     "stopped on request; run the same restore again to continue where it stopped");
@@ -262,7 +263,11 @@ class Restorer {
     auto cursor = catalog.entries();
     Entry e;
     while (cursor.next(e)) {
-      if (!selection.contains(e.path) || links_->linked(e.id)) continue;
+      if (const std::string* stand_in = links_->stand_in(e.id)) {
+        e.path = *stand_in;
+      } else if (!selection.contains(e.path) || links_->linked(e.id)) {
+        continue;
+      }
       std::vector<format::Xattr> xattrs;
       if (options_.xattrs) xattrs = catalog.xattrs(e.id);
       const bool special = e.kind == EntryKind::kFile && (e.mode & 06000);

@@ -148,7 +148,13 @@ void check_files(read::OpenShipment& shipment, const io::ReadEnv& env, int threa
   // connection of its own.
   format::Catalog hash_catalog = shipment.catalog();
   format::Catalog::Cursor hash_entries = hash_catalog.entries();
-  read::StreamFileHasher hasher(layout, [&](format::Entry& e) { return hash_entries.next(e); });
+  // A later name of a file (a hard link) shares the first one's bytes, checked with it.
+  read::StreamFileHasher hasher(layout, [&](format::Entry& e) {
+    while (hash_entries.next(e)) {
+      if (!e.link) return true;
+    }
+    return false;
+  });
   read::StripeSource source(reader, codec::hkdf(shipment.data_key, format::kBlockKeyInfo),
                             [&]() -> std::optional<uint64_t> {
                               if (next >= stripes) return std::nullopt;
@@ -161,7 +167,7 @@ void check_files(read::OpenShipment& shipment, const io::ReadEnv& env, int threa
   auto entries = catalog.entries();
   format::Entry e;
   while (entries.next(e)) {
-    if (e.kind != format::EntryKind::kFile) continue;
+    if (e.kind != format::EntryKind::kFile || e.link) continue;
     if (!streamer.stream(e, [&](const uint8_t*, size_t n) { progress.bytes_done += n; })) {
       report.lost_files.push_back(e.path);
     }
