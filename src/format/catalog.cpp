@@ -48,7 +48,7 @@ constexpr const char* kWalkedColumns =
 constexpr int kWalkedPerRow = 16;
 constexpr const char* kPackedColumns =
     "id, path, kind, mode, mtime_ns, size, sha256, target, offset, stored, encoding, frames";
-// Readers other than pack leave them out: catalogs packed before they existed lack them.
+// Readers other than pack leave them out: the shipped catalog holds them empty.
 constexpr const char* kWalkedVersionColumns = ", ctime_ns, inode";
 constexpr int kOwnerColumn = 12;          // uid, gid, link
 constexpr int kWalkedVersionColumn = 15;  // after the fifteen of kColumns
@@ -228,14 +228,6 @@ Catalog Catalog::open_readonly(const std::string& path) {
 Catalog Catalog::open_readwrite(const std::string& path) {
   Catalog c(open_db(path, SQLITE_OPEN_READWRITE));
   c.exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;");
-  // A pack begun before the walk recorded each file's version: its files are read
-  // between two fstat calls of their own, as then.
-  sqlite3_stmt* probe = nullptr;
-  const bool recorded = sqlite3_prepare_v2(c.db_, "SELECT inode FROM entries LIMIT 0", -1, &probe,
-                                           nullptr) == SQLITE_OK;
-  sqlite3_finalize(probe);
-  if (!recorded) c.exec("ALTER TABLE entries ADD COLUMN ctime_ns INTEGER;"
-                        " ALTER TABLE entries ADD COLUMN inode INTEGER;");
   return c;
 }
 
