@@ -22,6 +22,7 @@ struct PackCommand {
   KeyOptions keys;
   uint32_t block_size_kib = 1024;
   bool no_compress = false;
+  bool no_xattrs = false;
   bool json = false;
   bool quiet = false;
   bool discard = false;
@@ -67,6 +68,7 @@ int run_pack(PackCommand& c) {
   if (c.discard) c.pack.env = &io::WriteEnv::discarding();
   c.pack.block_size = c.block_size_kib * 1024;
   if (c.no_compress) c.pack.compress = false;
+  if (c.no_xattrs) c.pack.xattrs = false;
   auto [r, seconds] = run_with_progress(
       c.quiet || c.json, [&](Progress& progress) { return pack_shipment(c.pack, progress); });
   if (c.json) {
@@ -143,7 +145,7 @@ void add_pack(CLI::App& app, Runner& run) {
   sub->add_option("--threads", c->pack.threads, "Cores to use, for every thread (default: all)");
   sub->add_flag("--force", c->pack.force, "Replace a shipment already on the drives");
   sub->add_flag("--no-compress", c->no_compress, "Never compress");
-  sub->add_flag("!--no-xattrs", c->pack.xattrs,
+  sub->add_flag("--no-xattrs", c->no_xattrs,
                 "Do not record extended attributes (ACLs and capabilities among them)");
   sub->add_option("--segment-size", c->pack.segment_bytes, "Bytes per segment file (default 1 GiB)")
       ->group("");

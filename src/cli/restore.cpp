@@ -20,6 +20,7 @@ struct RestoreCommand {
   RestoreOptions restore;
   KeyOptions keys;
   bool json = false;
+  bool no_xattrs = false;
   bool quiet = false;
 };
 
@@ -48,6 +49,7 @@ nlohmann::json to_json(const RestoreOptions& o, const RestoreReport& r, double s
 int run_restore(RestoreCommand& c) {
   util::use_at_most_cores(c.restore.threads);
   c.restore.credentials = load_credentials(c.keys, true);
+  if (c.no_xattrs) c.restore.xattrs = false;
   c.restore.stop = stop_on_signals();
   auto [r, seconds] = run_with_progress(
       c.quiet || c.json, [&](Progress& progress) { return restore_shipment(c.restore, progress); });
@@ -129,7 +131,7 @@ void add_restore(CLI::App& app, Runner& run) {
   sub->add_flag("--overwrite", c->restore.overwrite, "Replace files already in the target");
   sub->add_flag("--numeric-owner", c->restore.numeric_owner,
                 "Restore owners and groups by number, not by name");
-  sub->add_flag("!--no-xattrs", c->restore.xattrs,
+  sub->add_flag("--no-xattrs", c->no_xattrs,
                 "Do not restore extended attributes (ACLs and capabilities among them)");
   sub->add_option("--threads", c->restore.threads, "Cores to use, for every thread (default: all)");
   sub->add_flag("--json", c->json, "Print the report as JSON on stdout (no progress, no summary)");
