@@ -24,6 +24,7 @@
 #include "read/stream_file_hasher.h"
 #include "read/stripe_source.h"
 #include "read/target_check.h"
+#include "read/target_names.h"
 #include "read/whole_file_writer.h"
 #include "util/dir_chain.h"
 #include "util/display.h"
@@ -321,6 +322,34 @@ class Restorer {
   const read::HardLinks* links_ = nullptr;  // during run()
 };
 
+// Names the target cannot hold are left out and listed; names that it would make one
+// (a target that folds case) refuse the restore, naming them, before anything is written.
+void refuse_colliding_names(const RestoreOptions& o, format::Catalog& catalog,
+                            read::Selection& selection, RestoreReport& report) {
+  auto [bytes, non_utf8] = read::bytes_to_probe(catalog, selection);
+  read::TargetNames target = read::probe_target_names(o.target, bytes, non_utf8);
+  read::NameCheck names = read::check_target_names(target, catalog, selection);
+  for (auto& [path, why] : names.unholdable) report.not_applied.emplace_back(path, why);
+  if (names.collisions.empty()) return;
+  std::string listed;
+  for (const auto& group : names.collisions) {
+    listed += "\n ";
+    for (const std::string& path : group) listed += " " + util::shown(path);
+  }
+  if (names.collision_groups > names.collisions.size()) {
+    listed += "\n  … and " + std::to_string(names.collision_groups - names.collisions.size()) +
+              " more";
+  }
+  throw Error(ErrorKind::kConflict,
+              "the target " + o.target + " does not tell upper from lower case, and " +
+                  std::to_string(names.collision_groups) +
+                  " groups of names in the shipment differ only in case; each would overwrite "
+                  "the other:" + listed +
+                  "\nRestore onto a file system that tells case apart (ext4, XFS, APFS "
+                  "case-sensitive), or leave one of each group out with --only. Nothing was "
+                  "written.");
+}
+
 }  // namespace
 
 RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
@@ -352,6 +381,7 @@ RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
     throw Error(ErrorKind::kInvalidArgument, "target " + o.target + " exists and is not a folder");
   }
   io::make_directories(o.target);
+  refuse_colliding_names(o, catalog, selection, report);
   const bool empty_target = read::holds_nothing(o.target);
   if (!o.overwrite && !empty_target) read::check_target(o.target, catalog, selection);
 
