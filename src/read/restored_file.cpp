@@ -80,7 +80,10 @@ void RestoredFile::publish(const std::string& leaf) {
   }
   struct timespec times[2] = {timespec_of(entry_.mtime_ns), timespec_of(entry_.mtime_ns)};
   // Without setuid and setgid: those come with the owner (EntryMetadata), never before.
-  if (::fchmod(file_.fd(), entry_.mode & 01777) != 0 || ::futimens(file_.fd(), times) != 0) {
+  // A target that keeps no modes (FAT) refuses: restore's metadata pass finds the mode
+  // not applied and lists the file.
+  if ((::fchmod(file_.fd(), entry_.mode & 01777) != 0 && !metadata_unsupported(errno)) ||
+      ::futimens(file_.fd(), times) != 0) {
     throw_errno("cannot set metadata of " + file_.path(), errno);
   }
   file_.close();

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include "codec/kdf.h"
 #include "ferry/error.h"
@@ -36,6 +38,12 @@ namespace {
 
 using format::Entry;
 using format::EntryKind;
+
+std::string octal(uint32_t mode) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%04o", mode);
+  return text;
+}
 
 // Every selected path must be safe, and no entry may lie below a file or symlink of
 // the catalog: such a path could only be written by going through a link.
@@ -229,8 +237,14 @@ class Restorer {
       if (empty_target_ || !read::already_restored(dirfd, leaf, e)) {
         std::string tmp = ".ferry-tmp-" + std::to_string(e.id);
         ::unlinkat(dirfd, tmp.c_str(), 0);
-        if (::symlinkat(e.target.c_str(), dirfd, tmp.c_str()) != 0 ||
-            ::renameat(dirfd, tmp.c_str(), dirfd, leaf.c_str()) != 0) {
+        if (::symlinkat(e.target.c_str(), dirfd, tmp.c_str()) != 0 &&
+            read::metadata_unsupported(errno)) {
+          report_.not_applied.emplace_back(
+              e.path, std::string("not restored: the target holds no symbolic links (") +
+                          std::strerror(errno) + ")");
+          continue;
+        }
+        if (::renameat(dirfd, tmp.c_str(), dirfd, leaf.c_str()) != 0) {
           int err = errno;
           ::unlinkat(dirfd, tmp.c_str(), 0);
           throw_errno("cannot create symbolic link " + io::join(options_.target, e.path), err);
@@ -272,7 +286,7 @@ class Restorer {
       std::vector<format::Xattr> xattrs;
       if (options_.xattrs) xattrs = catalog.xattrs(e.id);
       const bool special = e.kind == EntryKind::kFile && (e.mode & 06000);
-      if (!as_root && xattrs.empty() && !special) continue;
+      if (!as_root && xattrs.empty() && !special && e.kind != EntryKind::kFile) continue;
       std::string leaf;
       int dirfd;
       try {
@@ -284,6 +298,13 @@ class Restorer {
       if (::fstatat(dirfd, leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // lost
       for (std::string& what : metadata.apply(dirfd, leaf, e, xattrs)) {
         report_.not_applied.emplace_back(e.path, std::move(what));
+      }
+      // A file's mode as it was written (less setuid/setgid, which apply() handled): a
+      // target that keeps no modes refused it then.
+      if (e.kind == EntryKind::kFile && (st.st_mode & 01777) != (e.mode & 01777) &&
+          ::fchmodat(dirfd, leaf.c_str(), e.mode & 01777, 0) != 0) {
+        report_.not_applied.emplace_back(e.path, "mode " + octal(e.mode & 01777) +
+                                                     " not applied: " + std::strerror(errno));
       }
     }
   }
@@ -303,8 +324,15 @@ class Restorer {
       auto mode = static_cast<mode_t>(sqlite3_column_int64(stmt, 1) & 07777);
       int64_t mtime = sqlite3_column_int64(stmt, 2);
       struct timespec times[2] = {read::timespec_of(mtime), read::timespec_of(mtime)};
-      if (::fchmodat(dirfd, leaf.c_str(), mode, 0) != 0 ||
-          ::utimensat(dirfd, leaf.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (::fchmodat(dirfd, leaf.c_str(), mode, 0) != 0) {
+        if (!read::metadata_unsupported(errno)) {
+          sqlite3_finalize(stmt);
+          throw_errno("cannot set metadata of " + io::join(options_.target, path), errno);
+        }
+        report_.not_applied.emplace_back(path, "mode " + octal(mode) + " not applied: " +
+                                                   std::strerror(errno));
+      }
+      if (::utimensat(dirfd, leaf.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
         sqlite3_finalize(stmt);
         throw_errno("cannot set metadata of " + io::join(options_.target, path), errno);
       }
