@@ -19,6 +19,9 @@ struct RestoreOptions {
   Credentials credentials;
   std::vector<std::string> only;  // restrict to these files or folders of the shipment
   bool overwrite = false;
+  // Refuse before writing when the target's free space cannot hold the files. Off only
+  // for file systems that misreport free space.
+  bool check_space = true;
   bool numeric_owner = false;  // owners by number even where their names are known here
   bool xattrs = true;          // apply extended attributes (ACLs and capabilities among them)
   int threads = 0;  // 0: one per core

@@ -23,6 +23,7 @@ struct PackCommand {
   uint32_t block_size_kib = 1024;
   bool no_compress = false;
   bool no_xattrs = false;
+  bool no_space_check = false;
   bool json = false;
   bool quiet = false;
   bool discard = false;
@@ -69,6 +70,7 @@ int run_pack(PackCommand& c) {
   c.pack.block_size = c.block_size_kib * 1024;
   if (c.no_compress) c.pack.compress = false;
   if (c.no_xattrs) c.pack.xattrs = false;
+  if (c.no_space_check) c.pack.check_space = false;
   auto [r, seconds] = run_with_progress(
       c.quiet || c.json, [&](Progress& progress) { return pack_shipment(c.pack, progress); });
   if (c.json) {
@@ -149,9 +151,8 @@ void add_pack(CLI::App& app, Runner& run) {
                 "Do not record extended attributes (ACLs and capabilities among them)");
   sub->add_option("--segment-size", c->pack.segment_bytes, "Bytes per segment file (default 1 GiB)")
       ->group("");
-  sub->add_flag("!--no-space-check", c->pack.check_space,
-                "Do not refuse when the drives report too little free space")
-      ->group("");
+  sub->add_flag("--no-space-check", c->no_space_check,
+                "Do not refuse when the drives report too little free space");
   sub->add_option("--kdf-log2-n", c->pack.scrypt_log2_n, "scrypt cost (default 17)")->group("");
   sub->add_flag("--discard", c->discard,
                 "Benchmarks only: run the whole pipeline but throw the output away")

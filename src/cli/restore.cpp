@@ -21,6 +21,7 @@ struct RestoreCommand {
   KeyOptions keys;
   bool json = false;
   bool no_xattrs = false;
+  bool no_space_check = false;
   bool quiet = false;
 };
 
@@ -50,6 +51,7 @@ int run_restore(RestoreCommand& c) {
   util::use_at_most_cores(c.restore.threads);
   c.restore.credentials = load_credentials(c.keys, true);
   if (c.no_xattrs) c.restore.xattrs = false;
+  if (c.no_space_check) c.restore.check_space = false;
   c.restore.stop = stop_on_signals();
   auto [r, seconds] = run_with_progress(
       c.quiet || c.json, [&](Progress& progress) { return restore_shipment(c.restore, progress); });
@@ -129,6 +131,8 @@ void add_restore(CLI::App& app, Runner& run) {
   add_key_options(*sub, c->keys);
   sub->add_option("--only", c->restore.only, "Restore only this file or folder (repeatable)");
   sub->add_flag("--overwrite", c->restore.overwrite, "Replace files already in the target");
+  sub->add_flag("--no-space-check", c->no_space_check,
+                "Do not refuse when the target reports too little free space");
   sub->add_flag("--numeric-owner", c->restore.numeric_owner,
                 "Restore owners and groups by number, not by name");
   sub->add_flag("--no-xattrs", c->no_xattrs,

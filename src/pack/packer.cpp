@@ -237,12 +237,13 @@ void check_space(const PackOptions& o, const format::Layout& layout, const pack:
   } catch (const Error&) {
   }
   throw Error(ErrorKind::kNoSpace,
-              "the shipment does not fit: " + plan::format_bytes(t.file_bytes) + " of files on " +
+              "the shipment does not fit: " + plan::approx_bytes(t.file_bytes) + " of files on " +
                   std::to_string(n) + " drives at parity " + std::to_string(m) +
                   ", but the smallest drive, " + smallest_drive + ", has " +
-                  plan::format_bytes(smallest) + " free, so this layout holds about " +
-                  plan::format_bytes(holds) + ". " + advice +
-                  " (see `ferry plan`). Nothing was written.");
+                  plan::approx_bytes(smallest) + " free, so this layout holds about " +
+                  plan::approx_bytes(holds) + ". " + advice +
+                  " (see `ferry plan`), or add --no-space-check if the drives misreport their free "
+                  "space. Nothing was written.");
 }
 
 

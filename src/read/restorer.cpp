@@ -20,6 +20,7 @@
 #include "read/file_streamer.h"
 #include "read/hard_links.h"
 #include "read/open_shipment.h"
+#include "read/restore_space.h"
 #include "read/restored_file.h"
 #include "read/selection.h"
 #include "read/stream_cursor.h"
@@ -412,6 +413,11 @@ RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
   refuse_colliding_names(o, catalog, selection, report);
   const bool empty_target = read::holds_nothing(o.target);
   if (!o.overwrite && !empty_target) read::check_target(o.target, catalog, selection);
+  // Into an empty target only: a restore run again finds part of it there already.
+  if (o.check_space && empty_target) {
+    read::check_target_space(o.target,
+                             read::restored_bytes(catalog, selection, read::HardLinks(catalog, selection)));
+  }
 
   progress.phase = "restoring";
   Restorer(o, *shipment, progress, report, empty_target).run(selection);

@@ -1,0 +1,53 @@
+// restore checks the target's free space before writing, counting a sparse file's holes
+// as nothing. The small target is a size-limited tmpfs, which needs root to mount:
+// without it the test is skipped.
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include "e2e/checks.h"
+#include "e2e/fixture.h"
+
+namespace ferry::test {
+namespace {
+
+class RestoreSpace : public ShipmentTest {
+ protected:
+  void SetUp() override {
+    ShipmentTest::SetUp();
+    small_ = dir_ / "small";
+    ::mkdir(small_.c_str(), 0755);
+    if (::mount("tmpfs", small_.c_str(), "tmpfs", 0, "size=4m") != 0) {
+      GTEST_SKIP() << "cannot mount a small tmpfs here (needs root)";
+    }
+    mounted_ = true;
+  }
+  void TearDown() override {
+    if (mounted_) ::umount2(small_.c_str(), MNT_DETACH);
+  }
+  std::string small_;
+  bool mounted_ = false;
+};
+
+TEST_F(RestoreSpace, TooLittleRoomIsRefusedBeforeAnythingIsWrittenInHumanUnits) {
+  write_file(source(), "big", random_bytes(6 << 20, 1));
+  int fd = ::open((source() + "/sparse").c_str(), O_WRONLY | O_CREAT, 0644);
+  ASSERT_EQ(::pwrite(fd, "end", 3, 64 << 20), 3);
+  ::close(fd);
+  ASSERT_EQ(pack(3, 1).exit_code, 0);
+
+  RunResult r = restore(drives(3), small_ + "/all");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("free, but the files to restore take about 6.3 MB"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--no-space-check"), std::string::npos) << r.err;
+  EXPECT_EQ(nothing_in(small_ + "/all"), "");
+
+  // 64 MiB, all but 3 bytes a hole: it fits.
+  RunResult sparse = restore(drives(3), small_ + "/sparse", {"--only", "sparse"});
+  EXPECT_EQ(sparse.exit_code, 0) << sparse.err;
+  EXPECT_EQ(read_all(small_ + "/sparse/sparse").size(), (64u << 20) + 3);
+}
+
+}  // namespace
+}  // namespace ferry::test
