@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
       "       altered blocks it can only locate with the key\n"
       "  4    data lost: some files cannot be recovered from the drives given (listed,\n"
       "       never written by restore)\n"
+      "  5    incomplete: verify had fewer than k drives attached, and those are intact\n"
       "  130  interrupted (Ctrl-C, SIGTERM): pack or restore stopped at a checkpoint; the\n"
       "       same command again resumes it\n\n"
       "Environment:\n"

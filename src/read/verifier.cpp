@@ -256,7 +256,19 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
   bool data_lost = !report.catalog_intact ||
                    (files_read ? !report.lost_files.empty()
                                : report.stripes_lost > 0 || report.units_unrecoverable > 0);
-  if (data_lost) {
+  // Drives not attached are not damage: with those attached intact, the check is only
+  // incomplete.
+  report.attached = set.present();
+  report.attached_intact = true;
+  for (const DriveCheck& c : report.drives) {
+    if (c.role != "member") continue;
+    report.attached_intact = report.attached_intact && c.catalog_ok && c.damaged + c.missing +
+                             c.truncated + c.misplaced + c.foreign + c.unreadable == 0;
+  }
+  if (set.present() < label.layout.k && report.attached_intact && report.catalog_intact &&
+      report.parity_mismatches == 0) {
+    report.verdict = Verdict::kIncomplete;
+  } else if (data_lost) {
     report.verdict = Verdict::kDataLost;
   } else if (damaged) {
     report.verdict = Verdict::kRecoverable;
