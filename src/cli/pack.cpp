@@ -59,6 +59,7 @@ nlohmann::json to_json(const PackReport& r, double seconds) {
           {"already_complete", r.already_complete},
           {"labels_completed", r.labels_completed},
           {"skipped", path_list(r.skipped)},
+          {"warnings", r.warnings},
           {"unreadable", path_list(r.unreadable)}};
 }
 
@@ -73,6 +74,9 @@ int run_pack(PackCommand& c) {
   if (c.no_space_check) c.pack.check_space = false;
   auto [r, seconds] = run_with_progress(
       c.quiet || c.json, [&](Progress& progress) { return pack_shipment(c.pack, progress); });
+  if (!c.json) {
+    for (const std::string& w : r.warnings) print_warning(w);
+  }
   if (c.json) {
     std::cout << to_json(r, seconds).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";

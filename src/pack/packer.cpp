@@ -708,10 +708,40 @@ class Packer {
   PackReport report_;
 };
 
-}  // namespace
+// Drives are meant to be separate disks: two folders on one file system are lost
+// together, and a folder on the file system of `/` is most often a mount point whose
+// drive is not mounted.
+std::vector<std::string> drive_warnings(const PackOptions& o) {
+  std::vector<std::string> warnings;
+  struct stat root;
+  const bool have_root = ::stat("/", &root) == 0;
+  std::vector<std::pair<dev_t, std::vector<std::string>>> by_device;  // in the order given
+  for (const std::string& drive : o.drives) {
+    struct stat st;
+    if (::stat(drive.c_str(), &st) != 0) continue;
+    auto same = std::find_if(by_device.begin(), by_device.end(),
+                             [&](const auto& d) { return d.first == st.st_dev; });
+    if (same == by_device.end()) same = by_device.insert(by_device.end(), {st.st_dev, {}});
+    same->second.push_back(drive);
+  }
+  for (const auto& [device, drives] : by_device) {
+    std::string names;
+    for (const std::string& d : drives) names += (names.empty() ? "" : ", ") + d;
+    if (drives.size() > 1) {
+      warnings.push_back("drives " + names + " are on one file system: losing its disk loses " +
+                         std::to_string(drives.size()) + " drives, and parity " +
+                         std::to_string(o.parity) + " covers " + std::to_string(o.parity));
+    }
+    if (have_root && device == root.st_dev) {
+      warnings.push_back((drives.size() > 1 ? "drives " : "drive ") + names +
+                         (drives.size() > 1 ? " are" : " is") +
+                         " on the file system of /, not a drive of their own: is the drive mounted?");
+    }
+  }
+  return warnings;
+}
 
-PackReport pack_shipment(const PackOptions& o, Progress& progress) {
-  check_options(o);
+PackReport pack_onto_drives(const PackOptions& o, Progress& progress) {
   format::Layout layout = requested_layout(o);
   DriveContents contents = inspect_drives(o, layout);
   if (contents.only_abandoned_starts) return Packer(o, progress).fresh(layout, contents.folders);
@@ -731,6 +761,16 @@ PackReport pack_shipment(const PackOptions& o, Progress& progress) {
   }
   if (!contents.folders.empty() && !o.force) refuse_occupied(o);
   return Packer(o, progress).fresh(layout, contents.folders);
+}
+
+}  // namespace
+
+PackReport pack_shipment(const PackOptions& o, Progress& progress) {
+  check_options(o);
+  std::vector<std::string> warnings = drive_warnings(o);
+  PackReport report = pack_onto_drives(o, progress);
+  report.warnings = std::move(warnings);
+  return report;
 }
 
 }  // namespace ferry
