@@ -326,6 +326,8 @@ bool is_special_file_reason(const std::string& reason) {
 WalkTotals walk_source(const std::string& root, format::Catalog& catalog, bool xattrs) {
   int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) throw_errno("cannot open source directory " + root, errno);
+  struct stat root_st;
+  const bool root_known = ::fstat(fd, &root_st) == 0;
   FoundQueue queue;
   Lister walker(queue, xattrs);
   std::thread lister([&queue, &walker, fd] {
@@ -352,6 +354,10 @@ WalkTotals walk_source(const std::string& root, format::Catalog& catalog, bool x
   }
   lister.join();
   catalog.begin();
+  if (root_known) {  // for the target folder of a whole restore
+    catalog.set_meta("root_mode", std::to_string(root_st.st_mode & 07777));
+    catalog.set_meta("root_mtime_ns", std::to_string(ns(root_st.st_mtim)));
+  }
   using Kind = format::Catalog::OwnerKind;
   for (auto& [id, name] : walker.users) {
     if (!name.empty()) catalog.set_owner_name(Kind::kUser, id, name);

@@ -351,6 +351,27 @@ class Restorer {
   const read::HardLinks* links_ = nullptr;  // during run()
 };
 
+// A whole restore into an empty folder makes that folder the source root: its mode and
+// mtime too, last, after everything inside was written.
+void give_target_the_roots_metadata(const std::string& target, format::Catalog& catalog) {
+  auto mode = catalog.meta("root_mode");
+  auto mtime = catalog.meta("root_mtime_ns");
+  if (!mode || !mtime) return;
+  int64_t mtime_ns = 0;
+  unsigned long mode_bits = 0;
+  try {
+    mtime_ns = std::stoll(*mtime);
+    mode_bits = std::stoul(*mode);
+  } catch (const std::exception&) {
+    return;  // not numbers: not what pack writes
+  }
+  struct timespec times[2] = {read::timespec_of(mtime_ns), read::timespec_of(mtime_ns)};
+  if (::chmod(target.c_str(), static_cast<mode_t>(mode_bits & 07777)) != 0 ||
+      ::utimensat(AT_FDCWD, target.c_str(), times, 0) != 0) {
+    throw_errno("cannot set the mode and mtime of the target " + target, errno);
+  }
+}
+
 // Names the target cannot hold are left out and listed; names that it would make one
 // (a target that folds case) refuse the restore, naming them, before anything is written.
 void refuse_colliding_names(const RestoreOptions& o, format::Catalog& catalog,
@@ -393,6 +414,11 @@ RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
   read::require_k(drives);
   RestoreReport report;
   report.warnings = drives.warnings();
+  for (uint32_t slot : drives.missing()) {
+    report.warnings.push_back("the drive of slot " + std::to_string(slot) + " (of " +
+                              std::to_string(drives.label.layout.n()) +
+                              ") is not attached: its blocks are rebuilt from parity");
+  }
   auto shipment = read::open_shipment(std::move(drives), o.credentials);
   for (const auto& p : shipment->catalog_problems) report.warnings.push_back(p);
   report.shipment_id = format::id_hex(shipment->drives.label.shipment);
@@ -421,6 +447,7 @@ RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
 
   progress.phase = "restoring";
   Restorer(o, *shipment, progress, report, empty_target).run(selection);
+  if (selection.everything() && empty_target) give_target_the_roots_metadata(o.target, catalog);
   return report;
 }
 
