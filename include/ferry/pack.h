@@ -56,8 +56,9 @@ struct PackReport {
   bool already_complete = false;
   uint32_t labels_completed = 0;  // drives whose label this run turned complete that way
   uint64_t resumed_files = 0, resumed_bytes = 0;  // already packed before this run
-  // Drives that share a file system with each other or with `/`: a disk lost takes
-  // several drives with it, or a drive not mounted fills the system disk.
+  // Drives that share a file system with each other or with `/` (a disk lost takes
+  // several drives with it, or a drive not mounted fills the system disk); a space check
+  // passed only by the estimate of what the files compress to.
   std::vector<std::string> warnings;
 };
 

@@ -35,6 +35,7 @@
 #include "pack/read_ahead.h"
 #include "pack/source_changes.h"
 #include "pack/source_walker.h"
+#include "pack/stored_estimate.h"
 #include "pack/stream_hasher.h"
 #include "pack/stream_writer.h"
 #include "plan/planner.h"
@@ -199,7 +200,10 @@ void refuse_occupied(const PackOptions& o) {
 // hold, with the planner's figures: what this layout holds and a layout that would fit.
 // The shipment folders already on the drives count as free: a fresh pack replaces them
 // (an abandoned start, or anything with --force).
-void check_space(const PackOptions& o, const format::Layout& layout, const pack::WalkTotals& t) {
+// Compressible files count as what samples of them compress to, with a margin: only
+// when their own size does not fit, so that a pack that fits reads nothing twice.
+void check_space(const PackOptions& o, const format::Layout& layout, const pack::WalkTotals& t,
+                 format::Catalog& catalog, std::vector<std::string>& notes) {
   uint64_t smallest = UINT64_MAX;
   std::string smallest_drive;
   for (const std::string& drive : o.drives) {
@@ -218,8 +222,22 @@ void check_space(const PackOptions& o, const format::Layout& layout, const pack:
   const int n = static_cast<int>(layout.n()), m = static_cast<int>(layout.m);
   const uint64_t holds = plan::usable_bytes(n, m, smallest, entries, layout.block_size);
   if (t.file_bytes <= holds) return;
+  const pack::StoredEstimate stored =
+      pack::estimate_stored_bytes(o.source, catalog, t.file_bytes, o.compress);
+  const std::string compressed =
+      stored.bytes < t.file_bytes
+          ? " (" + plan::approx_bytes(stored.bytes) + " compressed, as estimated on the safe "
+                "side from samples of " + std::to_string(stored.files_sampled) + " files)"
+          : "";
+  if (stored.bytes <= holds) {
+    notes.push_back("the files take " + plan::approx_bytes(t.file_bytes) + compressed +
+                    "; compressed they should fit the " + plan::approx_bytes(holds) +
+                    " this layout holds. Should they not, pack stops when a drive is full, and "
+                    "the same command resumes it once there is room");
+    return;
+  }
   plan::PlanInput input;
-  input.source_bytes = t.file_bytes;
+  input.source_bytes = stored.bytes;
   input.files = t.files;
   input.directories = t.directories;
   input.symlinks = t.symlinks;
@@ -237,7 +255,8 @@ void check_space(const PackOptions& o, const format::Layout& layout, const pack:
   } catch (const Error&) {
   }
   throw Error(ErrorKind::kNoSpace,
-              "the shipment does not fit: " + plan::approx_bytes(t.file_bytes) + " of files on " +
+              "the shipment does not fit: " + plan::approx_bytes(t.file_bytes) + " of files" +
+                  compressed + " on " +
                   std::to_string(n) + " drives at parity " + std::to_string(m) +
                   ", but the smallest drive, " + smallest_drive + ", has " +
                   plan::approx_bytes(smallest) + " free, so this layout holds about " +
@@ -257,7 +276,8 @@ class Packer {
     progress_.phase = "scanning";
     catalog_.emplace(format::Catalog::create(work_db_.path()));
     pack::WalkTotals totals = pack::walk_source(o_.source, *catalog_, o_.xattrs);
-    if (o_.check_space) check_space(o_, layout, totals);  // nothing is written before this
+    // Nothing is written before this.
+    if (o_.check_space) check_space(o_, layout, totals, *catalog_, report_.warnings);
     for (const std::string& folder : old_folders) io::remove_tree(folder);
 
     label_.layout = layout;
@@ -769,7 +789,7 @@ PackReport pack_shipment(const PackOptions& o, Progress& progress) {
   check_options(o);
   std::vector<std::string> warnings = drive_warnings(o);
   PackReport report = pack_onto_drives(o, progress);
-  report.warnings = std::move(warnings);
+  report.warnings.insert(report.warnings.begin(), warnings.begin(), warnings.end());
   return report;
 }
 

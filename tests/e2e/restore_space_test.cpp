@@ -1,10 +1,13 @@
-// restore checks the target's free space before writing, counting a sparse file's holes
-// as nothing. The small target is a size-limited tmpfs, which needs root to mount:
+// restore and pack check free space before writing: restore counts a sparse file's holes
+// as nothing, pack compressible files as samples of them compress. The small target or
+// drive is a size-limited tmpfs, which needs root to mount:
 // without it the test is skipped.
 #include <sys/mount.h>
 #include <unistd.h>
 
 #include <fcntl.h>
+
+#include <nlohmann/json.hpp>
 
 #include "e2e/checks.h"
 #include "e2e/fixture.h"
@@ -47,6 +50,38 @@ TEST_F(RestoreSpace, TooLittleRoomIsRefusedBeforeAnythingIsWrittenInHumanUnits) 
   RunResult sparse = restore(drives(3), small_ + "/sparse", {"--only", "sparse"});
   EXPECT_EQ(sparse.exit_code, 0) << sparse.err;
   EXPECT_EQ(read_all(small_ + "/sparse/sparse").size(), (64u << 20) + 3);
+}
+
+}  // namespace
+}  // namespace ferry::test
+
+namespace ferry::test {
+namespace {
+
+// pack's space check counts what compressible files compress to, from samples, when
+// their own size does not fit; and says so.
+TEST_F(RestoreSpace, PackCountsCompressibleFilesAsTheirSamplesCompress) {
+  // 6.3 MB of text, more than the layout holds with a 4 MiB drive; compressed, less.
+  write_file(source(), "sheet.csv", csv_text(6 << 20, 1));
+  RunResult r = run_ferry({"pack", source(), "--parity", "1", "--key-file", key(), "--json",
+                           "--to", drive(0), small_, drive(1)});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto report = nlohmann::json::parse(r.out);
+  EXPECT_NE(report["warnings"].dump().find("compressed, as estimated on the safe side from "
+                                           "samples of 1 files"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST_F(RestoreSpace, PackRefusesIncompressibleFilesThatDoNotFitInHumanUnits) {
+  write_file(source(), "noise", random_bytes(10 << 20, 2));
+  RunResult r = run_ferry({"pack", source(), "--parity", "1", "--key-file", key(), "--to",
+                           drive(0), small_, drive(1)});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("the shipment does not fit: 10.5 MB of files on 3 drives"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("--no-space-check"), std::string::npos) << r.err;
 }
 
 }  // namespace
