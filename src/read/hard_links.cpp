@@ -76,7 +76,13 @@ HardLinks::Outcome HardLinks::make(const std::string& target) const {
   util::DirChain firsts(target), names(target);
   for (const Link& link : links_) {
     std::string first_leaf, leaf;
-    const int first_dir = firsts.parent_of(link.first, &first_leaf, false);
+    int first_dir;
+    try {
+      first_dir = firsts.parent_of(link.first, &first_leaf, false);
+    } catch (const Error&) {
+      outcome.lost.push_back(link.path);  // its first name's folder is not there
+      continue;
+    }
     const int dirfd = names.parent_of(link.path, &leaf, true);
     struct stat first, there;
     if (::fstatat(first_dir, first_leaf.c_str(), &first, AT_SYMLINK_NOFOLLOW) != 0 ||
