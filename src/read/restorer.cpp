@@ -238,11 +238,14 @@ class Restorer {
       if (empty_target_ || !read::already_restored(dirfd, leaf, e)) {
         std::string tmp = ".ferry-tmp-" + std::to_string(e.id);
         ::unlinkat(dirfd, tmp.c_str(), 0);
-        if (::symlinkat(e.target.c_str(), dirfd, tmp.c_str()) != 0 &&
-            read::metadata_unsupported(errno)) {
+        if (::symlinkat(e.target.c_str(), dirfd, tmp.c_str()) != 0) {
+          const int err = errno;
+          if (!read::metadata_unsupported(err)) {
+            throw_errno("cannot create symbolic link " + io::join(options_.target, e.path), err);
+          }
           report_.not_applied.emplace_back(
               e.path, std::string("not restored: the target holds no symbolic links (") +
-                          std::strerror(errno) + ")");
+                          std::strerror(err) + ")");
           continue;
         }
         if (::renameat(dirfd, tmp.c_str(), dirfd, leaf.c_str()) != 0) {
