@@ -4,6 +4,7 @@
 // attributes and capabilities need root: without it the test is skipped.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -210,6 +211,47 @@ TEST_F(KeptMetadata, PackRunAgainAfterTheSourceChangedIsRefused) {
   EXPECT_NE(again.err.find("new (added)"), std::string::npos) << again.err;
   EXPECT_NE(again.err.find("--force"), std::string::npos) << again.err;
   EXPECT_EQ(pack(3, 1, {"--force"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace ferry::test
+
+namespace ferry::test {
+namespace {
+
+// Run as another user, restore cannot give files away: it says so once, clears the
+// setuid bit of a file it cannot give its owner (listed, exit 3), and restores the rest.
+TEST_F(KeptMetadata, AsAnotherUserOwnersAreSaidOnceAndSetuidIsClearedAndListed) {
+  if (std::system("command -v setpriv >/dev/null 2>&1") != 0) GTEST_SKIP() << "no setpriv";
+  write_file(source(), "setuid-tool", "#!/bin/sh\n");
+  ASSERT_EQ(::chown((source() + "/setuid-tool").c_str(), 1234, 2345), 0);
+  ASSERT_EQ(::chmod((source() + "/setuid-tool").c_str(), 04755), 0);
+  write_file(source(), "plain", "x");
+  ASSERT_EQ(pack(3, 1).exit_code, 0);
+  // The other user reads the drives and a copy of the key, and owns the target.
+  ASSERT_EQ(std::system(("chmod -R a+rX '" + dir_.path() + "'").c_str()), 0);
+  ASSERT_EQ(::chmod(key().c_str(), 0644), 0);
+  make_dir(dir_.path(), "theirs");
+  ASSERT_EQ(::chown(target("theirs").c_str(), 65534, 65534), 0);
+  const std::string out = dir_ / "out.json", err = dir_ / "err.txt";
+  const std::string cmd = "setpriv --reuid=65534 --regid=65534 --clear-groups " + ferry_binary() +
+                          " restore " + drive(0) + " " + drive(1) + " " + drive(2) + " --to " +
+                          target("theirs") + "/r --key-file " + key() + " --json >" + out +
+                          " 2>" + err;
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status)) << cmd;
+  EXPECT_EQ(WEXITSTATUS(status), 3) << read_all(err);
+  auto report = nlohmann::json::parse(read_all(out));
+  ASSERT_EQ(report["not_applied"].size(), 1u) << report.dump(2);
+  EXPECT_EQ(report["not_applied"][0]["path"], "setuid-tool");
+  EXPECT_EQ(report["not_applied"][0]["what"], "setuid bit cleared: the owner was not restored");
+  EXPECT_NE(report["warnings"].dump().find("owners and groups were not restored"),
+            std::string::npos)
+      << report.dump(2);
+  struct stat st;
+  ASSERT_EQ(::stat((target("theirs") + "/r/setuid-tool").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0755u);
+  EXPECT_EQ(st.st_uid, 65534u);
 }
 
 }  // namespace
