@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,6 +37,9 @@ struct PackOptions {
   // Where blocks, labels, checkpoints and catalog copies are written; nullptr: the real
   // file system.
   const io::WriteEnv* env = nullptr;
+  // Called with each warning as soon as it is known (drives sharing a file system are
+  // known before anything is written), besides PackReport::warnings; may be empty.
+  std::function<void(const std::string&)> warn;
 };
 
 struct PackReport {

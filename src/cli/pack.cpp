@@ -72,11 +72,10 @@ int run_pack(PackCommand& c) {
   if (c.no_compress) c.pack.compress = false;
   if (c.no_xattrs) c.pack.xattrs = false;
   if (c.no_space_check) c.pack.check_space = false;
+  // Before the pack, not after it: a drive that is not mounted is worth stopping for.
+  if (!c.json) c.pack.warn = [](const std::string& w) { print_warning(w); };
   auto [r, seconds] = run_with_progress(
       c.quiet || c.json, [&](Progress& progress) { return pack_shipment(c.pack, progress); });
-  if (!c.json) {
-    for (const std::string& w : r.warnings) print_warning(w);
-  }
   if (c.json) {
     std::cout << to_json(r, seconds).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";

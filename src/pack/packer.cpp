@@ -234,6 +234,7 @@ void check_space(const PackOptions& o, const format::Layout& layout, const pack:
                     "; compressed they should fit the " + plan::approx_bytes(holds) +
                     " this layout holds. Should they not, pack stops when a drive is full, and "
                     "the same command resumes it once there is room");
+    if (o.warn) o.warn(notes.back());
     return;
   }
   plan::PlanInput input;
@@ -788,6 +789,9 @@ PackReport pack_onto_drives(const PackOptions& o, Progress& progress) {
 PackReport pack_shipment(const PackOptions& o, Progress& progress) {
   check_options(o);
   std::vector<std::string> warnings = drive_warnings(o);
+  if (o.warn) {
+    for (const std::string& w : warnings) o.warn(w);
+  }
   PackReport report = pack_onto_drives(o, progress);
   report.warnings.insert(report.warnings.begin(), warnings.begin(), warnings.end());
   return report;
