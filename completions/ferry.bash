@@ -43,7 +43,7 @@ _ferry() {
     pack) opts="--help --to --parity --key-file --passphrase-file --block-size --threads --force --no-compress --no-xattrs --no-space-check --json -q --quiet" ;;
     info) opts="--help --json" ;;
     ls) opts="--help --key-file --passphrase-file -l --long --json" ;;
-    restore) opts="--help --to --key-file --passphrase-file --only --overwrite --no-space-check --numeric-owner --no-xattrs --threads --json -q --quiet" ;;
+    restore) opts="--help --to --key-file --passphrase-file --only --overwrite --rename-collisions --no-space-check --numeric-owner --no-xattrs --threads --json -q --quiet" ;;
     plan) opts="--help --size --files --drives --drive-size --parity --drive-speed --transit --link --link-efficiency --bags --json" ;;
     verify) opts="--help --key-file --passphrase-file --threads --json -q --quiet" ;;
     repair) opts="--help --rebuild --key-file --passphrase-file --threads --json -q --quiet" ;;

@@ -24,6 +24,11 @@ struct RestoreOptions {
   bool check_space = true;
   bool numeric_owner = false;  // owners by number even where their names are known here
   bool xattrs = true;          // apply extended attributes (ACLs and capabilities among them)
+  // On a target that does not tell case apart, names that differ only in case refuse the
+  // restore; with this, the later of each group is restored under a new name (listed).
+  bool rename_collisions = false;
+  // For tests: treat the target as not telling case apart, as probing it finds for exFAT.
+  bool target_folds_case = false;
   int threads = 0;  // 0: one per core
   const io::ReadEnv* env = nullptr;  // nullptr: the real file system
   // When set (by a SIGINT/SIGTERM handler), restore stops between files and throws

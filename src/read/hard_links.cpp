@@ -71,6 +71,14 @@ HardLinks::HardLinks(format::Catalog& catalog, const Selection& selection) {
   sqlite3_finalize(stmt);
 }
 
+void HardLinks::rename(const Renames& renames) {
+  if (renames.empty()) return;
+  for (Link& link : links_) {
+    link.path = renames.apply(link.path);
+    link.first = renames.apply(link.first);
+  }
+}
+
 HardLinks::Outcome HardLinks::make(const std::string& target) const {
   Outcome outcome;
   util::DirChain firsts(target), names(target);

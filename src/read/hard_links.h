@@ -14,12 +14,17 @@
 
 #include "format/catalog.h"
 #include "read/selection.h"
+#include "read/target_names.h"
 
 namespace ferry::read {
 
 class HardLinks {
  public:
   HardLinks(format::Catalog& catalog, const Selection& selection);
+
+  // Where names that collide on the target are restored instead (before make()). The
+  // stand-ins stay catalog paths: the caller renames what it writes.
+  void rename(const Renames& renames);
 
   // True when entry `id` is made a link after the files, rather than written.
   bool linked(int64_t id) const { return ids_.count(id) != 0; }

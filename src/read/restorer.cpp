@@ -83,14 +83,16 @@ class Restorer {
  public:
   // `empty_target`: the target held nothing when the restore began, so no entry can be
   // there already (saves a system call a file).
+  // `renames`: where entries whose names collide on the target are written instead.
   Restorer(const RestoreOptions& o, read::OpenShipment& s, Progress& progress, RestoreReport& r,
-           bool empty_target)
+           bool empty_target, const read::Renames& renames)
       : options_(o), shipment_(s), progress_(progress), report_(r), out_(o.target),
-        empty_target_(empty_target) {}
+        empty_target_(empty_target), renames_(renames) {}
 
   void run(const read::Selection& selection) {
     format::Catalog catalog = shipment_.catalog();
     read::HardLinks links(catalog, selection);
+    links.rename(renames_);
     links_ = &links;
     make_directories(catalog, selection);
     restore_files(catalog, selection);
@@ -107,7 +109,7 @@ class Restorer {
     while (cursor.next(e)) {
       if (!selection.contains(e.path)) continue;
       std::string leaf;
-      int dirfd = out_.parent_of(e.path, &leaf, true);
+      int dirfd = out_.parent_of(renames_.apply(e.path), &leaf, true);
       if (::mkdirat(dirfd, leaf.c_str(), 0755) != 0 && errno != EEXIST) {
         throw_errno("cannot create directory " + io::join(options_.target, e.path), errno);
       }
@@ -175,6 +177,7 @@ class Restorer {
     while (entries.next(e)) {
       if (!wanted(e)) continue;
       if (const std::string* stand_in = links_->stand_in(e.id)) e.path = *stand_in;
+      e.path = renames_.apply(e.path);
       if (options_.stop && options_.stop->load()) {
         throw Error(ErrorKind::kInterrupted,
                     "stopped on request; run the same restore again to continue where it stopped");
@@ -233,6 +236,7 @@ class Restorer {
     Entry e;
     while (cursor.next(e)) {
       if (!selection.contains(e.path)) continue;
+      e.path = renames_.apply(e.path);
       std::string leaf;
       int dirfd = out_.parent_of(e.path, &leaf, true);
       if (empty_target_ || !read::already_restored(dirfd, leaf, e)) {
@@ -287,6 +291,7 @@ class Restorer {
       } else if (!selection.contains(e.path) || links_->linked(e.id)) {
         continue;
       }
+      e.path = renames_.apply(e.path);
       std::vector<format::Xattr> xattrs;
       if (options_.xattrs) xattrs = catalog.xattrs(e.id);
       const bool special = e.kind == EntryKind::kFile && (e.mode & 06000);
@@ -324,7 +329,7 @@ class Restorer {
                        static_cast<size_t>(sqlite3_column_bytes(stmt, 0)));
       if (!selection.contains(path)) continue;
       std::string leaf;
-      int dirfd = out_.parent_of(path, &leaf, true);
+      int dirfd = out_.parent_of(renames_.apply(path), &leaf, true);
       auto mode = static_cast<mode_t>(sqlite3_column_int64(stmt, 1) & 07777);
       int64_t mtime = sqlite3_column_int64(stmt, 2);
       struct timespec times[2] = {read::timespec_of(mtime), read::timespec_of(mtime)};
@@ -350,6 +355,7 @@ class Restorer {
   RestoreReport& report_;
   util::DirChain out_;
   const bool empty_target_;
+  const read::Renames& renames_;
   std::vector<std::pair<int64_t, std::string>> lost_;  // by entry id
   const read::HardLinks* links_ = nullptr;  // during run()
 };
@@ -377,13 +383,27 @@ void give_target_the_roots_metadata(const std::string& target, format::Catalog& 
 
 // Names the target cannot hold are left out and listed; names that it would make one
 // (a target that folds case) refuse the restore, naming them, before anything is written.
-void refuse_colliding_names(const RestoreOptions& o, format::Catalog& catalog,
-                            read::Selection& selection, RestoreReport& report) {
+// With --rename-collisions, the names of each group but the first are changed instead,
+// and listed.
+read::Renames refuse_colliding_names(const RestoreOptions& o, format::Catalog& catalog,
+                                     read::Selection& selection, RestoreReport& report) {
   auto [bytes, non_utf8] = read::bytes_to_probe(catalog, selection);
   read::TargetNames target = read::probe_target_names(o.target, bytes, non_utf8);
-  read::NameCheck names = read::check_target_names(target, catalog, selection);
+  target.folds_case = target.folds_case || o.target_folds_case;
+  read::NameCheck names = read::check_target_names(target, catalog, selection,
+                                                   o.rename_collisions ? SIZE_MAX : 10);
   for (auto& [path, why] : names.unholdable) report.not_applied.emplace_back(path, why);
-  if (names.collisions.empty()) return;
+  if (names.collisions.empty()) return {};
+  if (o.rename_collisions) {
+    std::vector<std::pair<std::string, std::string>> renamed;
+    read::Renames renames = read::rename_collisions(names, catalog, renamed);
+    for (const auto& [path, full] : renamed) {
+      report.not_applied.emplace_back(
+          path, "restored as " + util::shown(renames.apply(path)) +
+                    ": the target does not tell its name from another's but for case");
+    }
+    return renames;
+  }
   std::string listed;
   for (const auto& group : names.collisions) {
     listed += "\n ";
@@ -399,8 +419,9 @@ void refuse_colliding_names(const RestoreOptions& o, format::Catalog& catalog,
                   " groups of names in the shipment differ only in case; each would overwrite "
                   "the other:" + listed +
                   "\nRestore onto a file system that tells case apart (ext4, XFS, APFS "
-                  "case-sensitive), or leave one of each group out with --only. Nothing was "
-                  "written.");
+                  "case-sensitive), add --rename-collisions to restore the later of each group "
+                  "under a new name (listed), or leave one of each group out with --only. "
+                  "Nothing was written.");
 }
 
 }  // namespace
@@ -439,9 +460,9 @@ RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
     throw Error(ErrorKind::kInvalidArgument, "target " + o.target + " exists and is not a folder");
   }
   io::make_directories(o.target);
-  refuse_colliding_names(o, catalog, selection, report);
+  const read::Renames renames = refuse_colliding_names(o, catalog, selection, report);
   const bool empty_target = read::holds_nothing(o.target);
-  if (!o.overwrite && !empty_target) read::check_target(o.target, catalog, selection);
+  if (!o.overwrite && !empty_target) read::check_target(o.target, catalog, selection, &renames);
   // Into an empty target only: a restore run again finds part of it there already.
   if (o.check_space && empty_target) {
     read::check_target_space(o.target,
@@ -449,7 +470,7 @@ RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
   }
 
   progress.phase = "restoring";
-  Restorer(o, *shipment, progress, report, empty_target).run(selection);
+  Restorer(o, *shipment, progress, report, empty_target, renames).run(selection);
   if (selection.everything() && empty_target) give_target_the_roots_metadata(o.target, catalog);
   return report;
 }

@@ -68,7 +68,8 @@ bool already_restored(int dirfd, const std::string& leaf, const format::Entry& e
   return false;
 }
 
-void check_target(const std::string& target, format::Catalog& catalog, const Selection& selection) {
+void check_target(const std::string& target, format::Catalog& catalog, const Selection& selection,
+                  const Renames* renames) {
   std::vector<std::string> names = top_level_names(target);
   if (names.empty()) return;
   // Every conflict is counted, the first few named: one at a time, a user fixing them
@@ -108,7 +109,7 @@ void check_target(const std::string& target, format::Catalog& catalog, const Sel
     std::string leaf;
     int dirfd;
     try {
-      dirfd = chain.parent_of(e.path, &leaf, false);
+      dirfd = chain.parent_of(renames ? renames->apply(e.path) : e.path, &leaf, false);
     } catch (const Error&) {
       continue;  // its folder is not there yet: nothing to conflict with
     }

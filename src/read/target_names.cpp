@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <unordered_set>
 
 #include "ferry/error.h"
 #include "util/display.h"
@@ -183,6 +184,59 @@ NameCheck check_target_names(const TargetNames& t, format::Catalog& catalog,
   close_group();
   sqlite3_finalize(stmt);
   return check;
+}
+
+std::string Renames::apply(const std::string& path) const {
+  if (leaves_.empty()) return path;
+  std::string out;
+  for (size_t begin = 0;;) {
+    const size_t end = path.find('/', begin);
+    const std::string prefix = path.substr(0, end);
+    auto it = leaves_.find(prefix);
+    const std::string leaf =
+        it != leaves_.end() ? it->second : path.substr(begin, end == std::string::npos ? end : end - begin);
+    out += (out.empty() && begin == 0 ? "" : "/") + leaf;
+    if (end == std::string::npos) return out;
+    begin = end + 1;
+  }
+}
+
+Renames rename_collisions(const NameCheck& check, format::Catalog& catalog,
+                          std::vector<std::pair<std::string, std::string>>& renamed) {
+  Renames renames;
+  std::unordered_set<std::string> taken;  // folded paths given out
+  sqlite3_stmt* exists = nullptr;
+  sqlite3_prepare_v2(catalog.handle(),
+                     "SELECT 1 FROM entries WHERE lower(CAST(path AS TEXT)) = lower(?1) LIMIT 1", -1,
+                     &exists, nullptr);
+  auto free_name = [&](const std::string& path) {
+    if (taken.count(fold_ascii(path))) return false;
+    sqlite3_reset(exists);
+    sqlite3_bind_text(exists, 1, path.data(), static_cast<int>(path.size()), SQLITE_TRANSIENT);
+    return sqlite3_step(exists) != SQLITE_ROW;
+  };
+  for (const auto& group : check.collisions) {
+    for (size_t i = 1; i < group.size(); ++i) {
+      const std::string& path = group[i];
+      const std::string folder = util::parent_path(path);
+      const std::string leaf = leaf_of(path);
+      const size_t dot = leaf.rfind('.');
+      const bool has_extension = dot != std::string::npos && dot > 0;
+      const std::string stem = has_extension ? leaf.substr(0, dot) : leaf;
+      const std::string extension = has_extension ? leaf.substr(dot) : "";
+      for (int n = 2;; ++n) {
+        const std::string candidate = stem + " (" + std::to_string(n) + ")" + extension;
+        const std::string full = folder.empty() ? candidate : folder + "/" + candidate;
+        if (!free_name(full)) continue;
+        taken.insert(fold_ascii(full));
+        renames.add(path, candidate);
+        renamed.emplace_back(path, full);
+        break;
+      }
+    }
+  }
+  sqlite3_finalize(exists);
+  return renames;
 }
 
 }  // namespace ferry::read

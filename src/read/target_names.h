@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -45,5 +46,25 @@ NameCheck check_target_names(const TargetNames& target, format::Catalog& catalog
 
 // ASCII lower case, as the collision check folds names (bytes above 127 are kept).
 std::string fold_ascii(std::string name);
+
+// New names for entries whose names collide on the target, for a restore asked to keep
+// them apart: the first of each group keeps its name.
+class Renames {
+ public:
+  void add(const std::string& path, const std::string& new_leaf) { leaves_[path] = new_leaf; }
+  bool empty() const { return leaves_.empty(); }
+  // `path` with each renamed component (its own, or a folder's above it) replaced.
+  std::string apply(const std::string& path) const;
+
+ private:
+  std::unordered_map<std::string, std::string> leaves_;  // by the entry's own path
+};
+
+// Renames every entry of `check`'s groups but the first: " (2)", " (3)" … before its
+// extension, to a name that no entry of the catalog has, case folded. `check` must hold
+// every group (max_groups large enough). Returns the new names, and each renamed entry
+// with its new path in `renamed`.
+Renames rename_collisions(const NameCheck& check, format::Catalog& catalog,
+                          std::vector<std::pair<std::string, std::string>>& renamed);
 
 }  // namespace ferry::read
