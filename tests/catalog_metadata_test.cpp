@@ -1,8 +1,8 @@
 // What the catalog keeps beyond a path's type, mode and bytes: owners and their names,
 // extended attributes, and hard links sharing their first name's stored bytes. And how
 // restore applies owners and setuid bits when it cannot apply the owner.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,7 +32,8 @@ TEST(CatalogMetadata, ExtendedAttributesAndOwnersStayWithTheirEntryAcrossGroups)
   std::vector<format::Entry> entries;
   for (int i = 0; i < 70; ++i) {
     entries.push_back(file("f" + std::to_string(i), 1000 + i));
-    if (i % 3 == 0) entries.back().xattrs = {{"user.n", std::to_string(i)}, {"user.z", {"\0\1", 2}}};
+    if (i % 3 == 0)
+      entries.back().xattrs = {{"user.n", std::to_string(i)}, {"user.z", {"\0\1", 2}}};
   }
   std::vector<const format::Entry*> pointers;
   for (const auto& e : entries) pointers.push_back(&e);

@@ -93,7 +93,8 @@ TEST_F(CaseCollisions, WithRenameCollisionsTheLaterAreRestoredUnderNewNamesAndLi
             "restored as case (3).txt: the target does not tell its name from another's but "
             "for case");
   EXPECT_EQ(r.not_applied[1].first, "dir");
-  EXPECT_EQ(r.not_applied[1].second.rfind("restored as dir (2): ", 0), 0u) << r.not_applied[1].second;
+  EXPECT_EQ(r.not_applied[1].second.rfind("restored as dir (2): ", 0), 0u)
+      << r.not_applied[1].second;
 }
 
 }  // namespace

@@ -2,19 +2,21 @@
 // (exFAT, FAT32, NTFS, ext4 with casefold) cannot be mounted everywhere the tests run,
 // so the check is tested against the rules such a target reports, and the probe against
 // the test's own file system, which holds every name apart.
+#include "read/target_names.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "format/catalog.h"
-#include "read/target_names.h"
 #include "support/temp_dir.h"
 
 namespace ferry::test {
 namespace {
 
-format::Catalog catalog_of(TempDir& dir, const std::vector<std::pair<std::string, format::EntryKind>>& entries) {
+format::Catalog catalog_of(TempDir& dir,
+                           const std::vector<std::pair<std::string, format::EntryKind>>& entries) {
   format::Catalog catalog = format::Catalog::create(dir / "catalog.db");
   catalog.begin();
   for (auto& [path, kind] : entries) {
@@ -31,10 +33,17 @@ constexpr auto kFile = format::EntryKind::kFile;
 
 TEST(TargetNames, OnACaseFoldingTargetNamesEqualButForCaseCollideOncePerFolder) {
   TempDir dir;
-  format::Catalog catalog = catalog_of(dir, {{"Case.txt", kFile}, {"Dir", kDir}, {"Dir/x", kFile},
-                                             {"case.txt", kFile}, {"dir", kDir}, {"dir/x", kFile},
-                                             {"other", kFile}, {"sub", kDir}, {"sub/A", kFile},
-                                             {"sub/a", kFile}, {"sub/B", kFile}});
+  format::Catalog catalog = catalog_of(dir, {{"Case.txt", kFile},
+                                             {"Dir", kDir},
+                                             {"Dir/x", kFile},
+                                             {"case.txt", kFile},
+                                             {"dir", kDir},
+                                             {"dir/x", kFile},
+                                             {"other", kFile},
+                                             {"sub", kDir},
+                                             {"sub/A", kFile},
+                                             {"sub/a", kFile},
+                                             {"sub/B", kFile}});
   read::TargetNames folding;
   folding.folds_case = true;
   read::Selection all({});
@@ -53,9 +62,12 @@ TEST(TargetNames, OnACaseFoldingTargetNamesEqualButForCaseCollideOncePerFolder) 
 
 TEST(TargetNames, NamesTheTargetCannotHoldAreLeftOutWithWhatIsBelowThem) {
   TempDir dir;
-  format::Catalog catalog =
-      catalog_of(dir, {{"a:b", kFile}, {"back\\slash", kDir}, {"back\\slash/inside", kFile},
-                       {"fine", kFile}, {"not-utf8-\xff", kFile}, {"trailing.", kFile}});
+  format::Catalog catalog = catalog_of(dir, {{"a:b", kFile},
+                                             {"back\\slash", kDir},
+                                             {"back\\slash/inside", kFile},
+                                             {"fine", kFile},
+                                             {"not-utf8-\xff", kFile},
+                                             {"trailing.", kFile}});
   read::TargetNames fat;
   fat.refused = ":\\";
   fat.refuses_non_utf8 = true;

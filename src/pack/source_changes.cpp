@@ -12,8 +12,8 @@ uint64_t count_paths(sqlite3* db, const char* sql, const char* what, size_t exam
                      std::vector<std::string>& first) {
   sqlite3_stmt* stmt = nullptr;
   if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
-    throw Error(ErrorKind::kIO, std::string("cannot compare the source with the shipment: ") +
-                                    sqlite3_errmsg(db));
+    throw Error(ErrorKind::kIO,
+                std::string("cannot compare the source with the shipment: ") + sqlite3_errmsg(db));
   }
   uint64_t count = 0;
   while (sqlite3_step(stmt) == SQLITE_ROW) {
@@ -40,20 +40,21 @@ SourceChanges compare_with_walk(format::Catalog& shipped, const std::string& wal
   const int rc = sqlite3_step(attach);
   sqlite3_finalize(attach);
   if (rc != SQLITE_DONE) {
-    throw Error(ErrorKind::kIO, std::string("cannot compare the source with the shipment: ") +
-                                    sqlite3_errmsg(db));
+    throw Error(ErrorKind::kIO,
+                std::string("cannot compare the source with the shipment: ") + sqlite3_errmsg(db));
   }
   SourceChanges c;
   try {
     // A file's bytes are its size and mtime here, as for a pack resumed; a later name
     // of a file (link) counts as changed when it no longer is one, or the reverse.
-    c.changed = count_paths(db,
-                            "SELECT a.path FROM main.entries a JOIN walked.entries b USING (path)"
-                            " WHERE a.kind != b.kind OR a.size != b.size OR a.mtime_ns != b.mtime_ns"
-                            " OR a.mode != b.mode OR a.uid != b.uid OR a.gid != b.gid"
-                            " OR a.target IS NOT b.target OR (a.link IS NULL) != (b.link IS NULL)"
-                            " ORDER BY a.id",
-                            "changed", examples, c.first);
+    c.changed =
+        count_paths(db,
+                    "SELECT a.path FROM main.entries a JOIN walked.entries b USING (path)"
+                    " WHERE a.kind != b.kind OR a.size != b.size OR a.mtime_ns != b.mtime_ns"
+                    " OR a.mode != b.mode OR a.uid != b.uid OR a.gid != b.gid"
+                    " OR a.target IS NOT b.target OR (a.link IS NULL) != (b.link IS NULL)"
+                    " ORDER BY a.id",
+                    "changed", examples, c.first);
     c.added = count_paths(db,
                           "SELECT b.path FROM walked.entries b WHERE NOT EXISTS"
                           " (SELECT 1 FROM main.entries a WHERE a.path = b.path) AND NOT EXISTS"

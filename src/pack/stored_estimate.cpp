@@ -74,7 +74,8 @@ StoredEstimate estimate_stored_bytes(const std::string& source, format::Catalog&
   }
   if (sampled_bytes <= 0) return estimate;
   const double ratio = std::min(1.0, sampled_stored / sampled_bytes * kEstimateMargin);
-  estimate.bytes = std::min<uint64_t>(file_bytes, static_cast<uint64_t>(ratio * static_cast<double>(file_bytes)) + 1);
+  estimate.bytes = std::min<uint64_t>(
+      file_bytes, static_cast<uint64_t>(ratio * static_cast<double>(file_bytes)) + 1);
   return estimate;
 }
 

@@ -10,7 +10,7 @@
 namespace ferry::pack {
 
 struct StoredEstimate {
-  uint64_t bytes = 0;          // on the safe side: kMargin over what the samples say
+  uint64_t bytes = 0;  // on the safe side: kMargin over what the samples say
   uint32_t files_sampled = 0;
 };
 

@@ -25,7 +25,8 @@ bool copy_file(int from_dir, const std::string& from, int dirfd, const std::stri
   struct stat st;
   ::unlinkat(dirfd, temp.c_str(), 0);
   int out = ::fstat(in, &st) == 0
-                ? ::openat(dirfd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)
+                ? ::openat(dirfd, temp.c_str(),
+                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)
                 : -1;
   bool ok = out >= 0;
   for (off_t left = ok ? st.st_size : 0; ok && left > 0;) {
@@ -54,7 +55,8 @@ HardLinks::HardLinks(format::Catalog& catalog, const Selection& selection) {
   }
   auto bytes = [&](int i) {
     const void* p = sqlite3_column_blob(stmt, i);
-    return p ? std::string(static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt, i)))
+    return p ? std::string(static_cast<const char*>(p),
+                           static_cast<size_t>(sqlite3_column_bytes(stmt, i)))
              : std::string();
   };
   while (sqlite3_step(stmt) == SQLITE_ROW) {
@@ -62,7 +64,8 @@ HardLinks::HardLinks(format::Catalog& catalog, const Selection& selection) {
     if (!selection.contains(link.path)) continue;
     ids_.insert(link.id);
     if (!selection.contains(link.first)) {
-      auto [stand_in, first_in_group] = stand_ins_.try_emplace(sqlite3_column_int64(stmt, 3), link.path);
+      auto [stand_in, first_in_group] =
+          stand_ins_.try_emplace(sqlite3_column_int64(stmt, 3), link.path);
       if (first_in_group) continue;  // written in the first name's place
       link.first = stand_in->second;
     }

@@ -18,7 +18,8 @@ uint64_t in_blocks(uint64_t bytes) { return (bytes + kBlock - 1) / kBlock * kBlo
 
 }  // namespace
 
-uint64_t restored_bytes(format::Catalog& catalog, const Selection& selection, const HardLinks& links) {
+uint64_t restored_bytes(format::Catalog& catalog, const Selection& selection,
+                        const HardLinks& links) {
   uint64_t total = 0;
   auto cursor = catalog.entries();
   format::Entry e;
@@ -46,7 +47,8 @@ uint64_t restored_bytes(format::Catalog& catalog, const Selection& selection, co
 
 void check_target_space(const std::string& target, uint64_t needed) {
   struct statvfs vfs;
-  if (::statvfs(target.c_str(), &vfs) != 0) throw_errno("cannot query free space of " + target, errno);
+  if (::statvfs(target.c_str(), &vfs) != 0)
+    throw_errno("cannot query free space of " + target, errno);
   const uint64_t free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
   if (needed <= free_bytes) return;
   throw Error(ErrorKind::kNoSpace,

@@ -15,7 +15,8 @@ namespace ferry::read {
 // in whole 4 KiB blocks, a folder or link one block, a hard link nothing. Of a
 // compressed file, a frame that shrank to 1/1024 of its bytes or less counts as a hole:
 // frames of zeros (a sparse file's holes) shrink so, and restore writes no zeros.
-uint64_t restored_bytes(format::Catalog& catalog, const Selection& selection, const HardLinks& links);
+uint64_t restored_bytes(format::Catalog& catalog, const Selection& selection,
+                        const HardLinks& links);
 
 // Throws kNoSpace, with both figures in human units, when `target`'s free space is
 // below `needed`.

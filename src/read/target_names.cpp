@@ -20,7 +20,8 @@ constexpr const char* kProbe = ".ferry-probe-";
 
 // Creates `name` in `dirfd` and removes it; false when the file system refuses the name.
 bool holds(int dirfd, const std::string& name) {
-  int fd = ::openat(dirfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  int fd =
+      ::openat(dirfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return errno == EEXIST;
   ::close(fd);
   ::unlinkat(dirfd, name.c_str(), 0);
@@ -41,8 +42,8 @@ bool is_utf8(const std::string& s) {
 }
 
 bool plain(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '-' || c == '_' || c >= 0x80;
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '-' || c == '_' || c >= 0x80;
 }
 
 std::string leaf_of(const std::string& path) {
@@ -84,7 +85,8 @@ TargetNames probe_target_names(const std::string& target, const std::string& byt
   t.refuses_non_utf8 = non_utf8 && !holds(dirfd, std::string(kProbe) + "\xff" + "x");
   // Case: create one spelling, look for the other.
   const std::string upper = std::string(kProbe) + "Ab", lower = std::string(kProbe) + "aB";
-  int fd = ::openat(dirfd, upper.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  int fd =
+      ::openat(dirfd, upper.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd >= 0) {
     ::close(fd);
     struct stat st;
@@ -125,8 +127,8 @@ std::pair<std::string, bool> bytes_to_probe(format::Catalog& catalog, const Sele
   return {bytes, non_utf8};
 }
 
-NameCheck check_target_names(const TargetNames& t, format::Catalog& catalog,
-                             Selection& selection, size_t max_groups) {
+NameCheck check_target_names(const TargetNames& t, format::Catalog& catalog, Selection& selection,
+                             size_t max_groups) {
   NameCheck check;
   {
     auto cursor = catalog.entries();
@@ -153,11 +155,12 @@ NameCheck check_target_names(const TargetNames& t, format::Catalog& catalog,
   // Paths equal but for case, grouped; a group counts when two of its names share a
   // folder (names below two folders that collide are that folders' collision).
   sqlite3_stmt* stmt = nullptr;
-  sqlite3_prepare_v2(catalog.handle(),
-                     "SELECT path FROM entries WHERE lower(CAST(path AS TEXT)) IN"
-                     " (SELECT lower(CAST(path AS TEXT)) FROM entries GROUP BY 1 HAVING count(*) > 1)"
-                     " ORDER BY lower(CAST(path AS TEXT)), id",
-                     -1, &stmt, nullptr);
+  sqlite3_prepare_v2(
+      catalog.handle(),
+      "SELECT path FROM entries WHERE lower(CAST(path AS TEXT)) IN"
+      " (SELECT lower(CAST(path AS TEXT)) FROM entries GROUP BY 1 HAVING count(*) > 1)"
+      " ORDER BY lower(CAST(path AS TEXT)), id",
+      -1, &stmt, nullptr);
   std::vector<std::string> group;
   std::string key;
   auto close_group = [&] {
@@ -193,8 +196,9 @@ std::string Renames::apply(const std::string& path) const {
     const size_t end = path.find('/', begin);
     const std::string prefix = path.substr(0, end);
     auto it = leaves_.find(prefix);
-    const std::string leaf =
-        it != leaves_.end() ? it->second : path.substr(begin, end == std::string::npos ? end : end - begin);
+    const std::string leaf = it != leaves_.end()
+                                 ? it->second
+                                 : path.substr(begin, end == std::string::npos ? end : end - begin);
     out += (out.empty() && begin == 0 ? "" : "/") + leaf;
     if (end == std::string::npos) return out;
     begin = end + 1;
@@ -207,8 +211,8 @@ Renames rename_collisions(const NameCheck& check, format::Catalog& catalog,
   std::unordered_set<std::string> taken;  // folded paths given out
   sqlite3_stmt* exists = nullptr;
   sqlite3_prepare_v2(catalog.handle(),
-                     "SELECT 1 FROM entries WHERE lower(CAST(path AS TEXT)) = lower(?1) LIMIT 1", -1,
-                     &exists, nullptr);
+                     "SELECT 1 FROM entries WHERE lower(CAST(path AS TEXT)) = lower(?1) LIMIT 1",
+                     -1, &exists, nullptr);
   auto free_name = [&](const std::string& path) {
     if (taken.count(fold_ascii(path))) return false;
     sqlite3_reset(exists);

@@ -16,10 +16,10 @@
 namespace ferry::read {
 
 struct TargetNames {
-  bool folds_case = false;          // `Ab` and `aB` name one file
-  bool drops_trailing = false;      // `a.` is taken as `a`
-  bool refuses_non_utf8 = false;    // a name that is not UTF-8 cannot be created
-  std::string refused;              // ASCII bytes no name can hold there
+  bool folds_case = false;        // `Ab` and `aB` name one file
+  bool drops_trailing = false;    // `a.` is taken as `a`
+  bool refuses_non_utf8 = false;  // a name that is not UTF-8 cannot be created
+  std::string refused;            // ASCII bytes no name can hold there
 };
 
 // Tries, in the folder `target` (which exists), names with each byte in `bytes`, one not

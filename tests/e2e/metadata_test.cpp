@@ -36,8 +36,8 @@ const std::string kAccessAcl =
 const std::string kDefaultAcl =
     acl({{0x01, 7, kNoId}, {0x02, 5, 1234}, {0x04, 5, kNoId}, {0x10, 5, kNoId}, {0x20, 0, kNoId}});
 // security.capability, revision 2, effective, permitted: cap_net_raw (13).
-const std::string kNetRawCapability = std::string("\x01\x00\x00\x02\x00\x20\x00\x00", 8) +
-                                      std::string(12, '\0');
+const std::string kNetRawCapability =
+    std::string("\x01\x00\x00\x02\x00\x20\x00\x00", 8) + std::string(12, '\0');
 
 void set_xattr(const std::string& path, const std::string& name, const std::string& value) {
   ASSERT_EQ(::lsetxattr(path.c_str(), name.c_str(), value.data(), value.size(), 0), 0)
@@ -115,8 +115,8 @@ TEST_F(KeptMetadata, RoundTripKeepsOwnersXattrsAclsCapabilitiesHardLinksAndHoles
   const auto report = nlohmann::json::parse(p.out);
   EXPECT_LT(report["stream_bytes"].get<uint64_t>(), 1u << 20) << p.out;
 
-  RunResult r = run_ferry({"restore", drive(0), drive(1), drive(2), "--to", target(),
-                           "--key-file", key(), "--json"});
+  RunResult r = run_ferry(
+      {"restore", drive(0), drive(1), drive(2), "--to", target(), "--key-file", key(), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   EXPECT_EQ(compare_trees_fully(source(), target()), "");
   const auto restored = nlohmann::json::parse(r.out);
@@ -132,7 +132,8 @@ TEST_F(KeptMetadata, RoundTripKeepsOwnersXattrsAclsCapabilitiesHardLinksAndHoles
   std::string found = compare_trees_fully(source(), t);
   EXPECT_NE(found.find("theirs/link: owner 42:43 became 0:0"), std::string::npos) << found;
   EXPECT_NE(found.find("shared: extended attributes differ: system.posix_acl_default"),
-            std::string::npos) << found;
+            std::string::npos)
+      << found;
   EXPECT_NE(found.find("hard links are grouped differently"), std::string::npos) << found;
 }
 
@@ -165,8 +166,10 @@ TEST_F(KeptMetadata, NumericOwnerRestoresNumbersAndNoXattrsLeavesThemOut) {
   EXPECT_EQ(st.st_uid, 1234u);
   EXPECT_EQ(st.st_mode & 07777, 06755u);
   char value[64];
-  EXPECT_LT(::lgetxattr((target() + "/ping").c_str(), "security.capability", value, sizeof value), 0);
-  EXPECT_LT(::lgetxattr((target() + "/links/first").c_str(), "user.origin", value, sizeof value), 0);
+  EXPECT_LT(::lgetxattr((target() + "/ping").c_str(), "security.capability", value, sizeof value),
+            0);
+  EXPECT_LT(::lgetxattr((target() + "/links/first").c_str(), "user.origin", value, sizeof value),
+            0);
 }
 
 TEST_F(KeptMetadata, PackWithoutXattrsRecordsNone) {
@@ -191,7 +194,8 @@ TEST_F(KeptMetadata, LinkGroupCutByOnlyIsRestoredAsFiles) {
   ASSERT_EQ(::lstat((target() + "/links/second").c_str(), &b), 0);
   EXPECT_EQ(a.st_ino, b.st_ino);  // the names restored are still one file
   char value[64];
-  EXPECT_EQ(::lgetxattr((target() + "/links/first").c_str(), "user.origin", value, sizeof value), 8);
+  EXPECT_EQ(::lgetxattr((target() + "/links/first").c_str(), "user.origin", value, sizeof value),
+            8);
   ASSERT_EQ(::lstat((target() + "/links/pair-a").c_str(), &a), 0);
   ASSERT_EQ(::lstat((target() + "/links/pair-b").c_str(), &b), 0);
   EXPECT_EQ(a.st_ino, b.st_ino);  // a group wholly inside stays linked
@@ -206,7 +210,8 @@ TEST_F(KeptMetadata, PackRunAgainAfterTheSourceChangedIsRefused) {
   write_file(source(), "new", "added\n");
   RunResult again = pack(3, 1);
   EXPECT_EQ(again.exit_code, 1);
-  EXPECT_NE(again.err.find("1 entries changed, 1 added, 0 removed"), std::string::npos) << again.err;
+  EXPECT_NE(again.err.find("1 entries changed, 1 added, 0 removed"), std::string::npos)
+      << again.err;
   EXPECT_NE(again.err.find("b (changed)"), std::string::npos) << again.err;
   EXPECT_NE(again.err.find("new (added)"), std::string::npos) << again.err;
   EXPECT_NE(again.err.find("--force"), std::string::npos) << again.err;
@@ -236,8 +241,8 @@ TEST_F(KeptMetadata, AsAnotherUserOwnersAreSaidOnceAndSetuidIsClearedAndListed) 
   const std::string out = dir_ / "out.json", err = dir_ / "err.txt";
   const std::string cmd = "setpriv --reuid=65534 --regid=65534 --clear-groups " + ferry_binary() +
                           " restore " + drive(0) + " " + drive(1) + " " + drive(2) + " --to " +
-                          target("theirs") + "/r --key-file " + key() + " --json >" + out +
-                          " 2>" + err;
+                          target("theirs") + "/r --key-file " + key() + " --json >" + out + " 2>" +
+                          err;
   const int status = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(status)) << cmd;
   EXPECT_EQ(WEXITSTATUS(status), 3) << read_all(err);

@@ -2,10 +2,9 @@
 // as nothing, pack compressible files as samples of them compress. The small target or
 // drive is a size-limited tmpfs, which needs root to mount:
 // without it the test is skipped.
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <unistd.h>
-
-#include <fcntl.h>
 
 #include <nlohmann/json.hpp>
 
@@ -42,7 +41,8 @@ TEST_F(RestoreSpace, TooLittleRoomIsRefusedBeforeAnythingIsWrittenInHumanUnits) 
 
   RunResult r = restore(drives(3), small_ + "/all");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("free, but the files to restore take about 6.3 MB"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("free, but the files to restore take about 6.3 MB"), std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("--no-space-check"), std::string::npos) << r.err;
   EXPECT_EQ(nothing_in(small_ + "/all"), "");
 
@@ -63,8 +63,8 @@ namespace {
 TEST_F(RestoreSpace, PackCountsCompressibleFilesAsTheirSamplesCompress) {
   // 6.3 MB of text, more than the layout holds with a 4 MiB drive; compressed, less.
   write_file(source(), "sheet.csv", csv_text(6 << 20, 1));
-  RunResult r = run_ferry({"pack", source(), "--parity", "1", "--key-file", key(), "--json",
-                           "--to", drive(0), small_, drive(1)});
+  RunResult r = run_ferry({"pack", source(), "--parity", "1", "--key-file", key(), "--json", "--to",
+                           drive(0), small_, drive(1)});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto report = nlohmann::json::parse(r.out);
   EXPECT_NE(report["warnings"].dump().find("compressed, as estimated on the safe side from "
@@ -75,8 +75,8 @@ TEST_F(RestoreSpace, PackCountsCompressibleFilesAsTheirSamplesCompress) {
 
 TEST_F(RestoreSpace, PackRefusesIncompressibleFilesThatDoNotFitInHumanUnits) {
   write_file(source(), "noise", random_bytes(10 << 20, 2));
-  RunResult r = run_ferry({"pack", source(), "--parity", "1", "--key-file", key(), "--to",
-                           drive(0), small_, drive(1)});
+  RunResult r = run_ferry(
+      {"pack", source(), "--parity", "1", "--key-file", key(), "--to", drive(0), small_, drive(1)});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("the shipment does not fit: 10.5 MB of files on 3 drives"),
             std::string::npos)

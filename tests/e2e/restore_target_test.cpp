@@ -31,8 +31,8 @@ TEST_F(RestoreTarget, TheDriveNotAttachedIsNamedAndTheTargetTakesTheSourceRootsM
   ASSERT_EQ(::chmod(source().c_str(), 0750), 0);
   set_mtime(dir_.path(), "source", 1600000000, 987654321);
   ASSERT_EQ(pack(3, 1).exit_code, 0);
-  RunResult r = run_ferry({"restore", drive(0), drive(2), "--to", target(), "--key-file", key(),
-                           "--json"});
+  RunResult r =
+      run_ferry({"restore", drive(0), drive(2), "--to", target(), "--key-file", key(), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto report = nlohmann::json::parse(r.out);
   EXPECT_NE(report["warnings"].dump().find("the drive of slot 1 (of 3) is not attached"),

@@ -16,7 +16,7 @@ namespace {
 
 struct Seen {
   struct stat st;
-  std::string target;                          // symbolic link
+  std::string target;                         // symbolic link
   std::map<std::string, std::string> xattrs;  // by name
 };
 
@@ -116,7 +116,8 @@ std::string compare_trees_fully(const std::string& expected_root, const std::str
     }
     if (w.st.st_uid != g.st.st_uid || w.st.st_gid != g.st.st_gid) {
       differ(path, "owner " + std::to_string(w.st.st_uid) + ":" + std::to_string(w.st.st_gid) +
-                       " became " + std::to_string(g.st.st_uid) + ":" + std::to_string(g.st.st_gid));
+                       " became " + std::to_string(g.st.st_uid) + ":" +
+                       std::to_string(g.st.st_gid));
     }
     if (!S_ISDIR(w.st.st_mode) && w.st.st_size != g.st.st_size) differ(path, "size differs");
     if (mtime_ns(w.st) != mtime_ns(g.st)) differ(path, "mtime differs");
