@@ -5,6 +5,9 @@
 //     40% in 50 KB – 1.5 MB images, 10% in compressible CSV sheets.
 //   ferry-make-dataset --profile small-files --files 200000 --seed 1 OUT
 //     many files of 1–8 KiB.
+//   ferry-make-dataset --profile random-read --size 1GiB --seed 1 OUT
+//     two files of that size each for random reads: compressible.csv (CSV sheet rows)
+//     and incompressible.bin (random bytes).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -132,6 +135,30 @@ void small_files(const std::string& out, uint64_t files, uint64_t seed) {
   }
 }
 
+void random_read(const std::string& out, uint64_t size, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<char> buf;
+  mkdir_p(out);
+  const size_t chunk = 64u << 20;
+  for (int which = 0; which < 2; ++which) {
+    std::string path = out + (which == 0 ? "/compressible.csv" : "/incompressible.bin");
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) die("cannot create " + path + ": " + std::strerror(errno));
+    for (uint64_t done = 0; done < size;) {
+      size_t len = static_cast<size_t>(std::min<uint64_t>(chunk, size - done));
+      if (which == 0) fill_csv(buf, len, rng);
+      else fill_random(buf, len, rng);
+      for (size_t w = 0; w < len;) {
+        ssize_t n = ::write(fd, buf.data() + w, len - w);
+        if (n <= 0) die("cannot write " + path + ": " + std::strerror(errno));
+        w += static_cast<size_t>(n);
+      }
+      done += len;
+    }
+    ::close(fd);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -148,7 +175,7 @@ int main(int argc, char** argv) {
     else if (a == "--files") files = std::strtoull(value().c_str(), nullptr, 10);
     else if (a == "--seed") seed = std::strtoull(value().c_str(), nullptr, 10);
     else if (a == "-h" || a == "--help") {
-      std::printf("usage: ferry-make-dataset [--profile mixed|small-files] [--size 2GiB] [--files N] [--seed N] OUT\n");
+      std::printf("usage: ferry-make-dataset [--profile mixed|small-files|random-read] [--size 2GiB] [--files N] [--seed N] OUT\n");
       return 0;
     } else if (out.empty()) out = a;
     else die("unexpected argument " + a);
@@ -157,6 +184,7 @@ int main(int argc, char** argv) {
   mkdir_p(out);
   if (profile == "mixed") mixed(out, size, seed);
   else if (profile == "small-files") small_files(out, files, seed);
-  else die("unknown profile " + profile + " (mixed or small-files)");
+  else if (profile == "random-read") random_read(out, size, seed);
+  else die("unknown profile " + profile + " (mixed, small-files or random-read)");
   return 0;
 }

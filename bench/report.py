@@ -5,11 +5,14 @@
                                           becomes time/ID (its wall times: time/ID.runs)
   report.py line WORK ID                  one line for a step just measured
   report.py report WORK --out F.json --md F.md [--readme README.md]
+  report.py wall TIME-FILE                 the wall seconds in one output of /usr/bin/time -v
   report.py render F.json [--md F.md] [--readme README.md]   the tables again from the JSON's
                                           steps (the targets worked out anew)
 
 WORK holds what run.sh wrote: time/ID (the output of /usr/bin/time -v), steps.tsv
-(id, set, label, exit status), sets.tsv (set, bytes, files), notes.tsv and meta.tsv.
+(id, set, label, exit status), sets.tsv (set, bytes, files), notes.tsv and meta.tsv,
+floor.tsv (ferry-floor) and reader_*.tsv (ferry-random-read: random reads, and the
+sequential read with one drive slowed).
 Every rate is the bytes and files of the *source set* over the wall time of the step,
 whatever the tool reads or writes (verify reads 4/3 of them, par2 writes a third more).
 """
@@ -34,6 +37,10 @@ PEER_OF = {
     "small_tar_zstd_age": "small_pack",
     "small_tar": "small_pack",
     "small_untar": "small_restore",
+    "mksquashfs": "pack",
+    "squashfuse_read": "mount_read",
+    "small_mksquashfs": "small_pack",
+    "small_squashfuse_read": "small_mount_read",
 }
 SET_TITLES = {
     "mixed": "mixed set",
@@ -122,7 +129,10 @@ def load(work):
     notes = [row[0] for row in read_tsv(os.path.join(work, "notes.tsv"))]
     meta = {row[0]: (row[1] if len(row) > 1 else "") for row in read_tsv(os.path.join(work, "meta.tsv"))}
     floor = {key: float(value) for key, value in read_tsv(os.path.join(work, "floor.tsv"))}
-    return sets, steps, by_id, notes, meta, floor
+    reader = {}
+    for name in ("reader_seq.tsv", "reader_random.tsv"):
+        reader.update({key: float(value) for key, value in read_tsv(os.path.join(work, name))})
+    return sets, steps, by_id, notes, meta, floor, reader
 
 
 def ceilings(floor):
@@ -180,7 +190,7 @@ def wall_cell(s):
 
 
 def cmd_line(work, sid):
-    sets, steps, by_id, _, _, _ = load(work)
+    sets, steps, by_id, _, _, _, _ = load(work)
     s = by_id[sid]
     if not s["ok"]:
         print("  %-40s FAILED (exit status %d)" % (s["label"], s["exit_status"]))
@@ -203,7 +213,15 @@ def parse_size(text):
     return int(float(m.group(1)) * scale)
 
 
-def targets(steps, by_id, notes, meta, floor):
+def mib_of(text, default):
+    try:
+        return parse_size(text) / 2**20
+    except (AttributeError, KeyError, TypeError):
+        return default
+
+
+def targets(steps, by_id, notes, meta, floor, reader=None):
+    reader = reader or {}
     out = []
     ceiling = ceilings(floor)
     main_bytes = parse_size(meta.get("size", "0B"))
@@ -228,14 +246,23 @@ def targets(steps, by_id, notes, meta, floor):
 
     # kind: which ferry step's rate the target asks for (pack, pipeline or restore);
     # needs: that rate in GB/s, set against what the bare work allows (ceilings()).
-    def add(name, measured, wanted, unit, status=None, detail="", kind=None, needs=None, step=None):
+    # most: the target is a ceiling (peak RSS, blocks opened per read); wanted None: a
+    # figure reported with no target.
+    def add(name, measured, wanted, unit, status=None, detail="", kind=None, needs=None, step=None,
+            most=None):
+        if most is None:
+            most = unit == "MiB"
         if status is None:
             if measured is None:
                 status = "not measured" if by_id.get(detail) is None else "failed"
                 detail = ""
+            elif wanted is None:
+                status = "reported"
+            elif most:
+                status = "met" if measured <= wanted else "NOT met"
             else:
                 status = "met" if measured >= wanted else "NOT met"
-        t = {"target": name, "wanted": wanted, "unit": unit,
+        t = {"target": name, "wanted": wanted, "unit": unit, "most": most,
              "measured": measured, "status": status, "detail": detail}
         if kind in ceiling:
             t["needs_gb_per_s"] = needs if needs is not None else (wanted if unit == "GB/s" else None)
@@ -274,6 +301,13 @@ def targets(steps, by_id, notes, meta, floor):
         detail="restic_restore", kind="restore", needs=times("restic_restore", 3.0),
         step="restore_missing")
     add("keyless verify", rate("verify"), 2.0, "GB/s", detail="verify")
+    add("export webdataset vs restore (MB/s)", ratio("export_wds", "restore_all"), 0.8, "x",
+        detail="export_wds")
+    add("export mds vs restore (MB/s)", ratio("export_mds", "restore_all"), 0.8, "x",
+        detail="export_mds")
+    se, sr = rate("small_export", "files_per_s"), rate("small_restore", "files_per_s")
+    add("small files: export samples/s vs restore files/s", se / sr if se and sr else None, 0.8,
+        "x", detail="small_export")
     sp, st = rate("small_pack", "files_per_s"), rate("small_tar", "files_per_s")
     add("small files: pack files/s vs tar files/s", sp / st if sp and st else None, 1.0, "x",
         detail="small_tar")
@@ -281,6 +315,47 @@ def targets(steps, by_id, notes, meta, floor):
     if "pack_1core" in by_id:
         add("scaling: both cores vs pinned to one core", ratio("pack", "pack_1core"), 1.7, "x",
             detail="pack_1core")
+
+    # The read side: ferry mount against squashfuse and against restore (same set, same run).
+    add("mount read vs squashfuse read", ratio("mount_read", "squashfuse_read"), 1.0, "x",
+        detail="squashfuse_read")
+    add("mount read vs ferry restore", ratio("mount_read", "restore_all"), 0.8, "x",
+        detail="mount_read")
+    add("mount read, one drive missing, vs ferry restore (all drives)",
+        ratio("mount_missing", "restore_all"), 0.7, "x", detail="mount_missing")
+    mf, qf = rate("small_mount_read", "files_per_s"), rate("small_squashfuse_read", "files_per_s")
+    add("small files: mount files/s vs squashfuse files/s", mf / qf if mf and qf else None, 0.8, "x",
+        detail="small_squashfuse_read")
+    for key, what in (("random0", "compressible"), ("random1", "incompressible")):
+        size = reader.get(key + "_bytes")
+        of = "random 64 KiB reads of a %s %s file" % (human_bytes(size), what) if size else \
+            "random 64 KiB reads of the %s file" % what
+        missing = None if key + "_reads_per_s" in reader else "not measured"
+        add(of, reader.get(key + "_reads_per_s"), None, "reads/s",
+            status=missing)
+        add(of + ": units opened per read, warm", reader.get(key + "_units_per_read"), 1.0,
+            "per read", most=True, status=missing)
+        add(of + ": zstd frames opened per read, warm", reader.get(key + "_frames_per_read"), 1.0,
+            "per read", most=True, status=missing)
+    slow = reader.get("seq_slow_factor")
+    add("reader (under the mount), one drive of 4 at 1/%g speed (injected delay) vs none"
+        % (slow or 5), reader.get("seq_slow_ratio"), 0.8, "x",
+        status=None if "seq_slow_ratio" in reader else "not measured")
+    why = next((n.split(": ", 1)[1] for n in notes if n.startswith("slowed drive, real throttle:")), None)
+    add("restore, one drive of 4 at 1/5 (cgroup blkio on loop devices) vs none",
+        ratio("slow_restore", "slow_restore_base"), 0.8, "x", detail="slow_restore", status=why)
+    add("mount read, one drive of 4 at 1/5 (cgroup blkio on loop devices) vs none",
+        ratio("slow_mount", "slow_mount_base"), 0.8, "x", detail="slow_mount", status=why)
+    cache = mib_of(meta.get("mount_cache", "256MiB"), 256)
+    for sid, where in (("mount_read", "mixed set"), ("small_mount_read", "small-files set")):
+        s = by_id.get(sid)
+        name = "peak RSS of ferry mount (cache %.0f MiB), %s" % (cache, where)
+        if s is None:
+            add(name, None, 256 + cache, "MiB", status="not measured")
+        elif not s["ok"]:
+            add(name, None, 256 + cache, "MiB", status="failed")
+        else:
+            add(name, s["max_rss_mib"], 256 + cache, "MiB")
 
     # Peak RSS at each size asked for (and at the 1 GiB and 10 GiB of the issue).
     sizes = [s for s in meta.get("sizes_rss", "").split(",") if s]
@@ -351,9 +426,10 @@ def floor_line(floor):
 def markdown(sets, steps, tgts, caveat, notes, meta, floor):
     lines = []
     lines.append("Measured %s on %s." % (meta.get("date", "?"), machine_line(meta)))
-    lines.append("ferry %s; %s; %s; %s; %s; %s." % (
+    lines.append("ferry %s; %s; %s; %s; %s; %s%s." % (
         meta.get("ferry_commit", "?"), meta.get("restic", "?"), meta.get("age", "?"),
-        meta.get("zstd", "?"), meta.get("tar", "?"), meta.get("par2", "?")))
+        meta.get("zstd", "?"), meta.get("tar", "?"), meta.get("par2", "?"),
+        "; " + meta["squashfuse"] if meta.get("squashfuse") else ""))
     lines.append("Drives, repositories and outputs all in `/dev/shm`. Rates are the source set's bytes "
                  "(GB = 10^9 B) and files over wall time; \"ferry ×\" is how many times faster the ferry "
                  "step it is set against is; peak RSS from `/usr/bin/time -v` (for a pipeline: its "
@@ -394,8 +470,8 @@ def markdown(sets, steps, tgts, caveat, notes, meta, floor):
     lines.append("| target | wanted | measured | asks of ferry | the floor allows | |")
     lines.append("|---|---:|---:|---:|---:|---|")
     for t in tgts:
-        op = "≤" if t["unit"] == "MiB" else "≥"
-        spec = ".0f" if t["unit"] == "MiB" else ".2f"
+        op = "≤" if t.get("most", t["unit"] == "MiB") else "≥"
+        spec = ".0f" if t["unit"] in ("MiB", "reads/s") else ".2f"
         measured = fmt(t["measured"], spec, "—")
         if t["measured"] is not None:
             measured += " " + t["unit"]
@@ -413,8 +489,9 @@ def markdown(sets, steps, tgts, caveat, notes, meta, floor):
                            % (t["needs_cpu_percent"], t["ran_cpu_percent"]))
         if allows:
             allows += " GB/s"
-        lines.append("| %s | %s %s %s | %s | %s | %s | %s |" % (
-            cell(t["target"]), op, format(t["wanted"], "g"), t["unit"], measured, asks, allows, status))
+        wanted = "—" if t["wanted"] is None else "%s %s %s" % (op, format(t["wanted"], "g"), t["unit"])
+        lines.append("| %s | %s | %s | %s | %s | %s |" % (
+            cell(t["target"]), wanted, measured, asks, allows, status))
     extra = caveat + notes
     if extra:
         lines.append("")
@@ -432,7 +509,7 @@ def cmd_render(args):
         meta.update({k: v for k, v in doc.get(part, {}).items() if v is not None})
     meta["date"] = doc.get("date")
     steps, notes, floor = doc["steps"], doc.get("notes", []), doc.get("floor", {})
-    tgts, caveat = targets(steps, {s["id"]: s for s in steps}, notes, meta, floor)
+    tgts, caveat = targets(steps, {s["id"]: s for s in steps}, notes, meta, floor, doc.get("reader", {}))
     md = markdown(doc["sets"], steps, tgts, caveat, notes, meta, floor)
     print(md)
     if args.md:
@@ -457,25 +534,31 @@ def update_readme(path, md):
 
 
 def cmd_report(args):
-    sets, steps, by_id, notes, meta, floor = load(args.work)
-    tgts, caveat = targets(steps, by_id, notes, meta, floor)
+    sets, steps, by_id, notes, meta, floor, reader = load(args.work)
+    tgts, caveat = targets(steps, by_id, notes, meta, floor, reader)
     md = markdown(sets, steps, tgts, caveat, notes, meta, floor)
     print(md)
     doc = {
         "machine": {k: meta.get(k) for k in ("nproc", "cpu", "memory", "kernel")},
-        "versions": {k: meta.get(k) for k in ("ferry", "ferry_commit", "restic", "age", "zstd", "tar", "par2")},
+        "versions": {k: meta.get(k) for k in ("ferry", "ferry_commit", "restic", "age", "zstd", "tar", "par2",
+                                              "squashfuse")},
         "date": meta.get("date"),
         "options": {k: meta.get(k) for k in ("size", "sizes_rss", "small_files", "par2_size", "seed", "nice",
-                                             "repeat")},
+                                             "repeat", "random_size", "mount_cache")},
         "units": {"gb_per_s": "source bytes / wall second / 1e9", "files_per_s": "source files / wall second",
                   "ferry_ratio": "rate of the ferry step in ratio_against / rate of this step",
                   "max_rss_mib": "peak resident set of the largest process, /usr/bin/time -v",
                   "floor": "ferry-floor: ns of one core's CPU a byte of the mixed set, by part; "
-                           "*_ceiling_gbps: cores / total"},
+                           "*_ceiling_gbps: cores / total",
+                  "reader": "ferry-random-read: random*_ reads of 64 KiB (reads/s; units and frames "
+                            "opened per read once warm), seq*_ every file of the mixed set read whole "
+                            "through the Shipment API, seq_slow_* with one drive slowed by an "
+                            "injected delay"},
         "sets": sets,
         "steps": steps,
         "targets": tgts,
         "floor": floor,
+        "reader": reader,
         "caveats": caveat,
         "notes": notes,
     }
@@ -503,6 +586,8 @@ def main():
     rp.add_argument("--out", required=True)
     rp.add_argument("--md", required=True)
     rp.add_argument("--readme")
+    wp = sub.add_parser("wall")
+    wp.add_argument("time")
     dp = sub.add_parser("render")
     dp.add_argument("json")
     dp.add_argument("--md")
@@ -512,6 +597,8 @@ def main():
         cmd_pick(args.work, args.id)
     elif args.cmd == "line":
         cmd_line(args.work, args.id)
+    elif args.cmd == "wall":
+        print(parse_time(args.time)["wall_s"])
     elif args.cmd == "render":
         cmd_render(args)
     else:

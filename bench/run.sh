@@ -10,7 +10,22 @@
 #   bash bench/run.sh [--size 2GiB] [--small-files 200000] [--sizes-rss 1GiB,2GiB]
 #                     [--rss-dir DIR] [--par2-size 128MB] [--out bench/results.json] [--md FILE]
 #                     [--update-readme] [--no-build] [--keep] [--wait-quiet SECONDS]
-#                     [--nice N] [--cold] [--repeat N]
+#                     [--nice N] [--cold] [--repeat N] [--random-size 1GiB] [--mount-cache 256MiB]
+#
+# The read side (issue 22): every file of the mixed and small-files sets read through
+# `ferry mount` (4 drives, and 3 with one missing) and through squashfuse over a
+# `mksquashfs -comp zstd` image of the same set, each a step of bench/mount_read.sh (mount,
+# read every file with parallel cats, unmount); the mount's peak RSS is the step's (its
+# cache budget --mount-cache). bench/random_read.cpp then times random 64 KiB reads of a
+# compressible and an incompressible file of --random-size through the public Shipment
+# API, and a read of the whole mixed set with one drive of four slowed to a fifth of its
+# speed by a delay injected in the ReadEnv (the benchmark's own, see random_read.cpp).
+# Where it can (root, cgroup v1 blkio, loop devices, mkfs.ext4), it also slows a drive
+# with a real throttle: four ext4 file systems on loop devices over files in /dev/shm,
+# the mixed set packed onto them, restore and the mount read it as they are and then with
+# drive b's device held by blkio.throttle.read_bps_device to a fifth of the rate that
+# drive served in the unslowed restore. Without /dev/fuse the mount steps are skipped
+# with a note.
 #
 # --repeat N: run the mixed and small-files sets' steps in N rounds, each round every
 # step once in the usual order, and report for each step the run with the median wall
@@ -60,6 +75,8 @@ wait_quiet=0
 niceness=0
 warm=1
 repeat=1
+random_size=1GiB
+mount_cache=256MiB
 
 usage() { awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; }
 while (($#)); do
@@ -67,6 +84,8 @@ while (($#)); do
     --size) size=$2; shift 2 ;;
     --small-files) small_files=$2; shift 2 ;;
     --repeat) repeat=$2; shift 2 ;;
+    --random-size) random_size=$2; shift 2 ;;
+    --mount-cache) mount_cache=$2; shift 2 ;;
     --sizes-rss|--sizes) sizes_rss=$2; shift 2 ;;
     --rss-dir) rss_dir=$(from_caller "$2"); shift 2 ;;
     --par2-size) par2_size=$2; shift 2 ;;
@@ -103,6 +122,8 @@ gib() { python3 -c "print('%.1f GiB' % ($1 / 2**30))"; }
 
 size_bytes=$(bytes_of "$size") || exit 2
 par2_bytes=$(bytes_of "$par2_size") || exit 2
+random_bytes=$(bytes_of "$random_size") || exit 2
+bytes_of "$mount_cache" >/dev/null || exit 2
 [[ "$small_files" =~ ^[0-9]+$ ]] || die "--small-files takes a number of files"
 [[ "$repeat" =~ ^[1-9][0-9]*$ ]] || die "--repeat takes a number of runs, 1 or more"
 [[ "$niceness" =~ ^-?[0-9]+$ ]] || die "--nice takes a number"
@@ -115,25 +136,26 @@ fi
 IFS=, read -r -a rss_list <<<"$sizes_rss"
 
 # ---------------------------------------------------------------- tools and build
-say "Tools: restic, age, zstd, par2, GNU time"
+say "Tools: restic, age, zstd, par2, GNU time, squashfs-tools, squashfuse, fuse3"
 need=()
-for pair in restic:restic age:age age-keygen:age zstd:zstd par2:par2 /usr/bin/time:time; do
+for pair in restic:restic age:age age-keygen:age zstd:zstd par2:par2 /usr/bin/time:time \
+            mksquashfs:squashfs-tools squashfuse:squashfuse fusermount3:fuse3; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
 done
 if ((${#need[@]})); then
   mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
-  [ "$(id -u)" = 0 ] || die "missing ${need[*]}; run as root to install them, or: apt-get install -y restic age zstd par2 time"
+  [ "$(id -u)" = 0 ] || die "missing ${need[*]}; run as root to install them, or: apt-get install -y ${need[*]}"
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq restic age zstd par2 time >/dev/null
+  apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
 if ((build)); then
   say "Building ferry (scripts/build.sh)"
   bash scripts/build.sh
 fi
-for tool in build/ferry build/bench/ferry-make-dataset build/bench/ferry-floor; do
+for tool in build/ferry build/bench/ferry-make-dataset build/bench/ferry-floor build/bench/ferry-random-read; do
   [ -x "$tool" ] || die "$tool is missing: run without --no-build"
 done
 
@@ -161,7 +183,14 @@ if [ -n "$rss_dir" ]; then
 fi
 mkdir -p "$rss_work"
 rss_on_disk=$([ "$(stat -f -c %T "$rss_work")" = tmpfs ] && echo 0 || echo 1)
+loop_mnts=()
+loop_devs=()
+cgroup=
 cleanup() {
+  local mp dev
+  for mp in "${loop_mnts[@]}"; do umount "$mp" 2>/dev/null || true; done
+  for dev in "${loop_devs[@]}"; do losetup -d "$dev" 2>/dev/null || true; done
+  [ -z "$cgroup" ] || rmdir "$cgroup" 2>/dev/null || true
   if ((keep)); then echo "kept $work"; else rm -rf "$work"; fi
   [ "$rss_work" = "$work/rss" ] || rm -rf "$rss_work"
 }
@@ -170,7 +199,7 @@ trap 'exit 130' INT TERM
 mkdir -p "$work"/{bin,time,log}
 # A snapshot of the binaries, so that a rebuild by someone else during the run does not
 # change what is measured half-way.
-cp build/ferry build/bench/ferry-make-dataset build/bench/ferry-floor "$work/bin/"
+cp build/ferry build/bench/ferry-make-dataset build/bench/ferry-floor build/bench/ferry-random-read "$work/bin/"
 ferry=$work/bin/ferry
 mkds=$work/bin/ferry-make-dataset
 export RESTIC_PASSWORD=ferry-bench RESTIC_CACHE_DIR=$work/restic-cache
@@ -183,6 +212,12 @@ sets=$work/sets.tsv
 notes=$work/notes.tsv
 : >"$steps"; : >"$sets"; : >"$notes"
 note() { printf '%s\n' "$*" >>"$notes"; echo "note: $*"; }
+# The mounts need FUSE: /dev/fuse and fusermount3 (the tools above install it).
+fuse=1
+if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
+  fuse=0
+  note "mount steps skipped: no /dev/fuse here (FUSE is not available)"
+fi
 
 # Bytes the coming steps write at most (set with each data set); see --cold.
 warm_bytes=0
@@ -276,6 +311,23 @@ if ((wait_quiet > 0)); then
   done
 fi
 
+# Training input (bench/loader.py), first round only: FerryDataLoader over the drives
+# (all, then one missing) against a plain torch Dataset over the restored tree, 2 workers
+# each. Figures only, printed again at the end; needs build/python and python3-torch.
+loader_step() {  # loader_step SET TREE DRIVES...
+  local set=$1 tree=$2
+  shift 2
+  ((round == 1)) || return 0
+  if ! [ -e build/python/ferry/__init__.py ] || ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
+    note "training input ($set set): not measured, no build/python or no python3-torch"
+    return 0
+  fi
+  say "$set set: training input, FerryDataLoader against a plain torch Dataset"
+  PYTHONPATH=build/python nice -n "$niceness" /usr/bin/python3 bench/loader.py --label "$set" \
+    --key "$work/ship.key" --tree "$tree" --drives "$@" --json "$work/loader-$set.json" \
+    | tee -a "$work/loader.txt" || note "training input ($set set): bench/loader.py failed"
+}
+
 # ---------------------------------------------------------------- mixed set
 mixed_round() {
   say "Mixed set ($size): pack$round_title"
@@ -294,10 +346,38 @@ mixed_round() {
   step verify mixed "ferry verify (keyless, 4 drives)" -- "$ferry" verify "${dv[@]}"
   ok verify
   step restore_all mixed "ferry restore (all 4 drives)" -- "$ferry" restore "${dv[@]}" --to "$work/mixed/out" --key-file "$work/ship.key"
-  ok restore_all; same_tree "$src" "$work/mixed/out"; rm -rf "$work/mixed/out"
+  ok restore_all; same_tree "$src" "$work/mixed/out"
+  loader_step mixed "$work/mixed/out" "${dv[@]}"
+  rm -rf "$work/mixed/out"
   # Drive b (slot 1) is missing: a quarter of the blocks are rebuilt from parity.
   step restore_missing mixed "ferry restore (3 drives, one missing)" -- "$ferry" restore "${dv[0]}" "${dv[2]}" "${dv[3]}" --to "$work/mixed/out" --key-file "$work/ship.key"
   ok restore_missing; same_tree "$src" "$work/mixed/out"; rm -rf "$work/mixed/out"
+  # Training shards straight from the drives (each file a sample: one extension a name).
+  step export_wds mixed "ferry export webdataset (all 4 drives)" -- "$ferry" export "${dv[@]}" --to "$work/mixed/shards" --format webdataset --key-file "$work/ship.key" -q
+  ok export_wds; rm -rf "$work/mixed/shards"
+  step export_mds mixed "ferry export mds (all 4 drives)" -- "$ferry" export "${dv[@]}" --to "$work/mixed/shards" --format mds --key-file "$work/ship.key" -q
+  ok export_mds; rm -rf "$work/mixed/shards"
+
+  if ((fuse)); then
+    say "Mixed set: every file read through ferry mount and squashfuse$round_title"
+    step mksquashfs mixed "mksquashfs -comp zstd" -- mksquashfs "$src" "$work/mixed/set.sqfs" -comp zstd -noappend -quiet -no-progress
+    ok mksquashfs
+    step squashfuse_read mixed "squashfuse: read every file" -- bash bench/mount_read.sh "$work/mnt" -- squashfuse -f "$work/mixed/set.sqfs" "$work/mnt"
+    ok squashfuse_read
+    rm -f "$work/mixed/set.sqfs"
+    step mount_read mixed "ferry mount: read every file (4 drives)" -- bash bench/mount_read.sh "$work/mnt" -- "$ferry" mount "${dv[@]}" "$work/mnt" --key-file "$work/ship.key" --foreground --cache "$mount_cache"
+    ok mount_read
+    step mount_missing mixed "ferry mount: read every file (3 drives)" -- bash bench/mount_read.sh "$work/mnt" -- "$ferry" mount "${dv[0]}" "${dv[2]}" "${dv[3]}" "$work/mnt" --key-file "$work/ship.key" --foreground --cache "$mount_cache"
+    ok mount_missing
+  fi
+  if ((round == 1)); then
+    # Not a step: its figures are its own (the reader's rate as the drives are, then with
+    # drive b slowed to a fifth of its speed by an injected delay).
+    say "Mixed set: the reader with one drive of four slowed to a fifth (injected delay)"
+    warm_memory
+    "$work/bin/ferry-random-read" "${dv[@]}" --key-file "$work/ship.key" --cache "$mount_cache" \
+      --sequential --slow-drive "${dv[1]}" --slow-factor 5 --tsv "$work/reader_seq.tsv" || die "ferry-random-read --sequential failed"
+  fi
 
   say "Mixed set: scaling (--threads 1 keeps ferry to one core; then taskset to one core)$round_title"
   # Onto fresh, empty drives like the first pack: rewriting pages tmpfs already holds costs less.
@@ -350,6 +430,75 @@ warm_memory
 "$work/bin/ferry-floor" "$src" "$work/floor" --tsv "$work/floor.tsv" || die "ferry-floor failed"
 rm -rf "$work/floor"
 in_rounds mixed_round
+
+# ---------------------------------------------------------------- one drive slowed, for real
+slow_why=
+if [ "$(id -u)" != 0 ]; then slow_why="needs root"
+elif [ ! -w /sys/fs/cgroup/blkio ]; then slow_why="no cgroup v1 blkio controller"
+elif ! command -v losetup >/dev/null || ! command -v mkfs.ext4 >/dev/null || ! command -v lsblk >/dev/null; then
+  slow_why="needs losetup, lsblk and mkfs.ext4"
+fi
+# Mounts every drive's file system afresh: its page cache goes, reads reach the device.
+remount_loops() {
+  local i
+  for i in "${!loop_mnts[@]}"; do
+    umount "${loop_mnts[$i]}" && mount "${loop_devs[$i]}" "${loop_mnts[$i]}" || die "cannot mount ${loop_devs[$i]} again"
+  done
+}
+# throttle BYTES_PER_S: drive b's device (0: no limit).
+throttle() {
+  echo "$(lsblk -dno MAJ:MIN "${loop_devs[1]}" | tr -d ' ') $1" >"$cgroup/blkio.throttle.read_bps_device"
+}
+in_cgroup=(bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"')
+if [ -z "$slow_why" ]; then
+  say "Mixed set: one drive of four slowed to a fifth (cgroup blkio on loop devices)"
+  cgroup=/sys/fs/cgroup/blkio/ferry-bench-$$
+  mkdir "$cgroup" || die "cannot make $cgroup"
+  image_bytes=$((((size_bytes * 2 / 5) >> 20) + 96 << 20))  # whole MiB: whole sectors
+  for name in a b c d; do
+    truncate -s "$image_bytes" "$work/mixed/loop-$name.img"
+    mkfs.ext4 -q -F "$work/mixed/loop-$name.img" || die "mkfs.ext4 failed"
+    dev=$(losetup -f --show "$work/mixed/loop-$name.img") || die "losetup failed"
+    loop_devs+=("$dev")
+    mkdir -p "$work/mixed/loop/$name"
+    mount "$dev" "$work/mixed/loop/$name" || die "cannot mount $dev"
+    loop_mnts+=("$work/mixed/loop/$name")
+  done
+  ldv=("$work"/mixed/loop/{a,b,c,d}/drive)
+  mkdir -p "${ldv[@]}"
+  "$ferry" pack "$src" --to "${ldv[@]}" --parity 1 --key-file "$work/ship.key" >"$work/log/loop_pack.out" 2>&1 || die "pack onto the loop drives failed"
+  warm_bytes=$size_bytes
+  throttle 0
+  remount_loops
+  step slow_restore_base mixed "ferry restore (4 loop drives)" -- "${in_cgroup[@]}" "$cgroup" "$ferry" restore "${ldv[@]}" --to "$work/mixed/out" --key-file "$work/ship.key"
+  ok slow_restore_base; same_tree "$src" "$work/mixed/out"; rm -rf "$work/mixed/out"
+  # A fifth of what drive b served in that restore.
+  wall=$(python3 bench/report.py wall "$work/time/slow_restore_base.1")
+  limit=$(python3 -c "print(max(1 << 20, int($(du -sb "${ldv[1]}" | cut -f1) / $wall / 5)))")
+  note "slowed drive: drive b (slot 1) held to $(python3 -c "print('%.0f MB/s' % ($limit / 1e6))") by blkio.throttle.read_bps_device, a fifth of what it served in the unslowed restore"
+  throttle "$limit"
+  remount_loops
+  step slow_restore mixed "ferry restore (4 loop drives, b at 1/5)" -- "${in_cgroup[@]}" "$cgroup" "$ferry" restore "${ldv[@]}" --to "$work/mixed/out" --key-file "$work/ship.key"
+  ok slow_restore; same_tree "$src" "$work/mixed/out"; rm -rf "$work/mixed/out"
+  if ((fuse)); then
+    throttle 0
+    remount_loops
+    step slow_mount_base mixed "ferry mount: read every file (4 loop drives)" -- "${in_cgroup[@]}" "$cgroup" bash bench/mount_read.sh "$work/mnt" -- "$ferry" mount "${ldv[@]}" "$work/mnt" --key-file "$work/ship.key" --foreground --cache "$mount_cache"
+    ok slow_mount_base
+    throttle "$limit"
+    remount_loops
+    step slow_mount mixed "ferry mount: read every file (4 loop drives, b at 1/5)" -- "${in_cgroup[@]}" "$cgroup" bash bench/mount_read.sh "$work/mnt" -- "$ferry" mount "${ldv[@]}" "$work/mnt" --key-file "$work/ship.key" --foreground --cache "$mount_cache"
+    ok slow_mount
+  fi
+  throttle 0
+  finish_steps
+  for mp in "${loop_mnts[@]}"; do umount "$mp"; done
+  for dev in "${loop_devs[@]}"; do losetup -d "$dev"; done
+  loop_mnts=(); loop_devs=()
+  rmdir "$cgroup"; cgroup=
+else
+  note "slowed drive, real throttle: not measured: $slow_why"
+fi
 rm -rf "$work/mixed"
 
 # ---------------------------------------------------------------- par2 set
@@ -374,8 +523,21 @@ small_round() {
   read -r -a dv <<<"$(drives "$work/small/drives")"
   step small_pack small "ferry pack (3+1, encrypted)" -- "$ferry" pack "$ssrc" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key"
   ok small_pack
+  if ((fuse)); then
+    step small_mksquashfs small "mksquashfs -comp zstd" -- mksquashfs "$ssrc" "$work/small/set.sqfs" -comp zstd -noappend -quiet -no-progress
+    ok small_mksquashfs
+    step small_squashfuse_read small "squashfuse: read every file" -- bash bench/mount_read.sh "$work/mnt" -- squashfuse -f "$work/small/set.sqfs" "$work/mnt"
+    ok small_squashfuse_read
+    rm -f "$work/small/set.sqfs"
+    step small_mount_read small "ferry mount: read every file (4 drives)" -- bash bench/mount_read.sh "$work/mnt" -- "$ferry" mount "${dv[@]}" "$work/mnt" --key-file "$work/ship.key" --foreground --cache "$mount_cache"
+    ok small_mount_read
+  fi
   step small_restore small "ferry restore (all 4 drives)" -- "$ferry" restore "${dv[@]}" --to "$work/small/out" --key-file "$work/ship.key"
-  ok small_restore; same_tree "$ssrc" "$work/small/out"; rm -rf "$work/small/out" "$work/small/drives"
+  ok small_restore; same_tree "$ssrc" "$work/small/out"
+  loader_step small "$work/small/out" "${dv[@]}"
+  rm -rf "$work/small/out"
+  step small_export small "ferry export webdataset (all 4 drives)" -- "$ferry" export "${dv[@]}" --to "$work/small/shards" --format webdataset --key-file "$work/ship.key" -q
+  ok small_export; rm -rf "$work/small/shards" "$work/small/drives"
   restic init -q --repo "$work/restic" >/dev/null
   step small_restic small "restic backup" -- bash -c 'cd "$1" && restic -q --repo "$2" backup src' _ "$work/small" "$work/restic"
   rm -rf "$work/restic" "$RESTIC_CACHE_DIR"
@@ -393,6 +555,33 @@ if ((small_files > 0)); then
   warm_bytes=$((small_files * 12288))
   in_rounds small_round
   rm -rf "$work/small"
+fi
+
+# ---------------------------------------------------------------- random reads
+# Two files of --random-size, one compressible and one not, packed; the source goes before
+# the reads. Not steps: ferry-random-read's own figures (reads/s, units and frames opened
+# per read once warm) go to the report.
+shm_room() {
+  local free mem
+  free=$(df -B1 --output=avail "$shm" | tail -1 | tr -d ' ')
+  mem=$(awk '/^MemAvailable:/ {printf "%.0f", $2 * 1024}' /proc/meminfo)
+  echo $((free < mem ? free : mem))
+}
+# The two files, then their drives (4/3 of them) while the files are still there.
+if (($(shm_room) > random_bytes * 5)); then
+  say "Random 64 KiB reads of a compressible and an incompressible file of $random_size"
+  rsrc=$work/random/src
+  "$mkds" --profile random-read --size "$random_size" --seed "$seed" "$rsrc" >/dev/null
+  read -r -a dv <<<"$(drives "$work/random/drives")"
+  "$ferry" pack "$rsrc" --to "${dv[@]}" --parity 1 --key-file "$work/ship.key" >"$work/log/random_pack.out" 2>&1 || die "pack of the random-read set failed"
+  rm -rf "$rsrc"
+  warm_bytes=0
+  "$work/bin/ferry-random-read" "${dv[@]}" --key-file "$work/ship.key" --cache "$mount_cache" \
+    --random compressible.csv --random incompressible.bin --reads 20000 --warm 5000 --len 65536 \
+    --tsv "$work/reader_random.tsv" || die "ferry-random-read failed"
+  rm -rf "$work/random"
+else
+  note "random reads: skipped: the $random_size files and their drives do not fit in $shm"
 fi
 
 # ---------------------------------------------------------------- peak RSS by size
@@ -444,6 +633,8 @@ say "Results"
   printf 'seed\t%s\n' "$seed"
   printf 'nice\t%s\n' "$niceness"
   printf 'repeat\t%s\n' "$repeat"
+  printf 'random_size\t%s\n' "$random_size"
+  printf 'mount_cache\t%s\n' "$mount_cache"
   printf 'date\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   printf 'nproc\t%s\n' "$(nproc)"
   printf 'cpu\t%s\n' "$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)"
@@ -456,7 +647,12 @@ say "Results"
   printf 'zstd\t%s\n' "zstd $(zstd --version | grep -oE 'v[0-9.]+' | head -1)"
   printf 'tar\t%s\n' "$(tar --version | head -1)"
   printf 'par2\t%s\n' "$(par2 --version 2>&1 | head -1 | sed 's/ version//')"
+  printf 'squashfuse\t%s\n' "squashfuse $(dpkg-query -W -f '${Version}' squashfuse 2>/dev/null || echo '?'); mksquashfs $(mksquashfs -version 2>/dev/null | head -1 | grep -oE '[0-9][0-9.]+' | head -1)"
 } >"$work/meta.tsv"
 args=(report "$work" --out "$out" --md "$md")
 ((update_readme)) && args+=(--readme README.md)
 python3 bench/report.py "${args[@]}"
+if [ -s "$work/loader.txt" ]; then
+  say "Training input (bench/loader.py): samples/s and MB/s, FerryDataLoader against a plain Dataset"
+  cat "$work/loader.txt"
+fi

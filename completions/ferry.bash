@@ -18,7 +18,7 @@ _ferry_files() {
 _ferry() {
   local cur="${COMP_WORDS[COMP_CWORD]}" prev="" cmd="" i
   ((COMP_CWORD > 0)) && prev="${COMP_WORDS[COMP_CWORD - 1]}"
-  local commands="keygen pack info ls restore plan verify repair help"
+  local commands="keygen pack info ls restore plan verify repair mount export help"
 
   # The command is the first word after `ferry` that is not an option.
   for ((i = 1; i < COMP_CWORD; i++)); do
@@ -47,6 +47,8 @@ _ferry() {
     plan) opts="--help --size --files --drives --drive-size --parity --drive-speed --transit --link --link-efficiency --bags --json" ;;
     verify) opts="--help --key-file --passphrase-file --threads --json -q --quiet" ;;
     repair) opts="--help --rebuild --key-file --passphrase-file --threads --json -q --quiet" ;;
+    mount) opts="--help --key-file --passphrase-file --only --cache -f --foreground --allow-other --debug" ;;
+    export) opts="--help --to --format --key-file --passphrase-file --only --group --shard-size --shuffle --seed --compression --hash --overwrite --json -q --quiet" ;;
     help) opts="--help" ;;
     *) return 0 ;;
   esac
@@ -61,7 +63,26 @@ _ferry() {
       _ferry_dirs "$cur"
       return 0
       ;;
-    --parity | --block-size | --threads | --only | --size | --files | --drives | --drive-size | \
+    --format)
+      COMPREPLY=($(compgen -W "webdataset mds" -- "$cur"))
+      return 0
+      ;;
+    --group)
+      COMPREPLY=($(compgen -W "basename file" -- "$cur"))
+      return 0
+      ;;
+    --compression)
+      COMPREPLY=($(compgen -W "zstd" -- "$cur"))
+      return 0
+      ;;
+    --hash)
+      COMPREPLY=($(compgen -W "md5 sha1 sha224 sha256 sha384 sha512 sha3_224 sha3_256 sha3_384 sha3_512 blake2b blake2s" -- "$cur"))
+      return 0
+      ;;
+    --shard-size | --seed)
+      return 0
+      ;;
+    --parity | --block-size | --threads | --only | --cache | --size | --files | --drives | --drive-size | \
       --drive-speed | --transit | --link | --link-efficiency | --bags)
       return 0 # a number, size, rate or shipment path: nothing to offer
       ;;

@@ -6,8 +6,11 @@ packages=(
   build-essential cmake pkg-config ninja-build ccache
   libisal-dev libssl-dev libzstd-dev libsqlite3-dev
   libcli11-dev nlohmann-json3-dev
+  libfuse3-dev fuse3
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
+  python3 tar zstd
+  pybind11-dev python3-dev python3-torch python3-numpy python3-pil dataset-fashion-mnist
 )
 missing=()
 for p in "${packages[@]}"; do

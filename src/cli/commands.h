@@ -28,6 +28,8 @@ void add_restore(CLI::App& app, Runner& run);
 void add_plan(CLI::App& app, Runner& run);
 void add_verify(CLI::App& app, Runner& run);
 void add_repair(CLI::App& app, Runner& run);
+void add_mount(CLI::App& app, Runner& run);
+void add_export(CLI::App& app, Runner& run);
 // `help` needs the whole app: call it last, with the app that outlives parse and run.
 void add_help(CLI::App& app, Runner& run);
 

@@ -25,9 +25,10 @@ int main(int argc, char** argv) {
       "  2    usage error\n"
       "  3    done, but something was left out or damaged: pack could not read some files\n"
       "       (listed); verify found damage that parity can still repair; repair left\n"
-      "       altered blocks it can only locate with the key\n"
+      "       altered blocks it can only locate with the key; export left out files\n"
+      "       without an extension (listed)\n"
       "  4    data lost: some files cannot be recovered from the drives given (listed,\n"
-      "       never written by restore)\n"
+      "       never written by restore; export writes no shard that would hold one)\n"
       "  5    incomplete: verify had fewer than k drives attached, and those are intact\n"
       "  130  interrupted (Ctrl-C, SIGTERM): pack or restore stopped at a checkpoint; the\n"
       "       same command again resumes it\n\n"
@@ -48,6 +49,8 @@ int main(int argc, char** argv) {
   add_plan(app, run);
   add_verify(app, run);
   add_repair(app, run);
+  add_mount(app, run);
+  add_export(app, run);
   add_help(app, run);
 
   try {

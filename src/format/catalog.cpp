@@ -455,6 +455,31 @@ Catalog::Cursor::Cursor(sqlite3* db, int64_t after_id, std::optional<EntryKind> 
   if (kind) sqlite3_bind_int(stmt_, 2, static_cast<int>(*kind));
 }
 
+Catalog::Cursor::Cursor(sqlite3* db, const std::string& low, const std::string& high) {
+  std::string sql = std::string("SELECT ") + kColumns +
+                    " FROM entries WHERE path >= ?1 AND path < ?2 ORDER BY id";
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) fail(db, "prepare");
+  sqlite3_bind_blob64(stmt_, 1, low.empty() ? "" : low.data(), low.size(), SQLITE_TRANSIENT);
+  sqlite3_bind_blob64(stmt_, 2, high.data(), high.size(), SQLITE_TRANSIENT);
+}
+
+Catalog::Cursor Catalog::entries_between(const std::string& low, const std::string& high) {
+  write_file_data();
+  return Cursor(db_, low, high);
+}
+
+std::optional<Entry> Catalog::first_path_from(const std::string& low) {
+  write_file_data();
+  std::string sql =
+      std::string("SELECT ") + kColumns + " FROM entries WHERE path >= ?1 ORDER BY path LIMIT 1";
+  Stmt st(statements_, db_, sql.c_str());
+  st.blob(1, low.data(), low.size());
+  if (!st.row()) return std::nullopt;
+  Entry e;
+  read_row(st.s, e);
+  return e;
+}
+
 Catalog::Cursor::~Cursor() { sqlite3_finalize(stmt_); }
 
 bool Catalog::Cursor::next(Entry& entry) {

@@ -109,6 +109,7 @@ class Catalog {
    public:
     Cursor(sqlite3* db, int64_t after_id, std::optional<EntryKind> kind = std::nullopt,
            bool walked_version = false);
+    Cursor(sqlite3* db, const std::string& low, const std::string& high);
     ~Cursor();
     Cursor(const Cursor&) = delete;
     Cursor& operator=(const Cursor&) = delete;
@@ -130,6 +131,12 @@ class Catalog {
     write_file_data();
     return Cursor(db_, 0, kind);
   }
+
+  // Entries whose path lies in [low, high) bytewise, in id order (a folder's subtree is
+  // [dir + "/", dir + "0"), '0' being the byte after '/').
+  Cursor entries_between(const std::string& low, const std::string& high);
+  // The entry with the smallest path >= `low`, bytewise, or nullopt.
+  std::optional<Entry> first_path_from(const std::string& low);
 
   sqlite3* handle() {
     write_file_data();

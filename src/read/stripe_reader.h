@@ -53,6 +53,8 @@ class StripeReader {
   BlockStatus fetch(uint64_t stripe, uint32_t member, uint8_t* record, std::string* problem) const;
 
   const codec::ReedSolomon& erasure() const { return rs_; }
+  // Whether the drive of `slot` was given.
+  bool has_slot(uint32_t slot) const { return !folders_[slot].empty(); }
 
  private:
   std::shared_ptr<io::RandomAccessFile> segment(uint32_t slot, uint64_t index) const;

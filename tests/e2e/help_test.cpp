@@ -17,7 +17,7 @@ namespace {
 TEST(Help, EveryCommandIsListed) {
   std::vector<std::string> commands = listed_commands();
   EXPECT_EQ(commands, std::vector<std::string>({"keygen", "pack", "info", "ls", "restore", "plan",
-                                                "verify", "repair", "help"}));
+                                                "verify", "repair", "mount", "export", "help"}));
 }
 
 TEST(Help, HelpCommandShowsTheSameTextAsDashDashHelp) {

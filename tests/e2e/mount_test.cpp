@@ -1,0 +1,252 @@
+// `ferry mount`: the mounted tree compared whole with the source (bytes and metadata,
+// through ordinary file system calls), with a drive missing and with damaged blocks;
+// random reads; many readers at once; EIO rather than wrong bytes beyond parity;
+// unmount while reading; Ctrl-C in the foreground. Needs /dev/fuse: without it the
+// tests say so and skip.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "e2e/fixture.h"
+#include "support/run.h"
+#include "support/tree.h"
+
+namespace ferry::test {
+namespace {
+
+bool is_mounted(const std::string& path) {
+  std::ifstream mounts("/proc/mounts");
+  std::string device, where, rest;
+  while (mounts >> device >> where && std::getline(mounts, rest)) {
+    if (where == path) return true;
+  }
+  return false;
+}
+
+void unmount(const std::string& path) {
+  if (is_mounted(path)) {
+    std::system(("fusermount3 -u -z '" + path + "' 2>/dev/null || umount -l '" + path + "'").c_str());
+  }
+}
+
+// Whether a ferry process has `mountpoint` among its arguments.
+bool serving(const std::string& mountpoint) {
+  for (const auto& p : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream in(p.path() / "cmdline", std::ios::binary);
+    std::string cmdline(std::istreambuf_iterator<char>(in), {});
+    std::vector<std::string> args;
+    for (size_t at = 0; at < cmdline.size();) {
+      size_t end = cmdline.find('\0', at);
+      if (end == std::string::npos) end = cmdline.size();
+      args.push_back(cmdline.substr(at, end - at));
+      at = end + 1;
+    }
+    if (args.size() < 2 || args[0] != ferry_binary() || args[1] != "mount") continue;
+    for (const auto& a : args) {
+      if (a == mountpoint) return true;
+    }
+  }
+  return false;
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+class MountTest : public ShipmentTest {
+ protected:
+  void SetUp() override {
+    if (::access("/dev/fuse", R_OK | W_OK) != 0 ||
+        std::system("command -v fusermount3 >/dev/null 2>&1") != 0) {
+      GTEST_SKIP() << "FUSE is not available here (/dev/fuse or fusermount3 missing): the "
+                      "mount tests cannot run";
+    }
+    ShipmentTest::SetUp();
+    make_odd_tree(source(), kTestUnitPlain, 3 * kTestUnitPlain);
+    write_file(source(), "media/big.bin", random_bytes(3 * 1024 * 1024 + 99, 11));
+    write_file(source(), "sheets/table.csv", csv_text(2 * 1024 * 1024 + 5, 12));
+    pack(4, 1);
+    mnt_ = dir_ / "mnt";
+    make_dir(dir_.path(), "mnt");
+  }
+  void TearDown() override {
+    if (!mnt_.empty()) unmount(mnt_);
+  }
+
+  RunResult mount(const std::vector<std::string>& drives, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"mount"};
+    args.insert(args.end(), drives.begin(), drives.end());
+    args.insert(args.end(), {mnt_, "--key-file", key()});
+    args.insert(args.end(), extra.begin(), extra.end());
+    RunResult r = run_ferry(args);
+    return r;
+  }
+
+  // Damages `count` blocks' worth of bytes at the start of drive `i`'s first segment.
+  void damage(int i, size_t bytes) {
+    std::string folder;
+    for (const auto& e : std::filesystem::directory_iterator(drive(i))) folder = e.path();
+    std::string segment = folder + "/segments/seg-00000000.fry";
+    int fd = ::open(segment.c_str(), O_WRONLY);
+    ASSERT_GE(fd, 0) << segment;
+    std::string junk = random_bytes(bytes, 77 + i);
+    ASSERT_EQ(::pwrite(fd, junk.data(), junk.size(), 0), static_cast<ssize_t>(junk.size()));
+    ::close(fd);
+  }
+
+  std::string mnt_;
+};
+
+TEST_F(MountTest, MountedTreeEqualsTheSourceInBytesAndMetadata) {
+  RunResult r = mount(drives(4));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(is_mounted(mnt_));
+  EXPECT_EQ(compare_trees(source(), mnt_), "");
+  // Read-only: no file can be created or changed.
+  EXPECT_LT(::open((mnt_ + "/new").c_str(), O_WRONLY | O_CREAT, 0644), 0);
+  EXPECT_EQ(errno, EROFS);
+  EXPECT_EQ(std::system(("fusermount3 -u '" + mnt_ + "'").c_str()), 0);
+  EXPECT_FALSE(is_mounted(mnt_));
+}
+
+TEST_F(MountTest, WorksWithADriveMissing) {
+  RunResult r = mount({drive(0), drive(1), drive(3)});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(compare_trees(source(), mnt_), "");
+}
+
+TEST_F(MountTest, WorksWithDamagedBlocks) {
+  damage(1, 256 * 1024);
+  RunResult r = mount(drives(4));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(compare_trees(source(), mnt_), "");
+}
+
+TEST_F(MountTest, RandomReadsAtRandomOffsetsMatchTheSource) {
+  ASSERT_EQ(mount(drives(4)).exit_code, 0);
+  std::mt19937_64 rng(5);
+  for (const char* rel : {"media/big.bin", "sheets/table.csv"}) {
+    const std::string want = read_all(source() + "/" + rel);
+    int fd = ::open((mnt_ + "/" + rel).c_str(), O_RDONLY);
+    ASSERT_GE(fd, 0);
+    for (int i = 0; i < 300; ++i) {
+      const size_t offset = rng() % want.size();
+      const size_t len = 1 + rng() % (300 * 1024);
+      std::string got(len, '\0');
+      ssize_t n = ::pread(fd, got.data(), len, static_cast<off_t>(offset));
+      ASSERT_GE(n, 0);
+      got.resize(static_cast<size_t>(n));
+      ASSERT_EQ(got, want.substr(offset, len)) << rel << " at " << offset;
+    }
+    ::close(fd);
+  }
+}
+
+TEST_F(MountTest, ManyReadersAtOnce) {
+  ASSERT_EQ(mount(drives(4), {"--cache", "1MiB"}).exit_code, 0);
+  const std::string big = read_all(source() + "/media/big.bin");
+  const std::string csv = read_all(source() + "/sheets/table.csv");
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 8; ++t) {
+    readers.emplace_back([&, t] {
+      for (int i = 0; i < 3; ++i) {
+        if (read_all(mnt_ + "/media/big.bin") != big) ++wrong;
+        if (read_all(mnt_ + "/sheets/table.csv") != csv) ++wrong;
+        if (t % 2 == 0 && compare_trees(source(), mnt_) != "") ++wrong;
+      }
+    });
+  }
+  for (auto& r : readers) r.join();
+  EXPECT_EQ(wrong, 0);
+}
+
+TEST_F(MountTest, BeyondParityAReadFailsWithEioNeverWrongBytes) {
+  damage(0, 2 * 1024 * 1024);
+  damage(2, 2 * 1024 * 1024);
+  ASSERT_EQ(mount(drives(4)).exit_code, 0);
+  const std::string want = read_all(source() + "/media/big.bin");
+  int fd = ::open((mnt_ + "/media/big.bin").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  std::string got(want.size(), '\0');
+  size_t done = 0;
+  int error = 0;
+  while (done < got.size()) {
+    ssize_t n = ::read(fd, got.data() + done, got.size() - done);
+    if (n < 0) {
+      error = errno;
+      break;
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  EXPECT_EQ(error, EIO) << "two of four drives damaged over the same stripes must not read";
+  // What came before the error is exact.
+  EXPECT_EQ(got.substr(0, done), want.substr(0, done));
+}
+
+TEST_F(MountTest, OnlyShowsTheChosenFoldersAndTheirParents) {
+  ASSERT_EQ(mount(drives(4), {"--only", "sheets"}).exit_code, 0);
+  EXPECT_EQ(read_all(mnt_ + "/sheets/table.csv"), read_all(source() + "/sheets/table.csv"));
+  EXPECT_NE(::access((mnt_ + "/media/big.bin").c_str(), F_OK), 0);
+  EXPECT_NE(::access((mnt_ + "/media").c_str(), F_OK), 0);
+}
+
+TEST_F(MountTest, UnmountWhileReadingEndsTheServerCleanly) {
+  ASSERT_EQ(mount(drives(4)).exit_code, 0);
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {
+    while (!stop) read_all(mnt_ + "/media/big.bin");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(std::system(("fusermount3 -u -z '" + mnt_ + "'").c_str()), 0);
+  stop = true;
+  reader.join();
+  EXPECT_FALSE(is_mounted(mnt_));
+  // The background server has gone: no ferry process serves that mount point any more.
+  for (int i = 0; i < 50 && serving(mnt_); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_FALSE(serving(mnt_));
+}
+
+TEST_F(MountTest, CtrlCInTheForegroundUnmounts) {
+  std::vector<std::string> args = {"mount"};
+  for (const auto& d : drives(4)) args.push_back(d);
+  args.insert(args.end(), {mnt_, "--key-file", key(), "--foreground"});
+  int pid = spawn_ferry(args);
+  for (int i = 0; i < 100 && !is_mounted(mnt_); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(is_mounted(mnt_));
+  EXPECT_EQ(read_all(mnt_ + "/sheets/table.csv"), read_all(source() + "/sheets/table.csv"));
+  ::kill(pid, SIGINT);
+  EXPECT_EQ(wait_ferry(pid), 0);
+  EXPECT_FALSE(is_mounted(mnt_));
+}
+
+TEST_F(MountTest, AWrongKeyIsSaidOnTheTerminalAndNothingIsMounted) {
+  ASSERT_EQ(run_ferry({"keygen", "-o", dir_ / "other.key"}).exit_code, 0);
+  std::vector<std::string> args = {"mount"};
+  for (const auto& d : drives(4)) args.push_back(d);
+  args.insert(args.end(), {mnt_, "--key-file", dir_ / "other.key"});
+  RunResult r = run_ferry(args);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("does not open"), std::string::npos) << r.err;
+  EXPECT_FALSE(is_mounted(mnt_));
+}
+
+}  // namespace
+}  // namespace ferry::test
