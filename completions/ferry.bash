@@ -40,10 +40,10 @@ _ferry() {
   local opts=""
   case "$cmd" in
     keygen) opts="--help -o --output" ;;
-    pack) opts="--help --to --parity --key-file --passphrase-file --block-size --threads --force --no-compress --json -q --quiet" ;;
+    pack) opts="--help --to --parity --key-file --passphrase-file --block-size --threads --force --no-compress --no-xattrs --no-space-check --json -q --quiet" ;;
     info) opts="--help --shipment --json" ;;
     ls) opts="--help --key-file --passphrase-file --shipment -l --long --json" ;;
-    restore) opts="--help --to --key-file --passphrase-file --shipment --only --overwrite --threads --json -q --quiet" ;;
+    restore) opts="--help --to --key-file --passphrase-file --shipment --only --overwrite --rename-collisions --no-space-check --numeric-owner --no-xattrs --threads --json -q --quiet" ;;
     plan) opts="--help --size --files --drives --drive-size --parity --drive-speed --transit --link --link-efficiency --bags --ferry-rate --json" ;;
     verify) opts="--help --key-file --passphrase-file --shipment --threads --json -q --quiet" ;;
     repair) opts="--help --rebuild --key-file --passphrase-file --shipment --threads --json -q --quiet" ;;

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +24,7 @@ struct PackOptions {
   bool force = false;     // replace shipments already on the drives
   int threads = 0;        // workers of each kind; 0: one per usable core (the CLI also limits the cores)
   bool compress = true;   // zstd where a sample shows it pays
+  bool xattrs = true;     // record extended attributes (ACLs and capabilities among them)
   uint32_t scrypt_log2_n = 17;
   // Refuse before writing when the drives' free space cannot hold the shipment. Off only
   // for file systems that misreport free space.
@@ -35,6 +37,9 @@ struct PackOptions {
   // Where blocks, labels, checkpoints and catalog copies are written; nullptr: the real
   // file system.
   const io::WriteEnv* env = nullptr;
+  // Called with each warning as soon as it is known (drives sharing a file system are
+  // known before anything is written), besides PackReport::warnings; may be empty.
+  std::function<void(const std::string&)> warn;
 };
 
 struct PackReport {
@@ -55,6 +60,10 @@ struct PackReport {
   bool already_complete = false;
   uint32_t labels_completed = 0;  // drives whose label this run turned complete that way
   uint64_t resumed_files = 0, resumed_bytes = 0;  // already packed before this run
+  // Drives that share a file system with each other or with `/` (a disk lost takes
+  // several drives with it, or a drive not mounted fills the system disk); a space check
+  // passed only by the estimate of what the files compress to.
+  std::vector<std::string> warnings;
 };
 
 // Throws ferry::Error; on success every drive holds a complete, consistent shipment.

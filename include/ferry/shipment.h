@@ -52,6 +52,7 @@ struct ShipmentEntry {
   std::string path;  // relative, '/'-separated, raw bytes; "" is the root folder
   Kind kind = Kind::kFile;
   uint32_t mode = 0;  // permission bits, 07777
+  uint32_t uid = 0, gid = 0;  // owner and group, as numbers on the source
   int64_t mtime_ns = 0;
   uint64_t size = 0;                   // files: bytes; symlinks: target length
   std::array<uint8_t, 32> sha256{};    // files

@@ -32,13 +32,17 @@ struct DriveCheck {
   std::vector<std::string> examples;  // the first few damaged blocks, for people
 };
 
-enum class Verdict { kIntact, kRecoverable, kDataLost };
+// kIncomplete: fewer than k drives attached, and those attached intact. Not data lost:
+// the others may simply not have arrived, or wait for the one dock.
+enum class Verdict { kIntact, kRecoverable, kDataLost, kIncomplete };
 
 struct VerifyReport {
   std::string shipment_id;
   uint32_t k = 0, m = 0;
   bool keyed = false;
   std::vector<DriveCheck> drives;  // the drives given, then one entry per missing slot
+  uint32_t attached = 0;           // members of the shipment among the drives given
+  bool attached_intact = false;    // every block and catalog copy on them as written
   uint64_t stripes = 0;
   uint64_t stripes_intact = 0;
   uint64_t stripes_degraded = 0;  // damaged but rebuildable

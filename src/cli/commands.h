@@ -17,6 +17,7 @@ constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitPartial = 3;  // done, but some inputs were left out (listed)
 constexpr int kExitDataLost = 4;
+constexpr int kExitIncomplete = 5;  // verify: too few drives attached to tell, those attached intact
 constexpr int kExitInterrupted = 130;  // stopped by SIGINT/SIGTERM at a checkpoint
 
 void add_keygen(CLI::App& app, Runner& run);

@@ -70,7 +70,7 @@ int run_info(const InfoCommand& c) {
   std::printf("data       %s in %llu stripes\n", human_bytes(l.stream_bytes).c_str(),
               static_cast<unsigned long long>(l.stripes));
   for (uint32_t s = 0; s < set.folders.size(); ++s) {
-    std::printf("slot %-3u   %s\n", s, set.folders[s].empty() ? "MISSING" : set.folders[s].c_str());
+    std::printf("slot %-3u   %s\n", s, set.folders[s].empty() ? "not attached" : set.folders[s].c_str());
   }
   for (const std::string& w : set.warnings()) print_warning(w);
   if (restorable) {
@@ -78,8 +78,9 @@ int run_info(const InfoCommand& c) {
                 l.layout.n(), l.layout.k);
     return kExitOk;
   }
-  std::printf("verdict    %u of %u drives present: NOT restorable, %u more needed\n", present,
-              l.layout.n(), l.layout.k > present ? l.layout.k - present : 0);
+  // Drives not attached are not lost: they may be on their way, or wait for the dock.
+  std::printf("verdict    %u of %u drives attached: attach %u more to restore (any %u suffice)\n",
+              present, l.layout.n(), l.layout.k > present ? l.layout.k - present : 0, l.layout.k);
   return kExitFailure;
 }
 

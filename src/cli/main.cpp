@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
       "       without an extension (listed)\n"
       "  4    data lost: some files cannot be recovered from the drives given (listed,\n"
       "       never written by restore; export writes no shard that would hold one)\n"
+      "  5    incomplete: verify had fewer than k drives attached, and those are intact\n"
       "  130  interrupted (Ctrl-C, SIGTERM): pack or restore stopped at a checkpoint; the\n"
       "       same command again resumes it\n\n"
       "Environment:\n"

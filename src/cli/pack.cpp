@@ -22,6 +22,8 @@ struct PackCommand {
   KeyOptions keys;
   uint32_t block_size_kib = 1024;
   bool no_compress = false;
+  bool no_xattrs = false;
+  bool no_space_check = false;
   bool json = false;
   bool quiet = false;
   bool discard = false;
@@ -57,6 +59,7 @@ nlohmann::json to_json(const PackReport& r, double seconds) {
           {"already_complete", r.already_complete},
           {"labels_completed", r.labels_completed},
           {"skipped", path_list(r.skipped)},
+          {"warnings", r.warnings},
           {"unreadable", path_list(r.unreadable)}};
 }
 
@@ -67,6 +70,10 @@ int run_pack(PackCommand& c) {
   if (c.discard) c.pack.env = &io::WriteEnv::discarding();
   c.pack.block_size = c.block_size_kib * 1024;
   if (c.no_compress) c.pack.compress = false;
+  if (c.no_xattrs) c.pack.xattrs = false;
+  if (c.no_space_check) c.pack.check_space = false;
+  // Before the pack, not after it: a drive that is not mounted is worth stopping for.
+  if (!c.json) c.pack.warn = [](const std::string& w) { print_warning(w); };
   auto [r, seconds] = run_with_progress(
       c.quiet || c.json, [&](Progress& progress) { return pack_shipment(c.pack, progress); });
   if (c.json) {
@@ -122,6 +129,9 @@ void add_pack(CLI::App& app, Runner& run) {
   sub->footer(
       "Any k = N - M of the N drives restore everything. Exit codes: 0 all packed; 3 shipment\n"
       "complete but some files could not be read (listed); 1 failure; 2 usage error.\n\n"
+      "Kept for each entry: type, mode, mtime (ns), owner and group (numbers and names),\n"
+      "extended attributes (ACLs and capabilities among them), symbolic link targets, and\n"
+      "which names are hard links of one file (stored once).\n\n"
       "Examples:\n"
       "  ferry pack /data --to /mnt/a /mnt/b /mnt/c /mnt/d --parity 1 --key-file ship.key\n"
       "  FERRY_PASSPHRASE='long phrase' ferry pack ~/corpus --to /media/d1 /media/d2 /media/d3 "
@@ -140,11 +150,12 @@ void add_pack(CLI::App& app, Runner& run) {
   sub->add_option("--threads", c->pack.threads, "Cores to use, for every thread (default: all)");
   sub->add_flag("--force", c->pack.force, "Replace a shipment already on the drives");
   sub->add_flag("--no-compress", c->no_compress, "Never compress");
+  sub->add_flag("--no-xattrs", c->no_xattrs,
+                "Do not record extended attributes (ACLs and capabilities among them)");
   sub->add_option("--segment-size", c->pack.segment_bytes, "Bytes per segment file (default 1 GiB)")
       ->group("");
-  sub->add_flag("!--no-space-check", c->pack.check_space,
-                "Do not refuse when the drives report too little free space")
-      ->group("");
+  sub->add_flag("--no-space-check", c->no_space_check,
+                "Do not refuse when the drives report too little free space");
   sub->add_option("--kdf-log2-n", c->pack.scrypt_log2_n, "scrypt cost (default 17)")->group("");
   sub->add_flag("--discard", c->discard,
                 "Benchmarks only: run the whole pipeline but throw the output away")

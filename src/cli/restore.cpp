@@ -20,12 +20,18 @@ struct RestoreCommand {
   RestoreOptions restore;
   KeyOptions keys;
   bool json = false;
+  bool no_xattrs = false;
+  bool no_space_check = false;
   bool quiet = false;
 };
 
 nlohmann::json to_json(const RestoreOptions& o, const RestoreReport& r, double seconds) {
   nlohmann::json lost = nlohmann::json::array();
   for (const std::string& path : r.lost) lost.push_back(shown(path));
+  nlohmann::json not_applied = nlohmann::json::array();
+  for (const auto& [path, what] : r.not_applied) {
+    not_applied.push_back({{"path", shown(path)}, {"what", what}});
+  }
   return {{"shipment", r.shipment_id},
           {"target", shown(o.target)},
           {"files", r.files},
@@ -35,13 +41,17 @@ nlohmann::json to_json(const RestoreOptions& o, const RestoreReport& r, double s
           {"already_present", r.already_present},
           {"units_rebuilt", r.units_rebuilt},
           {"seconds", seconds},
+          {"hard_links", r.hard_links},
           {"lost_files", lost},
+          {"not_applied", not_applied},
           {"warnings", r.warnings}};
 }
 
 int run_restore(RestoreCommand& c) {
   util::use_at_most_cores(c.restore.threads);
   c.restore.credentials = load_credentials(c.keys, true);
+  if (c.no_xattrs) c.restore.xattrs = false;
+  if (c.no_space_check) c.restore.check_space = false;
   c.restore.stop = stop_on_signals();
   auto [r, seconds] = run_with_progress(
       c.quiet || c.json, [&](Progress& progress) { return restore_shipment(c.restore, progress); });
@@ -64,6 +74,10 @@ int run_restore(RestoreCommand& c) {
       std::printf("  %llu files were already there with the same content and were left alone\n",
                   static_cast<unsigned long long>(r.already_present));
     }
+    if (r.hard_links) {
+      std::printf("  %llu of the files are hard links to another file restored\n",
+                  static_cast<unsigned long long>(r.hard_links));
+    }
     if (r.units_rebuilt) {
       std::printf("  %llu blocks were missing or damaged and rebuilt from parity on the fly\n",
                   static_cast<unsigned long long>(r.units_rebuilt));
@@ -79,6 +93,16 @@ int run_restore(RestoreCommand& c) {
                 "; attach more drives of the shipment and restore again");
     return kExitDataLost;
   }
+  if (!r.not_applied.empty()) {
+    if (!c.json) {
+      for (const auto& [path, what] : r.not_applied) print_warning(shown(path) + ": " + what);
+    }
+    print_warning(std::to_string(r.not_applied.size()) +
+                  " entries were restored without some of their metadata or in another form" +
+                  (c.json ? " (listed in the report)" : " (listed above)") +
+                  "; every file's content is restored");
+    return kExitPartial;
+  }
   return kExitOk;
 }
 
@@ -90,7 +114,12 @@ void add_restore(CLI::App& app, Runner& run) {
   sub->footer(
       "Drives may be given in any order and under any mount paths; a missing or damaged\n"
       "drive is rebuilt from parity on the fly. Exit codes: 0 all restored; 4 some files\n"
-      "lost (listed, never written); 1 failure; 2 usage error.\n\n"
+      "lost (listed, never written); 3 all restored, but some entries\n"
+      "without metadata the target or this user cannot take (an owner, a setuid bit, an\n"
+      "extended attribute; listed); 1 failure; 2 usage error.\n\n"
+      "Owners and groups are restored when running as root, by name where the name is\n"
+      "known on this system, else by number; setuid and setgid bits only with the owner.\n"
+      "Hard links are restored as links among the files restored.\n\n"
       "Examples:\n"
       "  ferry restore /mnt/a /mnt/b /mnt/c --to /data --key-file ship.key\n"
       "  ferry restore /mnt/* --to /data --key-file ship.key --only images/2024 --only labels.csv\n"
@@ -104,6 +133,15 @@ void add_restore(CLI::App& app, Runner& run) {
                   "Use only the shipment with this id (or a unique start of it)");
   sub->add_option("--only", c->restore.only, "Restore only this file or folder (repeatable)");
   sub->add_flag("--overwrite", c->restore.overwrite, "Replace files already in the target");
+  sub->add_flag("--no-space-check", c->no_space_check,
+                "Do not refuse when the target reports too little free space");
+  sub->add_flag("--rename-collisions", c->restore.rename_collisions,
+                "On a target that does not tell case apart, restore names that differ only in "
+                "case under new names (listed) instead of refusing");
+  sub->add_flag("--numeric-owner", c->restore.numeric_owner,
+                "Restore owners and groups by number, not by name");
+  sub->add_flag("--no-xattrs", c->no_xattrs,
+                "Do not restore extended attributes (ACLs and capabilities among them)");
   sub->add_option("--threads", c->restore.threads, "Cores to use, for every thread (default: all)");
   sub->add_flag("--json", c->json, "Print the report as JSON on stdout (no progress, no summary)");
   sub->add_flag("-q,--quiet", c->quiet, "No progress line and no summary");

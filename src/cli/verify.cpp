@@ -24,6 +24,7 @@ int exit_code_for(Verdict v) {
     case Verdict::kIntact: return kExitOk;
     case Verdict::kRecoverable: return kExitPartial;
     case Verdict::kDataLost: return kExitDataLost;
+    case Verdict::kIncomplete: return kExitIncomplete;
   }
   return kExitFailure;
 }
@@ -33,6 +34,7 @@ const char* verdict_text(Verdict v) {
     case Verdict::kIntact: return "intact";
     case Verdict::kRecoverable: return "damaged but fully recoverable";
     case Verdict::kDataLost: return "data lost";
+    case Verdict::kIncomplete: return "incomplete: the drives attached are intact";
   }
   return "?";
 }
@@ -57,7 +59,10 @@ nlohmann::json to_json(const VerifyReport& r) {
           {"keyed", r.keyed},
           {"verdict", r.verdict == Verdict::kIntact        ? "intact"
                       : r.verdict == Verdict::kRecoverable ? "recoverable"
+                      : r.verdict == Verdict::kIncomplete  ? "incomplete"
                                                            : "data-lost"},
+          {"drives_attached", r.attached},
+          {"drives_attached_intact", r.attached_intact},
           {"stripes", r.stripes},
           {"stripes_intact", r.stripes_intact},
           {"stripes_degraded", r.stripes_degraded},
@@ -96,10 +101,14 @@ void print_human(const VerifyReport& r) {
     std::printf("%s\n", d.catalog_ok ? "" : "; catalog copy DAMAGED");
     for (const std::string& e : d.examples) std::printf("            %s\n", terminal_safe(e).c_str());
   }
-  std::printf("  stripes: %llu intact, %llu damaged but rebuildable, %llu lost\n",
-              static_cast<unsigned long long>(r.stripes_intact),
-              static_cast<unsigned long long>(r.stripes_degraded),
-              static_cast<unsigned long long>(r.stripes_lost));
+  if (r.verdict == Verdict::kIncomplete) {
+    std::printf("  stripes: too few drives attached to rebuild or check any\n");
+  } else {
+    std::printf("  stripes: %llu intact, %llu damaged but rebuildable, %llu lost\n",
+                static_cast<unsigned long long>(r.stripes_intact),
+                static_cast<unsigned long long>(r.stripes_degraded),
+                static_cast<unsigned long long>(r.stripes_lost));
+  }
   if (r.parity_mismatches) {
     std::printf("  %llu stripes have every checksum right but parity that disagrees: a block was "
                 "altered on purpose or by a fault; verify with the key to locate it\n",
@@ -119,12 +128,25 @@ void print_human(const VerifyReport& r) {
     for (const std::string& p : r.lost_files) std::printf("  lost: %s\n", shown(p).c_str());
   }
   std::printf("verdict: %s\n", verdict_text(r.verdict));
+  const uint32_t n = r.k + r.m;
+  if (r.attached < n && r.attached_intact) {
+    const uint32_t short_of_k = r.attached < r.k ? r.k - r.attached : 0;
+    std::printf("%u of %u drives attached; ", r.attached, n);
+    if (short_of_k > 0) {
+      std::printf("attach %u more to check the data (any %u hold it all), %u more to check "
+                  "parity\n", short_of_k, r.k, n - r.attached);
+    } else {
+      std::printf("every stripe can be rebuilt from them; attach %u more to check parity\n",
+                  n - r.attached);
+    }
+  }
   if (r.verdict == Verdict::kRecoverable && r.stripes_lost > 0) {
     // Only possible with the key: the stripes short of k blocks hold no file bytes.
     std::printf("every file is intact, but %llu stripes that hold no file data cannot be rebuilt\n",
                 static_cast<unsigned long long>(r.stripes_lost));
   }
-  if (r.verdict == Verdict::kRecoverable && (r.stripes_lost == 0 || r.stripes_degraded > 0)) {
+  if (r.verdict == Verdict::kRecoverable && !(r.attached < n && r.attached_intact) &&
+      (r.stripes_lost == 0 || r.stripes_degraded > 0)) {
     std::printf("run `ferry repair` on these drives to make the shipment whole again\n");
   }
 }
@@ -152,7 +174,8 @@ void add_verify(CLI::App& app, Runner& run) {
       "Without a key: every block's header, position and checksum, and every stripe's\n"
       "parity. With a key: also every block's authentication, the catalog and every\n"
       "file's SHA-256. Exit codes: 0 intact; 3 damaged but fully recoverable; 4 data\n"
-      "lost; 1 error; 2 usage error.\n\n"
+      "lost; 5 incomplete: fewer than k drives attached, those attached intact (one drive\n"
+      "checked alone as it is plugged in); 1 error; 2 usage error.\n\n"
       "Examples:\n"
       "  ferry verify /mnt/a /mnt/b /mnt/c /mnt/d\n"
       "  ferry verify /mnt/* --key-file ship.key\n"

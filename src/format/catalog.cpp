@@ -24,24 +24,34 @@ CREATE TABLE entries(
   stored INTEGER,
   encoding INTEGER,
   frames BLOB,
+  uid INTEGER NOT NULL DEFAULT 0,
+  gid INTEGER NOT NULL DEFAULT 0,
+  link INTEGER,
   ctime_ns INTEGER,
   inode INTEGER
 );
 CREATE TABLE skipped(path BLOB NOT NULL, reason TEXT NOT NULL);
+CREATE TABLE xattrs(entry INTEGER NOT NULL, name BLOB NOT NULL, value BLOB NOT NULL);
+CREATE INDEX xattrs_entry ON xattrs(entry);
+CREATE TABLE owner_names(kind INTEGER NOT NULL, id INTEGER NOT NULL, name BLOB NOT NULL,
+                         PRIMARY KEY(kind, id));
 )sql";
 
 constexpr const char* kColumns =
-    "id, path, kind, mode, mtime_ns, size, sha256, target, offset, stored, encoding, frames";
+    "id, path, kind, mode, mtime_ns, size, sha256, target, offset, stored, encoding, frames,"
+    " uid, gid, link";
 // What the walk records of an entry; what pack records of a file once it is read. Both
 // hold the eleven columns from path to frames in this order (bind_entry).
 constexpr const char* kWalkedColumns =
     "path, kind, mode, mtime_ns, size, sha256, target, offset, stored, encoding, frames,"
-    " ctime_ns, inode";
+    " uid, gid, link, ctime_ns, inode";
+constexpr int kWalkedPerRow = 16;
 constexpr const char* kPackedColumns =
     "id, path, kind, mode, mtime_ns, size, sha256, target, offset, stored, encoding, frames";
-// Readers other than pack leave them out: catalogs packed before they existed lack them.
+// Readers other than pack leave them out: the shipped catalog holds them empty.
 constexpr const char* kWalkedVersionColumns = ", ctime_ns, inode";
-constexpr int kWalkedVersionColumn = 12;  // after the twelve of kColumns
+constexpr int kOwnerColumn = 12;          // uid, gid, link
+constexpr int kWalkedVersionColumn = 15;  // after the fifteen of kColumns
 
 // "INSERT INTO entries(columns) VALUES (?, …), …" for `rows` rows of `per_row` values,
 // then `tail`.
@@ -142,6 +152,9 @@ void read_row(sqlite3_stmt* s, Entry& e) {
     const uint8_t* p = frames + 4 * i;
     e.frames[i] = p[0] | p[1] << 8 | p[2] << 16 | static_cast<uint32_t>(p[3]) << 24;
   }
+  e.uid = static_cast<uint32_t>(sqlite3_column_int64(s, kOwnerColumn));
+  e.gid = static_cast<uint32_t>(sqlite3_column_int64(s, kOwnerColumn + 1));
+  e.link = sqlite3_column_int64(s, kOwnerColumn + 2);
   if (sqlite3_column_count(s) > kWalkedVersionColumn) {
     e.ctime_ns = sqlite3_column_int64(s, kWalkedVersionColumn);
     e.inode = static_cast<uint64_t>(sqlite3_column_int64(s, kWalkedVersionColumn + 1));
@@ -215,14 +228,6 @@ Catalog Catalog::open_readonly(const std::string& path) {
 Catalog Catalog::open_readwrite(const std::string& path) {
   Catalog c(open_db(path, SQLITE_OPEN_READWRITE));
   c.exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;");
-  // A pack begun before the walk recorded each file's version: its files are read
-  // between two fstat calls of their own, as then.
-  sqlite3_stmt* probe = nullptr;
-  const bool recorded = sqlite3_prepare_v2(c.db_, "SELECT inode FROM entries LIMIT 0", -1, &probe,
-                                           nullptr) == SQLITE_OK;
-  sqlite3_finalize(probe);
-  if (!recorded) c.exec("ALTER TABLE entries ADD COLUMN ctime_ns INTEGER;"
-                        " ALTER TABLE entries ADD COLUMN inode INTEGER;");
   return c;
 }
 
@@ -264,18 +269,35 @@ void Catalog::add_all(const std::vector<const Entry*>& entries) {
 }
 
 void Catalog::insert_rows(const Entry* const* entries, size_t count) {
-  static const std::string one = insert_sql(kWalkedColumns, 13, 1, "");
-  static const std::string group = insert_sql(kWalkedColumns, 13, kRowsPerWrite, "");
-  Stmt st(statements_, db_, (count == 1 ? one : group).c_str());
-  std::string frames[kRowsPerWrite];  // bound without a copy: they live until the step
-  for (size_t row = 0; row < count; ++row) {
-    const Entry& e = *entries[row];
-    const int p = static_cast<int>(row) * 13;
-    bind_entry(st, p + 1, e, frames[row]);
-    st.i64(p + 12, e.ctime_ns);
-    st.i64(p + 13, static_cast<int64_t>(e.inode));
+  static const std::string one = insert_sql(kWalkedColumns, kWalkedPerRow, 1, "");
+  static const std::string group = insert_sql(kWalkedColumns, kWalkedPerRow, kRowsPerWrite, "");
+  {
+    Stmt st(statements_, db_, (count == 1 ? one : group).c_str());
+    std::string frames[kRowsPerWrite];  // bound without a copy: they live until the step
+    for (size_t row = 0; row < count; ++row) {
+      const Entry& e = *entries[row];
+      const int p = static_cast<int>(row) * kWalkedPerRow;
+      bind_entry(st, p + 1, e, frames[row]);
+      st.i64(p + 12, e.uid);
+      st.i64(p + 13, e.gid);
+      if (e.link) st.i64(p + 14, e.link);
+      else sqlite3_bind_null(st.s, p + 14);
+      st.i64(p + 15, e.ctime_ns);
+      st.i64(p + 16, static_cast<int64_t>(e.inode));
+    }
+    st.run();
   }
-  st.run();
+  // The rows took consecutive ids, in order, ending with the last one inserted.
+  const int64_t last = sqlite3_last_insert_rowid(db_);
+  for (size_t row = 0; row < count; ++row) {
+    for (const Xattr& x : entries[row]->xattrs) {
+      Stmt st(statements_, db_, "INSERT INTO xattrs(entry, name, value) VALUES (?1, ?2, ?3)");
+      st.i64(1, last - static_cast<int64_t>(count - 1 - row));
+      st.blob(2, x.name.data(), x.name.size());
+      st.blob(3, x.value.data(), x.value.size());
+      st.run();
+    }
+  }
 }
 
 void Catalog::set_file_data(const Entry& e) {
@@ -319,6 +341,51 @@ void Catalog::remove(int64_t id) {
   Stmt st(statements_, db_, "DELETE FROM entries WHERE id=?1");
   st.i64(1, id);
   st.run();
+  Stmt xattrs(statements_, db_, "DELETE FROM xattrs WHERE entry=?1");
+  xattrs.i64(1, id);
+  xattrs.run();
+}
+
+std::vector<Xattr> Catalog::xattrs(int64_t id) {
+  Stmt st(statements_, db_, "SELECT name, value FROM xattrs WHERE entry=?1 ORDER BY name");
+  st.i64(1, id);
+  std::vector<Xattr> out;
+  while (st.row()) out.push_back({column_bytes(st.s, 0), column_bytes(st.s, 1)});
+  return out;
+}
+
+void Catalog::set_owner_name(OwnerKind kind, uint32_t id, const std::string& name) {
+  Stmt st(statements_, db_, "INSERT OR REPLACE INTO owner_names(kind, id, name) VALUES (?1, ?2, ?3)");
+  st.i64(1, static_cast<int>(kind));
+  st.i64(2, id);
+  st.blob(3, name.data(), name.size());
+  st.run();
+}
+
+std::map<uint32_t, std::string> Catalog::owner_names(OwnerKind kind) {
+  Stmt st(statements_, db_, "SELECT id, name FROM owner_names WHERE kind=?1");
+  st.i64(1, static_cast<int>(kind));
+  std::map<uint32_t, std::string> out;
+  while (st.row()) out[static_cast<uint32_t>(sqlite3_column_int64(st.s, 0))] = column_bytes(st.s, 1);
+  return out;
+}
+
+std::vector<Entry> Catalog::fill_links() {
+  write_file_data();
+  std::vector<Entry> dangling;
+  {
+    std::string sql = std::string("SELECT ") + kColumns +
+                      " FROM entries WHERE link IS NOT NULL AND link NOT IN (SELECT id FROM entries)";
+    Stmt st(statements_, db_, sql.c_str());
+    while (st.row()) read_row(st.s, dangling.emplace_back());
+  }
+  for (const Entry& e : dangling) remove(e.id);
+  exec("UPDATE entries SET size=f.size, mtime_ns=f.mtime_ns, mode=f.mode, sha256=f.sha256,"
+       " offset=f.offset, stored=f.stored, encoding=f.encoding, frames=f.frames,"
+       " ctime_ns=NULL, inode=NULL"
+       " FROM (SELECT id, size, mtime_ns, mode, sha256, offset, stored, encoding, frames"
+       " FROM entries WHERE link IS NULL) AS f WHERE entries.link = f.id");
+  return dangling;
 }
 
 void Catalog::set_meta(const std::string& key, const std::string& value) {

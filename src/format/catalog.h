@@ -21,6 +21,13 @@ using StatementCache = std::map<std::string, sqlite3_stmt*, std::less<>>;
 enum class EntryKind : int { kFile = 0, kDirectory = 1, kSymlink = 2 };
 enum class Encoding : int { kRaw = 0, kZstdFrames = 1 };
 
+// One extended attribute, raw: POSIX ACLs (system.posix_acl_*) and file capabilities
+// (security.capability) are extended attributes too, so these bytes keep them all.
+struct Xattr {
+  std::string name, value;
+  bool operator==(const Xattr&) const = default;
+};
+
 struct Entry {
   int64_t id = 0;    // walk order; files appear in the data stream in this order
   std::string path;  // relative, '/'-separated, raw bytes (not necessarily UTF-8)
@@ -34,6 +41,12 @@ struct Entry {
   uint64_t stored = 0;        // files: bytes in the data stream
   Encoding encoding = Encoding::kRaw;
   std::vector<uint32_t> frames;  // kZstdFrames: compressed size of each frame
+  uint32_t uid = 0, gid = 0;     // owner and group, as numbers on the source
+  // Files: the id of the first name of the same file (a hard link), whose stored bytes
+  // this one shares; 0 when it is the first or only name.
+  int64_t link = 0;
+  // Written by add() and add_all(); read back by xattrs(), not by the cursors.
+  std::vector<Xattr> xattrs;
   // Files, for pack only: the version the walk saw, which reading compares against.
   int64_t ctime_ns = 0;
   uint64_t inode = 0;  // 0: not known (a pack begun before the walk recorded it)
@@ -64,7 +77,17 @@ class Catalog {
   // reads entries, so no reader sees them missing.
   void set_file_data(const Entry& entry);
   void add_skipped(const std::string& path, const std::string& reason);
-  void remove(int64_t id);
+  void remove(int64_t id);  // with its extended attributes
+
+  // An entry's extended attributes, by name.
+  std::vector<Xattr> xattrs(int64_t id);
+  // Names of the owners and groups the entries have, for restoring by name.
+  enum class OwnerKind : int { kUser = 0, kGroup = 1 };
+  void set_owner_name(OwnerKind kind, uint32_t id, const std::string& name);
+  std::map<uint32_t, std::string> owner_names(OwnerKind kind);
+  // Gives each hard link the stored bytes of its first name, once that is packed. A
+  // link whose first name was left out (it changed while read) is removed and returned.
+  std::vector<Entry> fill_links();
 
   void set_meta(const std::string& key, const std::string& value);
   std::optional<std::string> meta(const std::string& key);

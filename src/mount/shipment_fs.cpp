@@ -53,9 +53,10 @@ void fill_stat(const Mounted& m, const ShipmentEntry& e, struct stat* st) {
     case ShipmentEntry::Kind::kDirectory: st->st_mode = S_IFDIR | (e.mode & 07777); st->st_nlink = 2; break;
     case ShipmentEntry::Kind::kSymlink: st->st_mode = S_IFLNK | 0777; st->st_nlink = 1; break;
   }
-  // The catalog keeps no owners: everything belongs to whoever mounted it.
-  st->st_uid = m.uid;
-  st->st_gid = m.gid;
+  // Owners as the catalog has them, when the mount was made by root (who may hand files
+  // to anyone); otherwise everything belongs to whoever mounted it, who can then read it.
+  st->st_uid = m.uid == 0 ? e.uid : m.uid;
+  st->st_gid = m.uid == 0 ? e.gid : m.gid;
   st->st_size = static_cast<off_t>(e.size);
   st->st_blksize = 1 << 20;
   st->st_blocks = static_cast<blkcnt_t>((e.size + 511) / 512);

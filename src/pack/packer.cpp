@@ -36,12 +36,15 @@
 #include "io/file.h"
 #include "pack/file_packer.h"
 #include "pack/read_ahead.h"
+#include "pack/source_changes.h"
 #include "pack/source_walker.h"
+#include "pack/stored_estimate.h"
 #include "pack/stream_hasher.h"
 #include "pack/stream_writer.h"
 #include "plan/planner.h"
 #include "plan/units.h"
 #include "util/dir_chain.h"
+#include "util/display.h"
 #include "util/parallel.h"
 #include "util/threads.h"
 
@@ -200,7 +203,10 @@ void refuse_occupied(const PackOptions& o) {
 // hold, with the planner's figures: what this layout holds and a layout that would fit.
 // The shipment folders already on the drives count as free: a fresh pack replaces them
 // (an abandoned start, or anything with --force).
-void check_space(const PackOptions& o, const format::Layout& layout, const pack::WalkTotals& t) {
+// Compressible files count as what samples of them compress to, with a margin: only
+// when their own size does not fit, so that a pack that fits reads nothing twice.
+void check_space(const PackOptions& o, const format::Layout& layout, const pack::WalkTotals& t,
+                 format::Catalog& catalog, std::vector<std::string>& notes) {
   uint64_t smallest = UINT64_MAX;
   std::string smallest_drive;
   for (const std::string& drive : o.drives) {
@@ -219,8 +225,23 @@ void check_space(const PackOptions& o, const format::Layout& layout, const pack:
   const int n = static_cast<int>(layout.n()), m = static_cast<int>(layout.m);
   const uint64_t holds = plan::usable_bytes(n, m, smallest, entries, layout.block_size);
   if (t.file_bytes <= holds) return;
+  const pack::StoredEstimate stored =
+      pack::estimate_stored_bytes(o.source, catalog, t.file_bytes, o.compress);
+  const std::string compressed =
+      stored.bytes < t.file_bytes
+          ? " (" + plan::approx_bytes(stored.bytes) + " compressed, as estimated on the safe "
+                "side from samples of " + std::to_string(stored.files_sampled) + " files)"
+          : "";
+  if (stored.bytes <= holds) {
+    notes.push_back("the files take " + plan::approx_bytes(t.file_bytes) + compressed +
+                    "; compressed they should fit the " + plan::approx_bytes(holds) +
+                    " this layout holds. Should they not, pack stops when a drive is full, and "
+                    "the same command resumes it once there is room");
+    if (o.warn) o.warn(notes.back());
+    return;
+  }
   plan::PlanInput input;
-  input.source_bytes = t.file_bytes;
+  input.source_bytes = stored.bytes;
   input.files = t.files;
   input.directories = t.directories;
   input.symlinks = t.symlinks;
@@ -238,12 +259,14 @@ void check_space(const PackOptions& o, const format::Layout& layout, const pack:
   } catch (const Error&) {
   }
   throw Error(ErrorKind::kNoSpace,
-              "the shipment does not fit: " + plan::format_bytes(t.file_bytes) + " of files on " +
+              "the shipment does not fit: " + plan::approx_bytes(t.file_bytes) + " of files" +
+                  compressed + " on " +
                   std::to_string(n) + " drives at parity " + std::to_string(m) +
                   ", but the smallest drive, " + smallest_drive + ", has " +
-                  plan::format_bytes(smallest) + " free, so this layout holds about " +
-                  plan::format_bytes(holds) + ". " + advice +
-                  " (see `ferry plan`). Nothing was written.");
+                  plan::approx_bytes(smallest) + " free, so this layout holds about " +
+                  plan::approx_bytes(holds) + ". " + advice +
+                  " (see `ferry plan`), or add --no-space-check if the drives misreport their free "
+                  "space. Nothing was written.");
 }
 
 
@@ -256,8 +279,9 @@ class Packer {
   PackReport fresh(const format::Layout& layout, const std::vector<std::string>& old_folders) {
     progress_.phase = "scanning";
     catalog_.emplace(format::Catalog::create(work_db_.path()));
-    pack::WalkTotals totals = pack::walk_source(o_.source, *catalog_);
-    if (o_.check_space) check_space(o_, layout, totals);  // nothing is written before this
+    pack::WalkTotals totals = pack::walk_source(o_.source, *catalog_, o_.xattrs);
+    // Nothing is written before this.
+    if (o_.check_space) check_space(o_, layout, totals, *catalog_, report_.warnings);
     for (const std::string& folder : old_folders) io::remove_tree(folder);
 
     label_.layout = layout;
@@ -329,9 +353,34 @@ class Packer {
     }
     catalog_.emplace(format::Catalog::open_readonly(work_db_.path()));
     if (catalog_->meta("source") != real_path(o_.source)) return std::nullopt;
+    refuse_changed_source(l);
     label_ = l;
     report_.already_complete = true;
     return finish_report(catalog_->totals(), catalog_->skipped());
+  }
+
+  // The source walked again and compared with the shipment: one that changed since is
+  // not "nothing to do" — that would leave stale files shipped and new ones out.
+  void refuse_changed_source(const format::Label& l) {
+    progress_.phase = "scanning";
+    io::TempFile walked_db("ferry-rescan");
+    {
+      format::Catalog walked = format::Catalog::create(walked_db.path());
+      pack::walk_source(o_.source, walked, o_.xattrs);
+    }
+    pack::SourceChanges c = pack::compare_with_walk(*catalog_, walked_db.path());
+    if (!c.any()) return;
+    std::string first;
+    for (const std::string& path : c.first) first += "\n  " + util::shown(path);
+    const uint64_t total = c.changed + c.added + c.removed;
+    if (total > c.first.size()) first += "\n  … and " + std::to_string(total - c.first.size()) + " more";
+    throw Error(ErrorKind::kConflict,
+                "the drives hold a complete shipment (" + format::id_short(l.shipment) + "…) of " +
+                    o_.source + ", but the source has changed since it was packed: " +
+                    std::to_string(c.changed) + " entries changed, " + std::to_string(c.added) +
+                    " added, " + std::to_string(c.removed) + " removed:" + first +
+                    "\nTo ship the source as it is now, start a new shipment: pack onto other "
+                    "drives, or add --force to replace this one. Nothing was written.");
   }
 
   PackReport resume(const std::vector<std::string>& folders) {
@@ -550,9 +599,12 @@ class Packer {
       std::vector<format::Entry> batch;
       auto cursor = catalog_->entries_to_pack(last_fetched);
       format::Entry e;
-      while (batch.size() < kCatalogBatch && cursor.next(e)) batch.push_back(e);
+      while (batch.size() < kCatalogBatch && cursor.next(e)) {
+        last_fetched = e.id;
+        // A later name of a file shares the first one's bytes (fill_links(), at the end).
+        if (!e.link) batch.push_back(e);
+      }
       if (batch.empty()) return;
-      last_fetched = batch.back().id;
       read_ahead.plan(batches.emplace_back(std::move(batch)));
     };
     catalog_->begin();
@@ -604,6 +656,10 @@ class Packer {
     const uint64_t stream_end = stream.position();  // before the last stripe's padding
     stream.finish();
     record_all_digests();
+    for (const format::Entry& e : catalog_->fill_links()) {
+      catalog_->add_skipped(e.path, "changed while read (another name of the same file)");
+      totals.files -= 1;
+    }
     catalog_->commit();
     return finish(stream_end, totals);
   }
@@ -718,10 +774,40 @@ class Packer {
   PackReport report_;
 };
 
-}  // namespace
+// Drives are meant to be separate disks: two folders on one file system are lost
+// together, and a folder on the file system of `/` is most often a mount point whose
+// drive is not mounted.
+std::vector<std::string> drive_warnings(const PackOptions& o) {
+  std::vector<std::string> warnings;
+  struct stat root;
+  const bool have_root = ::stat("/", &root) == 0;
+  std::vector<std::pair<dev_t, std::vector<std::string>>> by_device;  // in the order given
+  for (const std::string& drive : o.drives) {
+    struct stat st;
+    if (::stat(drive.c_str(), &st) != 0) continue;
+    auto same = std::find_if(by_device.begin(), by_device.end(),
+                             [&](const auto& d) { return d.first == st.st_dev; });
+    if (same == by_device.end()) same = by_device.insert(by_device.end(), {st.st_dev, {}});
+    same->second.push_back(drive);
+  }
+  for (const auto& [device, drives] : by_device) {
+    std::string names;
+    for (const std::string& d : drives) names += (names.empty() ? "" : ", ") + d;
+    if (drives.size() > 1) {
+      warnings.push_back("drives " + names + " are on one file system: losing its disk loses " +
+                         std::to_string(drives.size()) + " drives, and parity " +
+                         std::to_string(o.parity) + " covers " + std::to_string(o.parity));
+    }
+    if (have_root && device == root.st_dev) {
+      warnings.push_back((drives.size() > 1 ? "drives " : "drive ") + names +
+                         (drives.size() > 1 ? " are" : " is") +
+                         " on the file system of /, not a drive of their own: is the drive mounted?");
+    }
+  }
+  return warnings;
+}
 
-PackReport pack_shipment(const PackOptions& o, Progress& progress) {
-  check_options(o);
+PackReport pack_onto_drives(const PackOptions& o, Progress& progress) {
   format::Layout layout = requested_layout(o);
   DriveContents contents = inspect_drives(o, layout);
   if (contents.only_abandoned_starts) return Packer(o, progress).fresh(layout, contents.folders);
@@ -741,6 +827,19 @@ PackReport pack_shipment(const PackOptions& o, Progress& progress) {
   }
   if (!contents.folders.empty() && !o.force) refuse_occupied(o);
   return Packer(o, progress).fresh(layout, contents.folders);
+}
+
+}  // namespace
+
+PackReport pack_shipment(const PackOptions& o, Progress& progress) {
+  check_options(o);
+  std::vector<std::string> warnings = drive_warnings(o);
+  if (o.warn) {
+    for (const std::string& w : warnings) o.warn(w);
+  }
+  PackReport report = pack_onto_drives(o, progress);
+  report.warnings.insert(report.warnings.begin(), warnings.begin(), warnings.end());
+  return report;
 }
 
 }  // namespace ferry

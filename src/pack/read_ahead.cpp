@@ -43,12 +43,16 @@ using Worker = ReadAhead::Worker;
 void compress_if_it_pays(Worker& w, ReadyFile& file) {
   const size_t size = file.stored.size();
   const size_t sample = std::min(size, kCompressionSample);
-  if (size < kMinCompressSize || looks_compressed(file.stored.data(), sample)) return;
-  size_t c = w.zstd.compress(file.stored.data(), sample, w.packed.data(), w.packed.size());
-  if (!compression_pays(c, sample)) return;
+  if (size < kMinCompressSize || is_compressed_format(file.stored.data(), sample)) return;
+  size_t c = 0;  // the sample that pays, compressed, in w.packed
+  for (uint64_t at : sample_offsets(size)) {
+    const size_t len = std::min(sample, size - static_cast<size_t>(at));
+    if ((c = sample_pays(file.stored.data() + at, len, at == 0, w.zstd, w.packed)) > 0) break;
+  }
+  if (c == 0) return;
   util::ByteBuffer& frames = w.frames;
   frames.clear();
-  if (sample == size) {
+  if (sample == size) {  // the only sample: the whole file, compressed already
     frames.assign(w.packed.begin(), w.packed.begin() + static_cast<ptrdiff_t>(c));
     file.entry.frames = {static_cast<uint32_t>(c)};
   } else {

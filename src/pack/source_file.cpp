@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "format/constants.h"
 #include "pack/compressed_formats.h"
 
 namespace ferry::pack {
@@ -111,16 +112,46 @@ ssize_t read_expected(int fd, void* buf, uint64_t size) {
   return static_cast<ssize_t>(done);
 }
 
+std::vector<uint64_t> sample_offsets(uint64_t size) {
+  std::vector<uint64_t> at = {0};
+  const uint64_t frame = format::kCompressionFrameSize;
+  if (size <= frame) return at;
+  for (int quarter = 1; quarter <= 3; ++quarter) {
+    const uint64_t offset = size / 4 * quarter / frame * frame;
+    if (offset > at.back()) at.push_back(offset);
+  }
+  return at;
+}
+
+size_t sample_pays(const uint8_t* data, size_t len, bool at_start, codec::ZstdCompressor& zstd,
+                   std::vector<uint8_t>& packed) {
+  if (len == 0 || (at_start ? looks_compressed(data, len)
+                            : sampled_byte_entropy(data, len) >= kRandomLookingEntropy)) {
+    return 0;
+  }
+  packed.resize(std::max(packed.size(), codec::zstd_bound(len)));
+  const size_t c = zstd.compress(data, len, packed.data(), packed.size());
+  return compression_pays(c, len) ? c : 0;
+}
+
 bool worth_compressing(int fd, uint64_t size, codec::ZstdCompressor& zstd,
                        std::vector<uint8_t>& scratch, std::vector<uint8_t>& packed) {
   if (size < kMinCompressSize) return false;
+  // SEEK_HOLE moves the offset, which the read that follows starts from.
+  const off_t hole = ::lseek(fd, 0, SEEK_HOLE);
+  if (hole >= 0 && ::lseek(fd, 0, SEEK_SET) != 0) return false;
+  if (hole >= 0 && static_cast<uint64_t>(hole) < size) return true;
   const size_t sample = static_cast<size_t>(std::min<uint64_t>(kCompressionSample, size));
   scratch.resize(std::max(scratch.size(), sample));
-  packed.resize(std::max(packed.size(), codec::zstd_bound(sample)));
-  ssize_t n = ::pread(fd, scratch.data(), sample, 0);
-  if (n <= 0 || looks_compressed(scratch.data(), static_cast<size_t>(n))) return false;
-  size_t c = zstd.compress(scratch.data(), static_cast<size_t>(n), packed.data(), packed.size());
-  return compression_pays(c, static_cast<size_t>(n));
+  for (uint64_t offset : sample_offsets(size)) {
+    ssize_t n = ::pread(fd, scratch.data(), sample, static_cast<off_t>(offset));
+    if (n <= 0) return false;
+    if (offset == 0 && is_compressed_format(scratch.data(), static_cast<size_t>(n))) return false;
+    if (sample_pays(scratch.data(), static_cast<size_t>(n), offset == 0, zstd, packed) > 0) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace ferry::pack

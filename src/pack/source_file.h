@@ -77,8 +77,20 @@ inline bool compression_pays(size_t packed, size_t len) { return packed * 10 <= 
 // file that grows meanwhile changes its size, which SourceFile::unchanged() catches.
 ssize_t read_expected(int fd, void* buf, uint64_t size);
 
-// Whether compressing this file pays, from its sample (never for a format that is
-// compressed already). `scratch` and `packed` are the
+// Where a file of `size` bytes is sampled: its start and, for a file of several
+// compression frames, three more points spread over it, each at a frame's start. One
+// sample of the start stored whole a file whose first MiB is random and the rest zeros.
+std::vector<uint64_t> sample_offsets(uint64_t size);
+
+// Whether a sample of `data` says compressing pays: its compressed size in `packed`
+// when it does, else 0. `at_start`: the file's first bytes, where a compressed format is
+// known by its header.
+size_t sample_pays(const uint8_t* data, size_t len, bool at_start, codec::ZstdCompressor& zstd,
+                 std::vector<uint8_t>& packed);
+
+// Whether compressing this file pays, from its samples (never for a format that is
+// compressed already). A sparse file always: its holes, read as zeros, compress to
+// almost nothing, and restore makes them holes again. `scratch` and `packed` are the
 // caller's buffers, resized as needed.
 bool worth_compressing(int fd, uint64_t size, codec::ZstdCompressor& zstd,
                        std::vector<uint8_t>& scratch, std::vector<uint8_t>& packed);

@@ -2,7 +2,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +14,7 @@
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -34,6 +38,60 @@ const char* special_kind(mode_t mode) {
   if (S_ISCHR(mode)) return kSpecialKinds[2];
   if (S_ISBLK(mode)) return kSpecialKinds[3];
   return kSpecialKinds[4];
+}
+
+// The extended attributes of `name` in the folder `dirfd`, without following a link:
+// there is no *at() form of llistxattr, and /proc/self/fd names the folder. Empty when
+// the file system has none or does not support them.
+std::vector<format::Xattr> read_xattrs(int dirfd, const std::string& name) {
+  std::vector<format::Xattr> out;
+  const std::string path = "/proc/self/fd/" + std::to_string(dirfd) + "/" + name;
+  std::string names;
+  for (;;) {
+    ssize_t n = ::llistxattr(path.c_str(), nullptr, 0);
+    if (n <= 0) return out;
+    names.resize(static_cast<size_t>(n));
+    n = ::llistxattr(path.c_str(), names.data(), names.size());
+    if (n >= 0) {
+      names.resize(static_cast<size_t>(n));
+      break;
+    }
+    if (errno != ERANGE) return out;  // grew between the two calls: ask again
+  }
+  for (size_t at = 0; at < names.size();) {
+    std::string attr(names.c_str() + at);
+    at += attr.size() + 1;
+    if (attr.empty()) continue;
+    std::string value;
+    for (;;) {
+      ssize_t n = ::lgetxattr(path.c_str(), attr.c_str(), nullptr, 0);
+      if (n < 0) break;
+      value.resize(static_cast<size_t>(n));
+      n = ::lgetxattr(path.c_str(), attr.c_str(), value.data(), value.size());
+      if (n >= 0) {
+        value.resize(static_cast<size_t>(n));
+        out.push_back({std::move(attr), std::move(value)});
+        break;
+      }
+      if (errno != ERANGE) break;
+    }
+  }
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.name < b.name; });
+  return out;
+}
+
+// The name of a user or group id on this system, or empty when it has none.
+std::string user_name(uint32_t uid) {
+  std::vector<char> buf(16384);
+  struct passwd pw, *found = nullptr;
+  if (::getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) != 0 || !found) return {};
+  return found->pw_name;
+}
+std::string group_name(uint32_t gid) {
+  std::vector<char> buf(16384);
+  struct group gr, *found = nullptr;
+  if (::getgrgid_r(gid, &gr, buf.data(), buf.size(), &found) != 0 || !found) return {};
+  return found->gr_name;
 }
 
 // One thing the lister found: an entry for the catalog, or a path left out and why.
@@ -112,7 +170,10 @@ struct Abandoned {};
 
 class Lister {
  public:
-  explicit Lister(FoundQueue& out) : out_(out) {}
+  Lister(FoundQueue& out, bool xattrs) : out_(out), xattrs_(xattrs) {}
+
+  // Every owner and group id met, with its name on this system (empty: none).
+  std::map<uint32_t, std::string> users, groups;
 
   void walk(int dirfd, const std::string& prefix) {
     std::vector<std::string> names;
@@ -142,11 +203,26 @@ class Lister {
       e.path = rel;
       e.mode = st.st_mode & 07777;
       e.mtime_ns = ns(st.st_mtim);
+      e.uid = st.st_uid;
+      e.gid = st.st_gid;
+      if (!users.count(e.uid)) users[e.uid] = user_name(e.uid);
+      if (!groups.count(e.gid)) groups[e.gid] = group_name(e.gid);
+      if (xattrs_ && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode))) {
+        e.xattrs = read_xattrs(dirfd, name);
+      }
       if (S_ISREG(st.st_mode)) {
         e.kind = format::EntryKind::kFile;
         e.size = static_cast<uint64_t>(st.st_size);
         e.ctime_ns = ns(st.st_ctim);
         e.inode = static_cast<uint64_t>(st.st_ino);
+        if (st.st_nlink > 1) {
+          // A later name of a file already walked shares its stored bytes.
+          auto [first, inserted] = first_names_.try_emplace({st.st_dev, st.st_ino}, next_id_);
+          if (!inserted) {
+            e.link = first->second;
+            e.xattrs.clear();  // the first name's, which are the same inode's
+          }
+        }
         add(std::move(e));
       } else if (S_ISLNK(st.st_mode)) {
         std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
@@ -184,7 +260,9 @@ class Lister {
   }
 
  private:
+  // The recorder gives the entries consecutive ids from 1, in the order added.
   void add(format::Entry e) {
+    ++next_id_;
     if (!out_.push(Found{std::move(e), {}})) throw Abandoned{};
   }
   void skip(const std::string& rel, const std::string& reason) {
@@ -194,6 +272,10 @@ class Lister {
   }
 
   FoundQueue& out_;
+  const bool xattrs_;
+  int64_t next_id_ = 1;  // the id the next entry added will have
+  // Files with more than one name: the id of the first name walked, by device and inode.
+  std::map<std::pair<dev_t, ino_t>, int64_t> first_names_;
 };
 
 // Records what the lister finds into the catalog, in the order found, a batch at a time.
@@ -212,7 +294,7 @@ void record(FoundQueue& queue, format::Catalog& catalog, WalkTotals& totals) {
       switch (f.entry.kind) {
         case format::EntryKind::kFile:
           ++totals.files;
-          totals.file_bytes += f.entry.size;
+          if (!f.entry.link) totals.file_bytes += f.entry.size;  // a link stores nothing
           break;
         case format::EntryKind::kSymlink:
           ++totals.symlinks;
@@ -241,15 +323,18 @@ bool is_special_file_reason(const std::string& reason) {
   return false;
 }
 
-WalkTotals walk_source(const std::string& root, format::Catalog& catalog) {
+WalkTotals walk_source(const std::string& root, format::Catalog& catalog, bool xattrs) {
   int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) throw_errno("cannot open source directory " + root, errno);
+  struct stat root_st;
+  const bool root_known = ::fstat(fd, &root_st) == 0;
   FoundQueue queue;
-  std::thread lister([&queue, fd] {
+  Lister walker(queue, xattrs);
+  std::thread lister([&queue, &walker, fd] {
     util::name_this_thread("ferry-walk");
     std::exception_ptr error;
     try {
-      Lister(queue).walk(fd, "");
+      walker.walk(fd, "");
     } catch (const Abandoned&) {
     } catch (...) {
       error = std::current_exception();
@@ -268,6 +353,19 @@ WalkTotals walk_source(const std::string& root, format::Catalog& catalog) {
     throw;
   }
   lister.join();
+  catalog.begin();
+  if (root_known) {  // for the target folder of a whole restore
+    catalog.set_meta("root_mode", std::to_string(root_st.st_mode & 07777));
+    catalog.set_meta("root_mtime_ns", std::to_string(ns(root_st.st_mtim)));
+  }
+  using Kind = format::Catalog::OwnerKind;
+  for (auto& [id, name] : walker.users) {
+    if (!name.empty()) catalog.set_owner_name(Kind::kUser, id, name);
+  }
+  for (auto& [id, name] : walker.groups) {
+    if (!name.empty()) catalog.set_owner_name(Kind::kGroup, id, name);
+  }
+  catalog.commit();
   return totals;
 }
 

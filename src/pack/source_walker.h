@@ -24,7 +24,9 @@ struct WalkTotals {
 // for something packable that could not be read.
 bool is_special_file_reason(const std::string& reason);
 
-// Throws when `root` itself cannot be read.
-WalkTotals walk_source(const std::string& root, format::Catalog& catalog);
+// Throws when `root` itself cannot be read. Records each entry's owner and group (and
+// their names), its extended attributes unless `xattrs` is false, and the later names of
+// a file with several (hard links) as links to the first. `catalog` starts empty.
+WalkTotals walk_source(const std::string& root, format::Catalog& catalog, bool xattrs = true);
 
 }  // namespace ferry::pack

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <optional>
 
 #include "ferry/error.h"
@@ -259,6 +260,19 @@ double parse_duration(std::string_view text) {
   }
   if (!std::isfinite(seconds)) reject("duration", text, "too large", kDurationExamples);
   return seconds;
+}
+
+std::string approx_bytes(uint64_t bytes) {
+  const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1000 && u < 6) {
+    v /= 1000;
+    ++u;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return text;
 }
 
 std::string format_bytes(uint64_t bytes) {

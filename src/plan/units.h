@@ -27,6 +27,9 @@ double parse_duration(std::string_view text);
 // The shortest exact spelling: 80000000000000 -> "80TB", 2^40 * 7.5 -> "7.5TiB",
 // 1500000 -> "1.5MB".
 std::string format_bytes(uint64_t bytes);
+// For messages, rounded to a tenth of a decimal unit: 806747284 -> "806.7 MB"; not
+// exact, so unlike the others it does not read back to the same value.
+std::string approx_bytes(uint64_t bytes);
 // Bytes per second with a decimal unit: 250e6 -> "250MB/s".
 std::string format_rate(double bytes_per_second);
 // The same rate in bits, as network links are sold: 125e6 -> "1Gbit/s".

@@ -5,6 +5,8 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
+
 #include <cstdint>
 #include <string>
 
@@ -16,6 +18,13 @@ namespace ferry::read {
 // A catalog mtime (nanoseconds since the epoch) as the system calls take it.
 struct timespec timespec_of(int64_t ns);
 
+// An errno by which a file system says it keeps no such metadata (FAT and exFAT keep
+// no owner, no mode bits but read-only, no symbolic links): the entry is restored
+// without it and listed, and the restore goes on.
+inline bool metadata_unsupported(int err) {
+  return err == EPERM || err == ENOTSUP || err == EOPNOTSUPP || err == EINVAL || err == ENOSYS;
+}
+
 class RestoredFile {
  public:
   // Creates `.ferry-tmp-<id>` in the folder `dirfd` (replacing one a stopped restore
@@ -25,13 +34,28 @@ class RestoredFile {
   RestoredFile(const RestoredFile&) = delete;
   RestoredFile& operator=(const RestoredFile&) = delete;
 
-  void write(const uint8_t* data, size_t len) { file_.write(data, len); }
-  // Gives the file the catalog's mode and mtime, closes it and renames it to `leaf`.
+  // Appends `len` bytes. For a compressed file (where a sparse file's holes went, as
+  // frames of zeros), blocks of zeros are skipped rather than written: they become
+  // holes again, and the file takes no more room than on the source.
+  void write(const uint8_t* data, size_t len) {
+    if (sparse_) {
+      write_sparse(data, len);
+    } else {
+      file_.write(data, len);
+    }
+  }
+  static constexpr size_t kHoleBlock = 4096;
+  // Gives the file the catalog's mode (less setuid and setgid) and mtime, closes it and renames it to `leaf`.
   void publish(const std::string& leaf);
 
  private:
+  void write_sparse(const uint8_t* data, size_t len);
+
   int dirfd_;
   const format::Entry& entry_;
+  const bool sparse_;
+  uint64_t position_ = 0;  // bytes appended, holes included
+  bool skipped_ = false;   // the last bytes appended were a hole
   std::string temp_;
   io::File file_;
   bool published_ = false;

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include "codec/kdf.h"
 #include "ferry/error.h"
@@ -15,14 +17,18 @@
 #include "format/constants.h"
 #include "format/entry_check.h"
 #include "io/file.h"
+#include "read/entry_metadata.h"
 #include "read/file_streamer.h"
+#include "read/hard_links.h"
 #include "read/open_shipment.h"
+#include "read/restore_space.h"
 #include "read/restored_file.h"
 #include "read/selection.h"
 #include "read/stream_cursor.h"
 #include "read/stream_file_hasher.h"
 #include "read/stripe_source.h"
 #include "read/target_check.h"
+#include "read/target_names.h"
 #include "read/whole_file_writer.h"
 #include "util/dir_chain.h"
 #include "util/display.h"
@@ -34,6 +40,12 @@ namespace {
 
 using format::Entry;
 using format::EntryKind;
+
+std::string octal(uint32_t mode) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%04o", mode);
+  return text;
+}
 
 // Every selected path must be safe, and no entry may lie below a file or symlink of
 // the catalog: such a path could only be written by going through a link. Every file's
@@ -75,16 +87,22 @@ class Restorer {
  public:
   // `empty_target`: the target held nothing when the restore began, so no entry can be
   // there already (saves a system call a file).
+  // `renames`: where entries whose names collide on the target are written instead.
   Restorer(const RestoreOptions& o, read::OpenShipment& s, Progress& progress, RestoreReport& r,
-           bool empty_target)
+           bool empty_target, const read::Renames& renames)
       : options_(o), shipment_(s), progress_(progress), report_(r), out_(o.target),
-        empty_target_(empty_target) {}
+        empty_target_(empty_target), renames_(renames) {}
 
   void run(const read::Selection& selection) {
     format::Catalog catalog = shipment_.catalog();
+    read::HardLinks links(catalog, selection);
+    links.rename(renames_);
+    links_ = &links;
     make_directories(catalog, selection);
     restore_files(catalog, selection);
     make_symlinks(catalog, selection);
+    make_hard_links(links);
+    apply_metadata(catalog, selection);
     set_directory_metadata(catalog, selection);
   }
 
@@ -95,7 +113,7 @@ class Restorer {
     while (cursor.next(e)) {
       if (!selection.contains(e.path)) continue;
       std::string leaf;
-      int dirfd = out_.parent_of(e.path, &leaf, true);
+      int dirfd = out_.parent_of(renames_.apply(e.path), &leaf, true);
       if (::mkdirat(dirfd, leaf.c_str(), 0755) != 0 && errno != EEXIST) {
         throw_errno("cannot create directory " + io::join(options_.target, e.path), errno);
       }
@@ -115,7 +133,10 @@ class Restorer {
       int64_t last = -1;            // the last stripe handed out
     };
     auto state = std::make_shared<ScheduleState>(shipment_.catalog());
-    auto schedule = [state, layout, &selection]() -> std::optional<uint64_t> {
+    auto wanted = [this, &selection](const Entry& e) {
+      return (selection.contains(e.path) && !links_->linked(e.id)) || links_->stand_in(e.id);
+    };
+    auto schedule = [state, layout, wanted]() -> std::optional<uint64_t> {
       ScheduleState& st = *state;
       for (;;) {
         while (st.first < st.end) {
@@ -127,7 +148,7 @@ class Restorer {
         }
         Entry e;
         if (!st.cursor.next(e)) return std::nullopt;
-        if (e.stored == 0 || !selection.contains(e.path)) continue;
+        if (e.stored == 0 || !wanted(e)) continue;
         st.first = e.offset / layout.stripe_plain();
         st.end = (e.offset + e.stored - 1) / layout.stripe_plain() + 1;
       }
@@ -139,7 +160,7 @@ class Restorer {
     format::Catalog::Cursor hash_entries = hash_catalog.entries_of(EntryKind::kFile);
     read::StreamFileHasher hasher(layout, [&](Entry& e) {
       while (hash_entries.next(e)) {
-        if (selection.contains(e.path)) return true;
+        if (wanted(e)) return true;
       }
       return false;
     });
@@ -159,7 +180,9 @@ class Restorer {
     auto entries = catalog.entries_of(EntryKind::kFile);
     Entry e;
     while (entries.next(e)) {
-      if (!selection.contains(e.path)) continue;
+      if (!wanted(e)) continue;
+      if (const std::string* stand_in = links_->stand_in(e.id)) e.path = *stand_in;
+      e.path = renames_.apply(e.path);
       if (options_.stop && options_.stop->load()) {
         throw Error(ErrorKind::kInterrupted,
                     "stopped on request; run the same restore again to continue where it stopped");
@@ -218,13 +241,23 @@ class Restorer {
     Entry e;
     while (cursor.next(e)) {
       if (!selection.contains(e.path)) continue;
+      e.path = renames_.apply(e.path);
       std::string leaf;
       int dirfd = out_.parent_of(e.path, &leaf, true);
       if (empty_target_ || !read::already_restored(dirfd, leaf, e)) {
         std::string tmp = ".ferry-tmp-" + std::to_string(e.id);
         ::unlinkat(dirfd, tmp.c_str(), 0);
-        if (::symlinkat(e.target.c_str(), dirfd, tmp.c_str()) != 0 ||
-            ::renameat(dirfd, tmp.c_str(), dirfd, leaf.c_str()) != 0) {
+        if (::symlinkat(e.target.c_str(), dirfd, tmp.c_str()) != 0) {
+          const int err = errno;
+          if (!read::metadata_unsupported(err)) {
+            throw_errno("cannot create symbolic link " + io::join(options_.target, e.path), err);
+          }
+          report_.not_applied.emplace_back(
+              e.path, std::string("not restored: the target holds no symbolic links (") +
+                          std::strerror(err) + ")");
+          continue;
+        }
+        if (::renameat(dirfd, tmp.c_str(), dirfd, leaf.c_str()) != 0) {
           int err = errno;
           ::unlinkat(dirfd, tmp.c_str(), 0);
           throw_errno("cannot create symbolic link " + io::join(options_.target, e.path), err);
@@ -233,6 +266,60 @@ class Restorer {
       struct timespec times[2] = {read::timespec_of(e.mtime_ns), read::timespec_of(e.mtime_ns)};
       ::utimensat(dirfd, leaf.c_str(), times, AT_SYMLINK_NOFOLLOW);
       ++report_.symlinks;
+    }
+  }
+
+  void make_hard_links(const read::HardLinks& links) {
+    read::HardLinks::Outcome made = links.make(options_.target);
+    report_.hard_links = made.linked;
+    report_.files += made.linked + made.copied.size();
+    for (auto& entry : made.copied) report_.not_applied.push_back(std::move(entry));
+    for (auto& path : made.lost) report_.lost.push_back(std::move(path));
+  }
+
+  // Owners, setuid/setgid bits and extended attributes, once every entry is in place and
+  // before the folders' modes (which may close them) and times. A later name of a file
+  // is the same file: it has them already.
+  void apply_metadata(format::Catalog& catalog, const read::Selection& selection) {
+    const bool as_root = ::geteuid() == 0;
+    read::EntryMetadata metadata(catalog, options_.numeric_owner, options_.xattrs, as_root);
+    if (!as_root) {
+      report_.warnings.push_back(
+          "owners and groups were not restored: restore runs as user " +
+          std::to_string(::geteuid()) + ", not as root, so everything belongs to that user");
+    }
+    auto cursor = catalog.entries();
+    Entry e;
+    while (cursor.next(e)) {
+      if (const std::string* stand_in = links_->stand_in(e.id)) {
+        e.path = *stand_in;
+      } else if (!selection.contains(e.path) || links_->linked(e.id)) {
+        continue;
+      }
+      e.path = renames_.apply(e.path);
+      std::vector<format::Xattr> xattrs;
+      if (options_.xattrs) xattrs = catalog.xattrs(e.id);
+      const bool special = e.kind == EntryKind::kFile && (e.mode & 06000);
+      if (!as_root && xattrs.empty() && !special && e.kind != EntryKind::kFile) continue;
+      std::string leaf;
+      int dirfd;
+      try {
+        dirfd = out_.parent_of(e.path, &leaf, false);
+      } catch (const Error&) {
+        continue;  // not written (a lost file's folder is always made; this is defensive)
+      }
+      struct stat st;
+      if (::fstatat(dirfd, leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // lost
+      for (std::string& what : metadata.apply(dirfd, leaf, e, xattrs)) {
+        report_.not_applied.emplace_back(e.path, std::move(what));
+      }
+      // A file's mode as it was written (less setuid/setgid, which apply() handled): a
+      // target that keeps no modes refused it then.
+      if (e.kind == EntryKind::kFile && (st.st_mode & 01777) != (e.mode & 01777) &&
+          ::fchmodat(dirfd, leaf.c_str(), e.mode & 01777, 0) != 0) {
+        report_.not_applied.emplace_back(e.path, "mode " + octal(e.mode & 01777) +
+                                                     " not applied: " + std::strerror(errno));
+      }
     }
   }
 
@@ -247,14 +334,24 @@ class Restorer {
                        static_cast<size_t>(sqlite3_column_bytes(stmt, 0)));
       if (!selection.contains(path)) continue;
       std::string leaf;
-      int dirfd = out_.parent_of(path, &leaf, true);
+      int dirfd = out_.parent_of(renames_.apply(path), &leaf, true);
       auto mode = static_cast<mode_t>(sqlite3_column_int64(stmt, 1) & 07777);
       int64_t mtime = sqlite3_column_int64(stmt, 2);
       struct timespec times[2] = {read::timespec_of(mtime), read::timespec_of(mtime)};
       // Through a descriptor of the directory itself, never its name: a link planted
       // or swapped in there is refused, not followed to a folder outside the target.
       int fd = ::openat(dirfd, leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      bool ok = fd >= 0 && ::fchmod(fd, mode) == 0 && ::futimens(fd, times) == 0;
+      if (fd >= 0 && ::fchmod(fd, mode) != 0) {
+        if (!read::metadata_unsupported(errno)) {
+          const int err = errno;
+          ::close(fd);
+          sqlite3_finalize(stmt);
+          throw_errno("cannot set metadata of " + io::join(options_.target, path), err);
+        }
+        report_.not_applied.emplace_back(path, "mode " + octal(mode) + " not applied: " +
+                                                   std::strerror(errno));
+      }
+      bool ok = fd >= 0 && ::futimens(fd, times) == 0;
       int err = errno;
       if (fd >= 0) ::close(fd);
       if (!ok) {
@@ -276,8 +373,74 @@ class Restorer {
   RestoreReport& report_;
   util::DirChain out_;
   const bool empty_target_;
+  const read::Renames& renames_;
   std::vector<std::pair<int64_t, std::string>> lost_;  // by entry id
+  const read::HardLinks* links_ = nullptr;  // during run()
 };
+
+// A whole restore into an empty folder makes that folder the source root: its mode and
+// mtime too, last, after everything inside was written.
+void give_target_the_roots_metadata(const std::string& target, format::Catalog& catalog) {
+  auto mode = catalog.meta("root_mode");
+  auto mtime = catalog.meta("root_mtime_ns");
+  if (!mode || !mtime) return;
+  int64_t mtime_ns = 0;
+  unsigned long mode_bits = 0;
+  try {
+    mtime_ns = std::stoll(*mtime);
+    mode_bits = std::stoul(*mode);
+  } catch (const std::exception&) {
+    return;  // not numbers: not what pack writes
+  }
+  struct timespec times[2] = {read::timespec_of(mtime_ns), read::timespec_of(mtime_ns)};
+  if (::chmod(target.c_str(), static_cast<mode_t>(mode_bits & 07777)) != 0 ||
+      ::utimensat(AT_FDCWD, target.c_str(), times, 0) != 0) {
+    throw_errno("cannot set the mode and mtime of the target " + target, errno);
+  }
+}
+
+// Names the target cannot hold are left out and listed; names that it would make one
+// (a target that folds case) refuse the restore, naming them, before anything is written.
+// With --rename-collisions, the names of each group but the first are changed instead,
+// and listed.
+read::Renames refuse_colliding_names(const RestoreOptions& o, format::Catalog& catalog,
+                                     read::Selection& selection, RestoreReport& report) {
+  auto [bytes, non_utf8] = read::bytes_to_probe(catalog, selection);
+  read::TargetNames target = read::probe_target_names(o.target, bytes, non_utf8);
+  target.folds_case = target.folds_case || o.target_folds_case;
+  read::NameCheck names = read::check_target_names(target, catalog, selection,
+                                                   o.rename_collisions ? SIZE_MAX : 10);
+  for (auto& [path, why] : names.unholdable) report.not_applied.emplace_back(path, why);
+  if (names.collisions.empty()) return {};
+  if (o.rename_collisions) {
+    std::vector<std::pair<std::string, std::string>> renamed;
+    read::Renames renames = read::rename_collisions(names, catalog, renamed);
+    for (const auto& [path, full] : renamed) {
+      report.not_applied.emplace_back(
+          path, "restored as " + util::shown(renames.apply(path)) +
+                    ": the target does not tell its name from another's but for case");
+    }
+    return renames;
+  }
+  std::string listed;
+  for (const auto& group : names.collisions) {
+    listed += "\n ";
+    for (const std::string& path : group) listed += " " + util::shown(path);
+  }
+  if (names.collision_groups > names.collisions.size()) {
+    listed += "\n  … and " + std::to_string(names.collision_groups - names.collisions.size()) +
+              " more";
+  }
+  throw Error(ErrorKind::kConflict,
+              "the target " + o.target + " does not tell upper from lower case, and " +
+                  std::to_string(names.collision_groups) +
+                  " groups of names in the shipment differ only in case; each would overwrite "
+                  "the other:" + listed +
+                  "\nRestore onto a file system that tells case apart (ext4, XFS, APFS "
+                  "case-sensitive), add --rename-collisions to restore the later of each group "
+                  "under a new name (listed), or leave one of each group out with --only. "
+                  "Nothing was written.");
+}
 
 }  // namespace
 
@@ -293,6 +456,11 @@ RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
   read::require_k(drives);
   RestoreReport report;
   report.warnings = drives.warnings();
+  for (uint32_t slot : drives.missing()) {
+    report.warnings.push_back("the drive of slot " + std::to_string(slot) + " (of " +
+                              std::to_string(drives.label.layout.n()) +
+                              ") is not attached: its blocks are rebuilt from parity");
+  }
   auto shipment = read::open_shipment(std::move(drives), o.credentials);
   for (const auto& p : shipment->catalog_problems) report.warnings.push_back(p);
   report.shipment_id = format::id_hex(shipment->drives.label.shipment);
@@ -310,11 +478,18 @@ RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
     throw Error(ErrorKind::kInvalidArgument, "target " + o.target + " exists and is not a folder");
   }
   io::make_directories(o.target);
+  const read::Renames renames = refuse_colliding_names(o, catalog, selection, report);
   const bool empty_target = read::holds_nothing(o.target);
-  if (!o.overwrite && !empty_target) read::check_target(o.target, catalog, selection);
+  if (!o.overwrite && !empty_target) read::check_target(o.target, catalog, selection, &renames);
+  // Into an empty target only: a restore run again finds part of it there already.
+  if (o.check_space && empty_target) {
+    read::check_target_space(o.target,
+                             read::restored_bytes(catalog, selection, read::HardLinks(catalog, selection)));
+  }
 
   progress.phase = "restoring";
-  Restorer(o, *shipment, progress, report, empty_target).run(selection);
+  Restorer(o, *shipment, progress, report, empty_target, renames).run(selection);
+  if (selection.everything() && empty_target) give_target_the_roots_metadata(o.target, catalog);
   return report;
 }
 

@@ -26,6 +26,12 @@ Selection::Selection(const std::vector<std::string>& only) {
 }
 
 bool Selection::contains(const std::string& path) const {
+  if (!excluded_.empty()) {
+    for (size_t end = path.find('/'); ; end = path.find('/', end + 1)) {
+      if (excluded_.count(end == std::string::npos ? path : path.substr(0, end))) return false;
+      if (end == std::string::npos) break;
+    }
+  }
   if (roots_.empty()) return true;
   for (const std::string& r : roots_) {
     if (path.size() >= r.size() && path.compare(0, r.size(), r) == 0 &&

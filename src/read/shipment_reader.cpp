@@ -28,6 +28,8 @@ ShipmentEntry public_entry(const format::Entry& e) {
              : e.kind == format::EntryKind::kSymlink ? ShipmentEntry::Kind::kSymlink
                                                      : ShipmentEntry::Kind::kFile;
   out.mode = e.mode;
+  out.uid = e.uid;
+  out.gid = e.gid;
   out.mtime_ns = e.mtime_ns;
   out.size = e.kind == format::EntryKind::kSymlink ? e.target.size() : e.size;
   out.sha256 = e.sha256;

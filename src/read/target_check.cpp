@@ -69,19 +69,37 @@ bool already_restored(int dirfd, const std::string& leaf, const format::Entry& e
   return false;
 }
 
-void check_target(const std::string& target, format::Catalog& catalog, const Selection& selection) {
+void check_target(const std::string& target, format::Catalog& catalog, const Selection& selection,
+                  const Renames* renames) {
   std::vector<std::string> names = top_level_names(target);
   if (names.empty()) return;
-  auto refuse = [&](const std::string& why) {
-    throw Error(ErrorKind::kConflict, "target " + target + " is not empty: " + why +
-                                          ". Restore into an empty folder, or add --overwrite");
+  // Every conflict is counted, the first few named: one at a time, a user fixing them
+  // would run the restore once for each.
+  constexpr size_t kNamed = 10;
+  std::vector<std::string> conflicts;
+  uint64_t count = 0;
+  auto conflict = [&](const std::string& what) {
+    if (conflicts.size() < kNamed) conflicts.push_back(what);
+    ++count;
+  };
+  auto refuse = [&] {
+    if (count == 0) return;
+    std::string listed;
+    for (const std::string& c : conflicts) listed += "\n  " + c;
+    if (count > conflicts.size()) {
+      listed += "\n  … and " + std::to_string(count - conflicts.size()) + " more";
+    }
+    throw Error(ErrorKind::kConflict, "target " + target + " is not empty: " +
+                                          std::to_string(count) + " entries are in the way:" +
+                                          listed +
+                                          "\nRestore into an empty folder, or add --overwrite");
   };
   for (const std::string& name : names) {
     if (name.rfind(".ferry-tmp-", 0) == 0) continue;  // left by an interrupted restore
     auto entry = catalog.find(name);
     if (!entry || !(selection.contains(name) ||
                     (entry->kind == format::EntryKind::kDirectory && !selection.everything()))) {
-      refuse("it holds " + util::shown(name) + ", which this restore would not write");
+      conflict(util::shown(name) + ", which this restore would not write");
     }
   }
   util::DirChain chain(target);
@@ -92,16 +110,15 @@ void check_target(const std::string& target, format::Catalog& catalog, const Sel
     std::string leaf;
     int dirfd;
     try {
-      dirfd = chain.parent_of(e.path, &leaf, false);
+      dirfd = chain.parent_of(renames ? renames->apply(e.path) : e.path, &leaf, false);
     } catch (const Error&) {
       continue;  // its folder is not there yet: nothing to conflict with
     }
     struct stat st;
     if (::fstatat(dirfd, leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    if (!already_restored(dirfd, leaf, e)) {
-      refuse(util::shown(e.path) + " exists with other content");
-    }
+    if (!already_restored(dirfd, leaf, e)) conflict(util::shown(e.path) + " exists with other content");
   }
+  refuse();
 }
 
 }  // namespace ferry::read

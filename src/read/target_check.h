@@ -7,6 +7,7 @@
 
 #include "format/catalog.h"
 #include "read/selection.h"
+#include "read/target_names.h"
 
 namespace ferry::read {
 
@@ -19,6 +20,8 @@ bool already_restored(int dirfd, const std::string& leaf, const format::Entry& e
 
 // Throws kConflict, naming the first conflict, when `target` holds anything the restore
 // would overwrite or that is not part of the selected entries.
-void check_target(const std::string& target, format::Catalog& catalog, const Selection& selection);
+// `renames`: where entries whose names collide on the target are restored instead.
+void check_target(const std::string& target, format::Catalog& catalog, const Selection& selection,
+                  const Renames* renames = nullptr);
 
 }  // namespace ferry::read

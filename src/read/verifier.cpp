@@ -158,7 +158,13 @@ void check_files(read::OpenShipment& shipment, const io::ReadEnv& env, int threa
   // connection of its own.
   format::Catalog hash_catalog = shipment.catalog();
   format::Catalog::Cursor hash_entries = hash_catalog.entries();
-  read::StreamFileHasher hasher(layout, [&](format::Entry& e) { return hash_entries.next(e); });
+  // A later name of a file (a hard link) shares the first one's bytes, checked with it.
+  read::StreamFileHasher hasher(layout, [&](format::Entry& e) {
+    while (hash_entries.next(e)) {
+      if (!e.link) return true;
+    }
+    return false;
+  });
   read::StripeSource source(reader, codec::hkdf(shipment.data_key, format::kBlockKeyInfo),
                             [&]() -> std::optional<uint64_t> {
                               if (next >= stripes) return std::nullopt;
@@ -171,7 +177,7 @@ void check_files(read::OpenShipment& shipment, const io::ReadEnv& env, int threa
   auto entries = catalog.entries();
   format::Entry e;
   while (entries.next(e)) {
-    if (e.kind != format::EntryKind::kFile) continue;
+    if (e.kind != format::EntryKind::kFile || e.link) continue;
     format::check_extent(e, shipment.drives.label.stream_bytes);
     if (!streamer.stream(e, [&](const uint8_t*, size_t n) { progress.bytes_done += n; })) {
       report.lost_files.push_back(e.path);
@@ -305,7 +311,19 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
   bool data_lost = !report.catalog_intact ||
                    (files_read ? !report.lost_files.empty()
                                : report.stripes_lost > 0 || report.units_unrecoverable > 0);
-  if (data_lost) {
+  // Drives not attached are not damage: with those attached intact, the check is only
+  // incomplete.
+  report.attached = set.present();
+  report.attached_intact = true;
+  for (const DriveCheck& c : report.drives) {
+    if (c.role != "member") continue;
+    report.attached_intact = report.attached_intact && c.catalog_ok && c.damaged + c.missing +
+                             c.truncated + c.misplaced + c.foreign + c.unreadable == 0;
+  }
+  if (set.present() < label.layout.k && report.attached_intact && report.catalog_intact &&
+      report.parity_mismatches == 0) {
+    report.verdict = Verdict::kIncomplete;
+  } else if (data_lost) {
     report.verdict = Verdict::kDataLost;
   } else if (damaged) {
     report.verdict = Verdict::kRecoverable;

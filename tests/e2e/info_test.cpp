@@ -60,10 +60,10 @@ TEST_F(Info, ListsPresentAndMissingSlots) {
   RunResult human = run_ferry({"info", drive(2), drive(0)});
   EXPECT_EQ(human.exit_code, 1) << "2 of 3 needed drives cannot restore: " << human.out;
   EXPECT_EQ(names_shown(human), "") << human.out;
-  EXPECT_NE(human.out.find("slot 1     MISSING"), std::string::npos) << human.out;
-  EXPECT_NE(human.out.find("slot 3     MISSING"), std::string::npos) << human.out;
-  EXPECT_EQ(human.out.find("slot 0     MISSING"), std::string::npos) << human.out;
-  EXPECT_EQ(human.out.find("slot 2     MISSING"), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("slot 1     not attached"), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("slot 3     not attached"), std::string::npos) << human.out;
+  EXPECT_EQ(human.out.find("slot 0     not attached"), std::string::npos) << human.out;
+  EXPECT_EQ(human.out.find("slot 2     not attached"), std::string::npos) << human.out;
   EXPECT_NE(human.out.find(drive(0)), std::string::npos) << human.out;
   EXPECT_NE(human.out.find(drive(2)), std::string::npos) << human.out;
 
