@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <ctime>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -278,9 +279,24 @@ uint64_t allocated_bytes(const std::string& path) { return allocated_at(AT_FDCWD
 
 namespace {
 
+// Six characters from [A-Za-z0-9], from the kernel's random source, as mkstemp uses.
+std::string random_suffix() {
+  static const char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  uint8_t bytes[6] = {};
+  if (::getentropy(bytes, sizeof bytes) != 0) {
+    const uint64_t t = static_cast<uint64_t>(::getpid()) * 0x9E3779B97F4A7C15ull ^
+                       static_cast<uint64_t>(std::clock());
+    for (size_t i = 0; i < sizeof bytes; ++i) bytes[i] = static_cast<uint8_t>(t >> (8 * i));
+  }
+  std::string out;
+  for (uint8_t b : bytes) out += kChars[b % (sizeof kChars - 1)];
+  return out;
+}
+
 // Forks a process that waits until every write end of `pipe_fds` is closed (this process
-// has ended, however) and then removes `paths`. Between fork and _exit the child makes
-// only async-signal-safe calls, as a fork of a threaded process must.
+// has ended, however) and then removes `paths`; a byte written to the pipe instead
+// dismisses it without removing anything. Between fork and _exit the child makes only
+// async-signal-safe calls, as a fork of a threaded process must.
 pid_t watch_for_exit(int pipe_fds[2], const std::vector<std::string>& paths) {
   struct rlimit limit;
   const int max_fd = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
@@ -298,7 +314,10 @@ pid_t watch_for_exit(int pipe_fds[2], const std::vector<std::string>& paths) {
   ::signal(SIGTERM, SIG_IGN);
   ::signal(SIGHUP, SIG_IGN);
   char byte;
-  while (::read(pipe_fds[0], &byte, 1) != 0 && errno == EINTR) {
+  for (;;) {
+    const ssize_t got = ::read(pipe_fds[0], &byte, 1);
+    if (got == 1) ::_exit(0);  // dismissed: the name was not ours
+    if (got == 0 || errno != EINTR) break;
   }
   for (const char* name : names) ::unlink(name);
   ::_exit(0);
@@ -308,18 +327,36 @@ pid_t watch_for_exit(int pipe_fds[2], const std::vector<std::string>& paths) {
 
 TempFile::TempFile(const std::string& stem) {
   const char* dir = std::getenv("TMPDIR");
-  std::string pattern = std::string(dir && *dir ? dir : "/tmp") + "/" + stem + ".XXXXXX";
-  int fd = ::mkstemp(pattern.data());
-  if (fd < 0) throw_errno("cannot create a temporary file in " + parent_of(pattern), errno);
-  ::close(fd);
-  path_ = pattern;
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) == 0) {
-    std::vector<std::string> paths = {path_};
-    for (const char* suffix : {"-journal", "-wal", "-shm"}) paths.push_back(path_ + suffix);
-    watchdog_pid_ = watch_for_exit(pipe_fds, paths);
-    ::close(pipe_fds[0]);
-    watchdog_pipe_ = pipe_fds[1];
+  const std::string folder = dir && *dir ? dir : "/tmp";
+  // The watchdog starts before the file exists, so there is no moment, however short,
+  // in which this process could die and leave the file behind.
+  for (int tries = 0;; ++tries) {
+    std::string name = folder + "/" + stem + "." + random_suffix();
+    int pipe_fds[2] = {-1, -1};
+    pid_t watchdog = -1;
+    if (::pipe2(pipe_fds, O_CLOEXEC) == 0) {
+      std::vector<std::string> paths = {name};
+      for (const char* suffix : {"-journal", "-wal", "-shm"}) paths.push_back(name + suffix);
+      watchdog = watch_for_exit(pipe_fds, paths);
+      ::close(pipe_fds[0]);
+    }
+    int fd = ::open(name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    const int err = errno;
+    if (fd >= 0) {
+      ::close(fd);
+      path_ = name;
+      watchdog_pid_ = watchdog;
+      watchdog_pipe_ = pipe_fds[1];
+      return;
+    }
+    if (pipe_fds[1] >= 0) {
+      (void)!::write(pipe_fds[1], "x", 1);  // not our file: the watchdog leaves it alone
+      ::close(pipe_fds[1]);
+    }
+    if (watchdog > 0) ::waitpid(watchdog, nullptr, 0);
+    if (err != EEXIST || tries >= 100) {
+      throw_errno("cannot create a temporary file in " + folder, err);
+    }
   }
 }
 
