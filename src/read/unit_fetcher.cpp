@@ -11,8 +11,13 @@ namespace ferry::read {
 
 struct UnitFetcher::Gather {
   enum State : uint8_t { kIdle, kReading, kGood, kBad };
-  Gather(uint64_t stripe, uint32_t n) : stripe(stripe), records(n), state(n, kIdle), opened(n) {}
+  Gather(uint64_t stripe, uint32_t n, RecordPool& pool)
+      : stripe(stripe), pool(pool), records(n), state(n, kIdle), opened(n) {}
+  ~Gather() {
+    for (auto& r : records) pool.give(std::move(r));
+  }
   const uint64_t stripe;
+  RecordPool& pool;
   std::mutex mutex;
   std::condition_variable changed;
   std::vector<util::ByteBuffer> records;  // a member's record, once its read is done
@@ -58,7 +63,7 @@ void UnitFetcher::start_read(const std::shared_ptr<Gather>& gather, uint32_t mem
   const uint32_t slot = layout_.slot_of(gather->stripe, member);
   ++in_flight_[slot];
   pool_.submit([this, gather, member, slot] {
-    util::ByteBuffer record(layout_.record_size());
+    util::ByteBuffer record = records_.take(layout_.record_size());
     std::string problem;
     BlockStatus status = BlockStatus::kUnreadable;
     const auto started = std::chrono::steady_clock::now();
@@ -84,6 +89,7 @@ void UnitFetcher::start_read(const std::shared_ptr<Gather>& gather, uint32_t mem
     } else {
       gather->state[member] = Gather::kBad;
       gather->problems.push_back(problem);
+      records_.give(std::move(record));
     }
     gather->changed.notify_all();
   });
@@ -111,6 +117,25 @@ std::chrono::microseconds UnitFetcher::hedge_deadline() const {
   const uint64_t usual = seen[(seen.size() - 1) / 2];
   const auto deadline = std::chrono::microseconds(kHedgeFactor * usual) + kHedgeFloor;
   return std::min(deadline, most);
+}
+
+util::ByteBuffer UnitFetcher::RecordPool::take(size_t size) {
+  {
+    std::lock_guard lock(mutex);
+    if (!free.empty()) {
+      util::ByteBuffer b = std::move(free.back());
+      free.pop_back();
+      b.resize(size);
+      return b;
+    }
+  }
+  return util::ByteBuffer(size);
+}
+
+void UnitFetcher::RecordPool::give(util::ByteBuffer&& buffer) {
+  if (buffer.empty()) return;
+  std::lock_guard lock(mutex);
+  if (free.size() < kKept) free.push_back(std::move(buffer));
 }
 
 bool UnitFetcher::open_unit(uint64_t stripe, uint32_t member, const uint8_t* payload,
@@ -168,7 +193,7 @@ StripeResult UnitFetcher::read(uint64_t stripe, uint64_t want, uint8_t* const* o
   const uint32_t k = layout_.k, n = layout_.n();
   StripeResult result;
   result.unit_ok.assign(k, false);
-  auto gather = std::make_shared<Gather>(stripe, n);
+  auto gather = std::make_shared<Gather>(stripe, n, records_);
   Gather& g = *gather;
   std::unique_lock lock(g.mutex);
   const auto deadline = std::chrono::steady_clock::now() + hedge_deadline();

@@ -47,6 +47,15 @@ class UnitFetcher {
 
  private:
   struct Gather;  // the members of one stripe as their reads come in
+  // Block buffers kept for reuse: a fresh one per block read costs page faults (the
+  // allocator hands large buffers back to the kernel), more than the read itself.
+  struct RecordPool {
+    static constexpr size_t kKept = 64;
+    util::ByteBuffer take(size_t size);
+    void give(util::ByteBuffer&& buffer);
+    std::mutex mutex;
+    std::vector<util::ByteBuffer> free;
+  };
   void start_read(const std::shared_ptr<Gather>& gather, uint32_t member) const;
   bool open_unit(uint64_t stripe, uint32_t member, const uint8_t* payload, uint8_t* out) const;
   // Opens the good data members not yet opened into out[] (or scratch), so that no block
@@ -76,6 +85,7 @@ class UnitFetcher {
   // AES-GCM contexts are not thread-safe: borrowed one per open.
   mutable std::mutex ciphers_mutex_;
   mutable std::vector<std::unique_ptr<codec::AesGcm>> ciphers_;
+  mutable RecordPool records_;  // before pool_: the reads it runs give their buffers back
   mutable TaskPool pool_;  // last: joined first, while everything its reads use lives
 };
 
