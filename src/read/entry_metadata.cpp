@@ -58,6 +58,26 @@ gid_t EntryMetadata::group(uint32_t stored) {
   return it->second;
 }
 
+int chmod_file_nofollow(int dirfd, const std::string& leaf, mode_t mode) {
+  // O_PATH needs no read permission on the file; the descriptor's /proc name then reaches
+  // that very file, with no further name lookup.
+  const int fd = ::openat(dirfd, leaf.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return -1;
+  struct stat st;
+  int rc = -1;
+  if (::fstat(fd, &st) != 0) {
+    // errno set by fstat
+  } else if (!S_ISREG(st.st_mode)) {
+    errno = ELOOP;
+  } else {
+    rc = ::chmod(("/proc/self/fd/" + std::to_string(fd)).c_str(), mode);
+  }
+  const int err = errno;
+  ::close(fd);
+  errno = err;
+  return rc;
+}
+
 std::vector<std::string> EntryMetadata::apply(int dirfd, const std::string& leaf,
                                               const format::Entry& e,
                                               const std::vector<format::Xattr>& xattrs) {
@@ -78,7 +98,7 @@ std::vector<std::string> EntryMetadata::apply(int dirfd, const std::string& leaf
   if (e.kind == format::EntryKind::kFile && (e.mode & 06000)) {
     if (!owned) {
       problems.push_back(bits_named(e.mode) + " cleared: the owner was not restored");
-    } else if (::fchmodat(dirfd, leaf.c_str(), e.mode & 07777, 0) != 0) {
+    } else if (chmod_file_nofollow(dirfd, leaf, e.mode & 07777) != 0) {
       problems.push_back(bits_named(e.mode) + " not applied: " + std::strerror(errno));
     }
   }

@@ -39,4 +39,8 @@ class EntryMetadata {
   const bool numeric_, xattrs_, as_root_;
 };
 
+// chmod of the regular file `leaf` in `dirfd`, never through a symbolic link put in its
+// place: returns 0, or -1 with errno (ELOOP when it is no longer a regular file).
+int chmod_file_nofollow(int dirfd, const std::string& leaf, mode_t mode);
+
 }  // namespace ferry::read

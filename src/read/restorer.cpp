@@ -316,7 +316,7 @@ class Restorer {
       // A file's mode as it was written (less setuid/setgid, which apply() handled): a
       // target that keeps no modes refused it then.
       if (e.kind == EntryKind::kFile && (st.st_mode & 01777) != (e.mode & 01777) &&
-          ::fchmodat(dirfd, leaf.c_str(), e.mode & 01777, 0) != 0) {
+          read::chmod_file_nofollow(dirfd, leaf, e.mode & 01777) != 0) {
         report_.not_applied.emplace_back(e.path, "mode " + octal(e.mode & 01777) +
                                                      " not applied: " + std::strerror(errno));
       }
