@@ -244,6 +244,7 @@ void serve(const MountOptions& given) {
   fuse_args fargs = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
   fuse_operations ops = operations();
   fuse* fs = fuse_new(&fargs, &ops, sizeof ops, &m);
+  fuse_opt_free_args(&fargs);  // what fuse_new added to them, if anything
   if (!fs) throw Error(ErrorKind::kIO, "cannot start the FUSE file system (see the message above)");
   if (fuse_mount(fs, options.mountpoint.c_str()) != 0) {
     fuse_destroy(fs);

@@ -385,7 +385,8 @@ TEST_F(Export, RunAgainWhenCompleteChangesNothing) {
   extra.push_back("--json");
   RunResult r = run_export(drives(4), target("mds"), extra);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const auto& s : nlohmann::json::parse(r.out)["shards"])
+  const nlohmann::json report = nlohmann::json::parse(r.out);  // alive through the loop
+  for (const auto& s : report["shards"])
     EXPECT_TRUE(s["resumed"].get<bool>());
   EXPECT_EQ(shard_digests(target("mds")), before);
   EXPECT_EQ(read_all(io::join(target("mds"), "index.json")), index);
@@ -404,7 +405,8 @@ TEST_F(Export, AShardChangedSinceIsWrittenAgain) {
   extra.push_back("--json");
   RunResult r = run_export(drives(4), target("w"), extra);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const auto& s : nlohmann::json::parse(r.out)["shards"]) {
+  const nlohmann::json report = nlohmann::json::parse(r.out);  // alive through the loop
+  for (const auto& s : report["shards"]) {
     std::string name = s["name"].get<std::string>();
     bool rewritten = name == "shard-000001.tar" || name == "shard-000002.tar";
     EXPECT_EQ(s["resumed"].get<bool>(), !rewritten) << name;
