@@ -356,18 +356,23 @@ void ShipmentReader::check_in_order(const ShipmentEntry& entry, uint64_t offset,
   ++files_verified_;
 }
 
-std::string ShipmentReader::read(std::string_view path) const {
+ShipmentEntry ShipmentReader::file_at(std::string_view path) const {
   auto entry = stat(path);
   if (!entry || entry->kind != ShipmentEntry::Kind::kFile) {
     throw Error(ErrorKind::kInvalidArgument,
                 "no file " + util::shown(std::string(path)) + " in shipment " + id().substr(0, 8) + "…");
   }
-  std::string out(entry->size, '\0');
+  return *entry;
+}
+
+std::string ShipmentReader::read(std::string_view path) const {
+  const auto entry = file_at(path);
+  std::string out(entry.size, '\0');
   // Read in one call: it starts at 0 and ends at the size, so the SHA-256 is checked.
-  size_t got = read(*entry, 0, out.data(), out.size());
-  if (entry->size == 0) {
-    if (codec::sha256("", 0) != entry->sha256) {
-      throw Error(ErrorKind::kCorruption, util::shown(entry->path) + " does not match its SHA-256");
+  size_t got = read(entry, 0, out.data(), out.size());
+  if (entry.size == 0) {
+    if (codec::sha256("", 0) != entry.sha256) {
+      throw Error(ErrorKind::kCorruption, util::shown(entry.path) + " does not match its SHA-256");
     }
   }
   out.resize(got);
@@ -375,14 +380,10 @@ std::string ShipmentReader::read(std::string_view path) const {
 }
 
 std::string ShipmentReader::read(std::string_view path, uint64_t offset, uint64_t len) const {
-  auto entry = stat(path);
-  if (!entry || entry->kind != ShipmentEntry::Kind::kFile) {
-    throw Error(ErrorKind::kInvalidArgument,
-                "no file " + util::shown(std::string(path)) + " in shipment " + id().substr(0, 8) + "…");
-  }
-  if (offset >= entry->size) return {};
-  std::string out(static_cast<size_t>(std::min<uint64_t>(len, entry->size - offset)), '\0');
-  out.resize(read(*entry, offset, out.data(), out.size()));
+  const auto entry = file_at(path);
+  if (offset >= entry.size) return {};
+  std::string out(static_cast<size_t>(std::min<uint64_t>(len, entry.size - offset)), '\0');
+  out.resize(read(entry, offset, out.data(), out.size()));
   return out;
 }
 

@@ -48,6 +48,8 @@ class ShipmentReader final : public Shipment {
   struct FileData;
   std::shared_ptr<const FileData> file_data(const ShipmentEntry& entry) const;
 
+  // The file at `path`, or kInvalidArgument naming it.
+  ShipmentEntry file_at(std::string_view path) const;
   UnitCache::Item unit(uint64_t number) const;
   // Copies stream bytes [pos, pos + len) into `out`.
   void read_stream(uint64_t pos, uint8_t* out, size_t len) const;

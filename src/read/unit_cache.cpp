@@ -12,13 +12,10 @@ UnitCache::Item UnitCache::get(const Key& key, const Load& load, bool* hit) {
       if (hit) *hit = true;
       return it->second.item;
     }
-    if (!it->second.loading) break;  // a failed load: try again ourselves
-    loaded_.wait(lock);
+    loaded_.wait(lock);  // a load that fails erases its slot: then this thread tries
   }
   if (hit) *hit = false;
-  Slot& slot = slots_[key];
-  slot.loading = true;
-  slot.age = ages_.end();
+  slots_[key].age = ages_.end();
   lock.unlock();
   Item item;
   try {
@@ -50,7 +47,7 @@ void UnitCache::put(const Key& key, Item item) {
 void UnitCache::insert_locked(const Key& key, Item item) {
   ages_.push_front(key);
   bytes_ += item->size();
-  slots_[key] = Slot{std::move(item), false, ages_.begin()};
+  slots_[key] = Slot{std::move(item), ages_.begin()};
   evict_locked();
 }
 

@@ -43,8 +43,7 @@ class UnitCache {
 
  private:
   struct Slot {
-    Item item;  // null while loading
-    bool loading = false;
+    Item item;  // null while a thread loads it
     std::list<Key>::iterator age;
   };
   void insert_locked(const Key& key, Item item);
