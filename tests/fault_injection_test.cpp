@@ -170,7 +170,7 @@ class FaultInjection : public ::testing::TestWithParam<LayoutCase> {
   // The report's entry for the drive of `slot`.
   static const DriveCheck& check(const VerifyReport& r, uint32_t slot) {
     for (const DriveCheck& d : r.drives) {
-      if (d.slot == static_cast<int>(slot) && d.role == "member") return d;
+      if (d.slot == static_cast<int>(slot) && d.role == DriveRole::kMember) return d;
     }
     throw std::runtime_error("no member entry for slot " + std::to_string(slot));
   }

@@ -36,9 +36,26 @@ class PowerCutEnv : public io::WriteEnv {
     return std::make_unique<File>(this, path);
   }
 
-  void write_atomically(const std::string& path, const std::string& data) const override {
-    tick();  // the real one fsyncs the file and its folder before returning
-    io::WriteEnv::posix().write_atomically(path, data);
+  // Each durable once done: the real rename syncs the folder, and removing or cutting
+  // a file that matters is followed by a sync before anything relies on it.
+  void rename(const std::string& from, const std::string& to) const override {
+    tick();
+    io::WriteEnv::posix().rename(from, to);
+    std::lock_guard lock(mutex_);
+    if (auto it = unsynced_.find(from); it != unsynced_.end()) {
+      unsynced_[to] = std::move(it->second);
+      unsynced_.erase(it);
+    }
+  }
+  void remove(const std::string& path) const override {
+    tick();
+    io::WriteEnv::posix().remove(path);
+    std::lock_guard lock(mutex_);
+    unsynced_.erase(path);
+  }
+  void truncate(const std::string& path, uint64_t size) const override {
+    tick();
+    io::WriteEnv::posix().truncate(path, size);
   }
 
   // The power comes back: every write not fsynced since is undone.
@@ -170,7 +187,10 @@ TEST_F(PowerCut, PackResumesToAnIntactShipmentWhereverThePowerFails) {
   for (int cut_at = 1; cut_at < total; cut_at += std::max(1, total / 12)) {
     SCOPED_TRACE("power cut at write " + std::to_string(cut_at) + " of " + std::to_string(total));
     PowerCutEnv env(cut_at);
-    EXPECT_THROW(pack_shipment(options(&env), progress), Error);
+    try {
+      pack_shipment(options(&env), progress);  // a cut among the last removals is no error
+    } catch (const Error&) {
+    }
     ASSERT_TRUE(env.was_cut());
     env.lose_unsynced();
     ++cuts;
@@ -196,36 +216,52 @@ TEST_F(PowerCut, PackResumesToAnIntactShipmentWhereverThePowerFails) {
   EXPECT_GE(cuts, 10);
 }
 
-// The last writes of a pack are the four labels turning "complete", all at once. A cut
-// among them leaves some drives complete and some not; running pack again must complete
-// the others, not refuse the drives as holding an unfinished pack.
+// The last writes of a pack publish the four labels as "complete", on every drive at
+// once, each written to a temporary file, synced and renamed into place; then the last
+// checkpoint's files go. A cut anywhere among them leaves every label whole, old or new,
+// and running pack again completes the others instead of refusing the drives as holding
+// an unfinished pack.
 TEST_F(PowerCut, PackCompletesLabelsLeftHalfPublished) {
   Progress progress;
   PowerCutEnv counter(INT_MAX);
   pack_shipment(options(&counter), progress);
   const int total = counter.operations();
-  for (int cut_at = total - 2; cut_at <= total; ++cut_at) {
+  // Per label: a leftover temporary removed, opened, written, synced, renamed; then one
+  // checkpoint file removed per drive.
+  const int publication = 4 * 5 + 4;
+  int half_published = 0;
+  for (int cut_at = total - publication + 1; cut_at <= total; ++cut_at) {
     SCOPED_TRACE("power cut at write " + std::to_string(cut_at) + " of " + std::to_string(total));
     fresh_drives();
     PowerCutEnv env(cut_at);
-    EXPECT_THROW(pack_shipment(options(&env), progress), Error);
+    try {
+      pack_shipment(options(&env), progress);  // a cut among the removals is not an error
+    } catch (const Error&) {
+    }
+    ASSERT_TRUE(env.was_cut());
     env.lose_unsynced();
     int complete = 0;
     for (const std::string& drive : drives_) {
       auto folders = format::find_shipment_folders(drive);
       ASSERT_EQ(folders.size(), 1u);
-      complete += format::read_label(folders[0]).complete();
+      format::Label label;
+      ASSERT_NO_THROW(label = format::read_label(folders[0])) << "a torn label on " << drive;
+      complete += label.complete();
     }
-    EXPECT_EQ(complete, cut_at - (total - 3)) << "the labels written before the cut";
-    int told = 0;  // drives whose readers are told to run pack again
-    for (const read::DriveRecord& d : read::open_drives(drives_).drives) {
-      told += d.problem.find("run the same `ferry pack` command again") != std::string::npos;
+    if (complete > 0 && complete < 4) {
+      ++half_published;
+      int told = 0;  // drives whose readers are told to run pack again
+      for (const read::DriveRecord& d : read::open_drives(drives_).drives) {
+        told += d.problem.find("run the same `ferry pack` command again") != std::string::npos;
+      }
+      EXPECT_GT(told, 0);
     }
-    EXPECT_GT(told, 0);
 
     PackReport done = pack_shipment(options(nullptr), progress);
-    EXPECT_TRUE(done.already_complete);
-    EXPECT_EQ(done.labels_completed, static_cast<uint32_t>(4 - complete));
+    if (complete > 0) {
+      EXPECT_TRUE(done.already_complete);
+      EXPECT_EQ(done.labels_completed, static_cast<uint32_t>(4 - complete));
+    }
     EXPECT_EQ(done.files, 40u);
     for (int i = 0; i < 4; ++i) {
       format::Label label = format::read_label(format::find_shipment_folders(drives_[i])[0]);
@@ -238,6 +274,7 @@ TEST_F(PowerCut, PackCompletesLabelsLeftHalfPublished) {
     v.credentials.key_file = key_;
     EXPECT_EQ(verify_shipment(v, progress).verdict, Verdict::kIntact);
   }
+  EXPECT_GT(half_published, 0) << "no cut left some labels complete and others not";
 }
 
 // Repair writes through the same environment: a power cut anywhere while it rebuilds a

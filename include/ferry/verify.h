@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ferry/credentials.h"
+#include "ferry/drive_role.h"
 #include "ferry/progress.h"
 #include "ferry/read_env.h"
 
@@ -24,7 +25,7 @@ struct VerifyOptions {
 struct DriveCheck {
   std::string path;      // as given; for a missing slot, empty
   int slot = -1;         // -1 when the drive is not a member of the shipment
-  std::string role;      // member, missing, foreign, duplicate, unreadable, no-shipment
+  DriveRole role = DriveRole::kMissing;
   uint64_t ok = 0, damaged = 0, missing = 0, truncated = 0, misplaced = 0, foreign = 0,
            unreadable = 0;
   bool catalog_ok = false;

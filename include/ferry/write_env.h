@@ -1,5 +1,5 @@
-// How pack writes to the drives. Every block, label, checkpoint and catalog copy goes
-// through a WriteEnv, so tests can simulate a power cut that loses whatever was not
+// How pack and repair write to the drives. Every block, label, note, checkpoint and
+// catalog copy, every rename, removal and cut goes through a WriteEnv, so tests can simulate a power cut that loses whatever was not
 // yet fsynced, as LevelDB's fault-injection tests do.
 #pragma once
 
@@ -42,6 +42,13 @@ class WriteEnv {
   // Replaces `path` with `data` durably: afterwards it is the old or the new file, whole.
   // By default through replace().
   virtual void write_atomically(const std::string& path, const std::string& data) const;
+  // Puts `from` in `to`'s place and syncs the folder, so the rename survives a power cut.
+  // By default on the real file system, as are the two below.
+  virtual void rename(const std::string& from, const std::string& to) const;
+  // Removes the file `path`; nothing when it is not there.
+  virtual void remove(const std::string& path) const;
+  // Cuts the file `path` to `size` bytes.
+  virtual void truncate(const std::string& path, uint64_t size) const;
   // The real file system.
   static const WriteEnv& posix();
   // Throws every byte away: measures the pack pipeline without the drives.

@@ -85,9 +85,9 @@ int run_export(ExportCommand& c) {
                 shown(c.exporting.target).c_str(), c.format.c_str());
     std::printf("  %llu samples, %llu files (%s) in %zu shards in %s (%s/s, %.0f samples/s)\n",
                 static_cast<unsigned long long>(r.samples),
-                static_cast<unsigned long long>(r.files), human_bytes(r.bytes).c_str(),
+                static_cast<unsigned long long>(r.files), plan::approx_bytes(r.bytes).c_str(),
                 r.shards.size(), human_seconds(seconds).c_str(),
-                human_bytes(static_cast<uint64_t>(r.bytes / std::max(seconds, 1e-3))).c_str(),
+                plan::approx_bytes(static_cast<uint64_t>(r.bytes / std::max(seconds, 1e-3))).c_str(),
                 r.samples / std::max(seconds, 1e-3));
     for (const ExportedShard& s : r.shards) {
       std::printf("  %s  %llu samples  %llu bytes  sha256 %s%s\n", s.name.c_str(),

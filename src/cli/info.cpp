@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "read/drive_set.h"
+#include "plan/units.h"
 
 namespace ferry::cli {
 namespace {
@@ -33,7 +34,7 @@ int run_info(const InfoCommand& c) {
   if (c.json) {
     nlohmann::json drives = nlohmann::json::array();
     for (const auto& d : set.drives) {
-      nlohmann::json j = {{"path", d.given}, {"role", read::role_name(d.role)}};
+      nlohmann::json j = {{"path", d.given}, {"role", drive_role_name(d.role)}};
       if (d.label) {
         j["shipment"] = format::id_hex(d.label->shipment);
         j["slot"] = d.label->slot;
@@ -43,7 +44,7 @@ int run_info(const InfoCommand& c) {
     }
     nlohmann::json out = {{"shipment", format::id_hex(l.shipment)},
                           {"format_version", format::kFormatVersion},
-                          {"state", l.state},
+                          {"state", format::label_state_name(l.state)},
                           {"created", utc(l.created_unix)},
                           {"created_unix", l.created_unix},
                           {"drives", l.layout.n()},
@@ -66,8 +67,8 @@ int run_info(const InfoCommand& c) {
               format::kFormatVersion, l.complete() ? "complete" : "INCOMPLETE: pack was interrupted");
   std::printf("created    %s\n", utc(l.created_unix).c_str());
   std::printf("layout     %u drives: %u data + %u parity, blocks of %s\n", l.layout.n(), l.layout.k,
-              l.layout.m, human_bytes(l.layout.block_size).c_str());
-  std::printf("data       %s in %llu stripes\n", human_bytes(l.stream_bytes).c_str(),
+              l.layout.m, plan::approx_bytes(l.layout.block_size).c_str());
+  std::printf("data       %s in %llu stripes\n", plan::approx_bytes(l.stream_bytes).c_str(),
               static_cast<unsigned long long>(l.stripes));
   for (uint32_t s = 0; s < set.folders.size(); ++s) {
     std::printf("slot %-3u   %s\n", s, set.folders[s].empty() ? "not attached" : set.folders[s].c_str());

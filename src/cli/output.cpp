@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "plan/units.h"
+
 namespace ferry::cli {
 
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
@@ -48,19 +50,6 @@ void print_warning(const std::string& message) {
   }
 }
 
-std::string human_bytes(uint64_t bytes) {
-  const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1000 && u < 5) {
-    v /= 1000;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-  return buf;
-}
-
 std::string human_seconds(double s) {
   char buf[32];
   if (s < 60) {
@@ -101,10 +90,10 @@ void ProgressLine::loop() {
     double rate = elapsed > 0 ? done / elapsed : 0;
     std::string eta = rate > 0 && total > done ? human_seconds((total - done) / rate) : "-";
     std::fprintf(stderr, "\r\033[K%s: %s / %s, %llu / %llu files, %s/s, ETA %s",
-                 progress_.phase.load(), human_bytes(done).c_str(), human_bytes(total).c_str(),
+                 progress_.phase.load(), plan::approx_bytes(done).c_str(), plan::approx_bytes(total).c_str(),
                  static_cast<unsigned long long>(progress_.files_done.load()),
                  static_cast<unsigned long long>(progress_.files_total.load()),
-                 human_bytes(static_cast<uint64_t>(rate)).c_str(), eta.c_str());
+                 plan::approx_bytes(static_cast<uint64_t>(rate)).c_str(), eta.c_str());
     std::fflush(stderr);
   }
 }

@@ -24,7 +24,6 @@ void print_warning(const std::string& message);
 std::string terminal_safe(const std::string& text);
 
 using util::shown;
-std::string human_bytes(uint64_t bytes);    // "1.5 GB"
 std::string human_seconds(double seconds);  // "3m 20s"
 
 // Redraws one status line from `progress` four times a second while alive, on a

@@ -13,6 +13,7 @@
 #include "cli/output.h"
 #include "codec/sha256.h"
 #include "util/threads.h"
+#include "plan/units.h"
 
 namespace ferry::cli {
 namespace {
@@ -93,16 +94,16 @@ int run_pack(PackCommand& c) {
     if (r.resumed) {
       std::printf("resumed an interrupted pack: %llu files (%s) were already packed\n",
                   static_cast<unsigned long long>(r.resumed_files),
-                  human_bytes(r.resumed_bytes).c_str());
+                  plan::approx_bytes(r.resumed_bytes).c_str());
     }
     std::printf("packed shipment %s: %u data + %u parity drives (any %u restore everything)\n",
                 r.shipment_id.c_str(), r.k, r.m, r.k);
     std::printf(
         "  %llu files, %llu directories, %llu symlinks; %s read, %s stored, in %s (%s/s)\n",
         static_cast<unsigned long long>(r.files), static_cast<unsigned long long>(r.directories),
-        static_cast<unsigned long long>(r.symlinks), human_bytes(r.source_bytes).c_str(),
-        human_bytes(r.stream_bytes).c_str(), human_seconds(seconds).c_str(),
-        human_bytes(static_cast<uint64_t>(r.source_bytes / std::max(seconds, 1e-3))).c_str());
+        static_cast<unsigned long long>(r.symlinks), plan::approx_bytes(r.source_bytes).c_str(),
+        plan::approx_bytes(r.stream_bytes).c_str(), human_seconds(seconds).c_str(),
+        plan::approx_bytes(static_cast<uint64_t>(r.source_bytes / std::max(seconds, 1e-3))).c_str());
     for (auto& [path, kind] : r.skipped) {
       std::printf("  skipped %s: %s\n", shown(path).c_str(), kind.c_str());
     }

@@ -165,7 +165,7 @@ std::string readable_bit_rate(double bytes_per_second) {
 }
 
 std::string layout_text(int drives, int parity, uint64_t drive_bytes) {
-  return std::to_string(drives) + " x " + human_bytes(drive_bytes) + " drives, parity " +
+  return std::to_string(drives) + " x " + plan::approx_bytes(drive_bytes) + " drives, parity " +
          std::to_string(parity) + ": any " + std::to_string(drives - parity) + " of " +
          std::to_string(drives) + " restore everything";
 }
@@ -177,7 +177,7 @@ void print_human(const plan::PlanInput& in, const plan::FerryRate& rate, const p
   };
   // A size given without --files has no count to show.
   bool counts = in.files || in.directories || in.symlinks;
-  row("source", human_bytes(in.source_bytes) +
+  row("source", plan::approx_bytes(in.source_bytes) +
                     (counts ? " in " + counted(in.files, "file", "files") : "") +
                     (in.directories || in.symlinks
                          ? ", " + counted(in.directories, "directory", "directories") + ", " +
@@ -185,13 +185,13 @@ void print_human(const plan::PlanInput& in, const plan::FerryRate& rate, const p
                          : ""));
   row("layout", layout_text(in.drives, in.parity, in.drive_bytes));
   if (p.fits) {
-    row("capacity", human_bytes(p.usable_bytes) + " usable: " + paint("32", "fits") + " (" +
-                        human_bytes(p.usable_bytes - in.source_bytes) + " to spare)");
+    row("capacity", plan::approx_bytes(p.usable_bytes) + " usable: " + paint("32", "fits") + " (" +
+                        plan::approx_bytes(p.usable_bytes - in.source_bytes) + " to spare)");
   } else {
-    row("capacity", human_bytes(p.usable_bytes) + " usable: " + paint("1;31", "does not fit") +
-                        " (" + human_bytes(in.source_bytes - p.usable_bytes) + " short)");
+    row("capacity", plan::approx_bytes(p.usable_bytes) + " usable: " + paint("1;31", "does not fit") +
+                        " (" + plan::approx_bytes(in.source_bytes - p.usable_bytes) + " short)");
   }
-  row("per drive", human_bytes(p.bytes_per_drive) + " written, parity included");
+  row("per drive", plan::approx_bytes(p.bytes_per_drive) + " written, parity included");
   row("pack", human_seconds(p.times.pack_seconds) +
                   (p.times.ferry_bound
                        ? " at ferry's own rate of " + plan::format_rate(in.ferry_bytes_per_second)
@@ -229,7 +229,7 @@ void print_human(const plan::PlanInput& in, const plan::FerryRate& rate, const p
   } else {
     row("recommended", paint("1;31", "none") + ": no layout of up to " +
                            std::to_string(plan::kMaxDrives) + " drives of " +
-                           human_bytes(in.drive_bytes) + " holds the data" +
+                           plan::approx_bytes(in.drive_bytes) + " holds the data" +
                            (in.bags >= 2 ? " and survives a lost bag" : ""));
   }
   out << "\n";

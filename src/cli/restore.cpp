@@ -12,6 +12,7 @@
 #include "cli/key_options.h"
 #include "cli/output.h"
 #include "util/threads.h"
+#include "plan/units.h"
 
 namespace ferry::cli {
 namespace {
@@ -66,10 +67,10 @@ int run_restore(RestoreCommand& c) {
   if (!c.quiet && !c.json) {
     std::printf("restored shipment %s into %s\n", r.shipment_id.c_str(), c.restore.target.c_str());
     std::printf("  %llu files (%s), %llu directories, %llu symlinks in %s (%s/s)\n",
-                static_cast<unsigned long long>(r.files), human_bytes(r.bytes).c_str(),
+                static_cast<unsigned long long>(r.files), plan::approx_bytes(r.bytes).c_str(),
                 static_cast<unsigned long long>(r.directories),
                 static_cast<unsigned long long>(r.symlinks), human_seconds(seconds).c_str(),
-                human_bytes(static_cast<uint64_t>(r.bytes / std::max(seconds, 1e-3))).c_str());
+                plan::approx_bytes(static_cast<uint64_t>(r.bytes / std::max(seconds, 1e-3))).c_str());
     if (r.already_present) {
       std::printf("  %llu files were already there with the same content and were left alone\n",
                   static_cast<unsigned long long>(r.already_present));

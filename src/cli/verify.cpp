@@ -43,7 +43,7 @@ nlohmann::json to_json(const VerifyReport& r) {
   nlohmann::json drives = nlohmann::json::array();
   for (const DriveCheck& d : r.drives) {
     nlohmann::json j = {{"path", d.path},         {"slot", d.slot},
-                        {"role", d.role},         {"blocks_ok", d.ok},
+                        {"role", drive_role_name(d.role)},     {"blocks_ok", d.ok},
                         {"blocks_damaged", d.damaged}, {"blocks_missing", d.missing},
                         {"blocks_truncated", d.truncated}, {"blocks_misplaced", d.misplaced},
                         {"blocks_foreign", d.foreign}, {"blocks_unreadable", d.unreadable},
@@ -82,8 +82,8 @@ void print_human(const VerifyReport& r) {
               r.keyed ? "checked with the key" : "checked without the key");
   for (const DriveCheck& d : r.drives) {
     std::string where = d.path.empty() ? "(not given)" : d.path;
-    if (d.role != "member") {
-      std::printf("  %-9s %s: %s\n", d.role.c_str(), terminal_safe(where).c_str(),
+    if (d.role != DriveRole::kMember) {
+      std::printf("  %-9s %s: %s\n", drive_role_name(d.role), terminal_safe(where).c_str(),
                   terminal_safe(d.problem).c_str());
       continue;
     }

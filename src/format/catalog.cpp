@@ -482,6 +482,63 @@ std::optional<Entry> Catalog::first_path_from(const std::string& low) {
 
 Catalog::Cursor::~Cursor() { sqlite3_finalize(stmt_); }
 
+Catalog::Query::Query(Catalog& catalog, const char* sql, const char* what)
+    : db_(catalog.db_), what_(what) {
+  catalog.write_file_data();
+  if (sqlite3_prepare_v2(db_, sql, -1, &stmt_, nullptr) != SQLITE_OK) {
+    std::string message = sqlite3_errmsg(db_);
+    sqlite3_finalize(stmt_);
+    throw Error(ErrorKind::kCorruption, "the catalog's " + what_ + " cannot be read: " + message);
+  }
+}
+
+Catalog::Query::~Query() { sqlite3_finalize(stmt_); }
+
+Catalog::Query& Catalog::Query::bind(int index, const std::string& text) {
+  sqlite3_reset(stmt_);
+  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+bool Catalog::Query::next() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  throw Error(ErrorKind::kIO, "the catalog's " + what_ + " cannot be read: " + sqlite3_errmsg(db_));
+}
+
+std::string Catalog::Query::bytes(int column) {
+  const void* p = sqlite3_column_blob(stmt_, column);
+  return p ? std::string(static_cast<const char*>(p),
+                         static_cast<size_t>(sqlite3_column_bytes(stmt_, column)))
+           : std::string();
+}
+
+int64_t Catalog::Query::integer(int column) { return sqlite3_column_int64(stmt_, column); }
+
+void Catalog::attach(const std::string& path, const std::string& name) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, "ATTACH DATABASE ?1 AS ?2", -1, &stmt, nullptr);
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_text(stmt, 1, path.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(stmt, 2, name.c_str(), -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(stmt);
+  }
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_DONE) {
+    throw Error(ErrorKind::kIO, "cannot open catalog " + path + ": " + sqlite3_errmsg(db_));
+  }
+}
+
+void Catalog::detach(const std::string& name) noexcept {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db_, "DETACH DATABASE ?1", -1, &stmt, nullptr) == SQLITE_OK) {
+    sqlite3_bind_text(stmt, 1, name.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_step(stmt);
+  }
+  sqlite3_finalize(stmt);
+}
+
 bool Catalog::Cursor::next(Entry& entry) {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) {

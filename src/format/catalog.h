@@ -138,10 +138,33 @@ class Catalog {
   // The entry with the smallest path >= `low`, bytewise, or nullopt.
   std::optional<Entry> first_path_from(const std::string& low);
 
-  sqlite3* handle() {
-    write_file_data();
-    return db_;
-  }
+  // A read-only query of the caller's own, for what the methods above do not cover
+  // (hard-link groups, names equal but for case, a comparison with another catalog).
+  // Its SQL is checked when made: a catalog without the tables or columns it names
+  // throws kCorruption, saying `what` was being read.
+  class Query {
+   public:
+    Query(Catalog& catalog, const char* sql, const char* what);
+    ~Query();
+    Query(const Query&) = delete;
+    Query& operator=(const Query&) = delete;
+    // Binds parameter ?`index` (from 1) as TEXT; starts the query again.
+    Query& bind(int index, const std::string& text);
+    // The next row; false after the last. Throws kIO when SQLite fails.
+    bool next();
+    std::string bytes(int column);  // BLOB or TEXT, raw; NULL gives ""
+    int64_t integer(int column);
+
+   private:
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+    std::string what_;
+  };
+
+  // Makes the catalog file at `path` readable to queries as schema `name`, until
+  // detach(). Throws kIO naming it.
+  void attach(const std::string& path, const std::string& name);
+  void detach(const std::string& name) noexcept;
 
   // Rows a statement for add_all() and set_file_data(): in a test program, 200,000 rows
   // took 1.2 µs each inserted one at a time and 0.7 µs thirty-two at a time; updated one

@@ -83,7 +83,7 @@ json body_of(const Label& l) {
           {"version", kFormatVersion},
           {"shipment", id_hex(l.shipment)},
           {"created_unix", l.created_unix},
-          {"state", l.state},
+          {"state", label_state_name(l.state)},
           {"slot", l.slot},
           {"drives", l.layout.n()},
           {"data_drives", l.layout.k},
@@ -116,6 +116,10 @@ std::string crc_of(const json& body) {
 }
 
 }  // namespace
+
+const char* label_state_name(LabelState state) {
+  return state == LabelState::kComplete ? "complete" : "packing";
+}
 
 std::string label_to_json(const Label& label) {
   json body = body_of(label);
@@ -180,8 +184,14 @@ Label label_from_json(const std::string& text, const std::string& where) {
     Label l;
     parse_hex(j, "shipment", l.shipment);
     l.created_unix = j.at("created_unix").get<int64_t>();
-    l.state = j.at("state").get<std::string>();
-    if (l.state != "packing" && l.state != "complete") throw std::invalid_argument("unknown state");
+    const std::string state = j.at("state").get<std::string>();
+    if (state == label_state_name(LabelState::kPacking)) {
+      l.state = LabelState::kPacking;
+    } else if (state == label_state_name(LabelState::kComplete)) {
+      l.state = LabelState::kComplete;
+    } else {
+      throw std::invalid_argument("unknown state");
+    }
     l.slot = static_cast<uint32_t>(get_count(j, "slot", kMaxDrives - 1));
     l.layout.k = static_cast<uint32_t>(get_count(j, "data_drives", kMaxDrives));
     l.layout.m = static_cast<uint32_t>(get_count(j, "parity_drives", kMaxDrives));

@@ -23,10 +23,15 @@ struct KeyWrap {
   std::vector<uint8_t> wrapped;  // encrypted data key followed by its GCM tag
 };
 
+// A shipment's labels say kPacking until every block and catalog copy is durable.
+enum class LabelState { kPacking, kComplete };
+// "packing" or "complete", as labels and reports spell it.
+const char* label_state_name(LabelState state);
+
 struct Label {
   ShipmentId shipment{};
   int64_t created_unix = 0;
-  std::string state = "packing";  // "packing" until the shipment is complete
+  LabelState state = LabelState::kPacking;
   uint32_t slot = 0;
   Layout layout;
   uint32_t pack_attempt = 1;  // nonce prefix of the current pack attempt
@@ -46,7 +51,7 @@ struct Label {
   };
   std::optional<Checkpoint> checkpoint;
 
-  bool complete() const { return state == "complete"; }
+  bool complete() const { return state == LabelState::kComplete; }
 };
 
 // Throws kInvalidArgument when scrypt with `params` would cost more memory or time than

@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+
+#include "ferry/error.h"
 #include "io/file.h"
 
 namespace ferry::io {
@@ -10,8 +13,9 @@ namespace {
 // Writes `path`.tmp through the environment, then renames it over `path`.
 class RenamedReplacement : public ReplacementFile {
  public:
-  RenamedReplacement(const WriteEnv& env, std::string path) : path_(std::move(path)), temp_(path_ + ".tmp") {
-    ::unlink(temp_.c_str());  // a leftover of an earlier run, maybe longer than this one
+  RenamedReplacement(const WriteEnv& env, std::string path)
+      : env_(env), path_(std::move(path)), temp_(path_ + ".tmp") {
+    env.remove(temp_);  // a leftover of an earlier run, maybe longer than this one
     file_ = env.open(temp_);
   }
   void append(const void* buf, size_t len) override {
@@ -21,10 +25,11 @@ class RenamedReplacement : public ReplacementFile {
   void commit() override {
     file_->sync();
     file_->close();
-    rename_into_place(temp_, path_);
+    env_.rename(temp_, path_);
   }
 
  private:
+  const WriteEnv& env_;
   std::string path_, temp_;
   std::unique_ptr<WritableFile> file_;
   uint64_t written_ = 0;
@@ -60,6 +65,18 @@ void WriteEnv::write_atomically(const std::string& path, const std::string& data
   file->commit();
 }
 
+void WriteEnv::rename(const std::string& from, const std::string& to) const {
+  rename_into_place(from, to);
+}
+
+void WriteEnv::remove(const std::string& path) const {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_errno("cannot remove " + path, errno);
+}
+
+void WriteEnv::truncate(const std::string& path, uint64_t size) const {
+  if (::truncate(path.c_str(), static_cast<off_t>(size)) != 0) throw_errno("cannot cut " + path, errno);
+}
+
 const WriteEnv& WriteEnv::posix() {
   static const PosixWriteEnv env;
   return env;
@@ -91,6 +108,9 @@ class DiscardingWriteEnv : public WriteEnv {
   std::unique_ptr<ReplacementFile> replace(const std::string&) const override {
     return std::make_unique<DiscardingReplacement>();
   }
+  void rename(const std::string&, const std::string&) const override {}
+  void remove(const std::string&) const override {}
+  void truncate(const std::string&, uint64_t) const override {}
 };
 
 }  // namespace

@@ -539,7 +539,12 @@ class Packer {
   // copies: 12-14 ms one after the other, 7-8 ms at once).
   void remove_checkpoint_files(uint64_t sequence) {
     util::on_each_in_parallel(folders_.size(), [&](size_t slot) {
-      ::unlink(format::checkpoint_path(folders_[slot], sequence).c_str());
+      try {
+        env_.remove(format::checkpoint_path(folders_[slot], sequence));
+      } catch (const Error&) {
+        // A checkpoint left behind is never read again (labels name the newest): not
+        // worth failing a pack over.
+      }
     });
   }
 
@@ -708,7 +713,7 @@ class Packer {
     label_.catalog_bytes = sealed.bytes;
     std::optional<format::Label::Checkpoint> last = label_.checkpoint;
     label_.checkpoint.reset();
-    label_.state = "complete";
+    label_.state = format::LabelState::kComplete;
     write_labels();
     if (last) remove_checkpoint_files(last->sequence);
     return finish_report(totals, catalog_->skipped());
@@ -735,9 +740,14 @@ class Packer {
         struct stat st;
         if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
         if (static_cast<uint64_t>(st.st_size) <= keep * layout.record_size()) continue;
-        if (keep == 0 ? ::unlink(path.c_str()) != 0
-                      : ::truncate(path.c_str(), static_cast<off_t>(keep * layout.record_size())) != 0) {
-          throw_errno("cannot cut off the blocks of an earlier attempt in " + path, errno);
+        try {
+          if (keep == 0) {
+            env_.remove(path);
+          } else {
+            env_.truncate(path, keep * layout.record_size());
+          }
+        } catch (const Error& e) {
+          throw Error(e.kind(), "cannot cut off the blocks of an earlier attempt: " + std::string(e.what()));
         }
       }
     }

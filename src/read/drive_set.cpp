@@ -12,18 +12,24 @@
 #include "format/drive_folder.h"
 #include "io/file.h"
 
-namespace ferry::read {
+namespace ferry {
 
-const char* role_name(DriveRecord::Role r) {
-  switch (r) {
-    case DriveRecord::Role::kMember: return "member";
-    case DriveRecord::Role::kForeign: return "foreign";
-    case DriveRecord::Role::kDuplicate: return "duplicate";
-    case DriveRecord::Role::kUnreadable: return "unreadable";
-    case DriveRecord::Role::kNoShipment: return "no-shipment";
+const char* drive_role_name(DriveRole role) {
+  switch (role) {
+    case DriveRole::kMember: return "member";
+    case DriveRole::kMissing: return "missing";
+    case DriveRole::kForeign: return "foreign";
+    case DriveRole::kDuplicate: return "duplicate";
+    case DriveRole::kDisputed: return "disputed";
+    case DriveRole::kUnreadable: return "unreadable";
+    case DriveRole::kNoShipment: return "no-shipment";
   }
   return "?";
 }
+
+}  // namespace ferry
+
+namespace ferry::read {
 
 uint32_t DriveSet::present() const {
   uint32_t n = 0;
@@ -42,7 +48,7 @@ std::vector<uint32_t> DriveSet::missing() const {
 std::vector<std::string> DriveSet::warnings() const {
   std::vector<std::string> out;
   for (const DriveRecord& d : drives) {
-    if (d.role != DriveRecord::Role::kMember) out.push_back(d.problem);
+    if (d.role != DriveRole::kMember) out.push_back(d.problem);
   }
   return out;
 }
@@ -113,12 +119,12 @@ DriveSet open_drives(const std::vector<std::string>& paths, const std::string& s
         if (d.label) {
           ++votes[d.label->shipment];
         } else {
-          d.role = DriveRecord::Role::kUnreadable;
+          d.role = DriveRole::kUnreadable;
           if (d.problem.empty()) d.problem = "drive " + given + ": label unreadable";
         }
       }
     } catch (const Error& e) {
-      d.role = DriveRecord::Role::kUnreadable;
+      d.role = DriveRole::kUnreadable;
       d.problem = e.what();
     }
     set.drives.push_back(std::move(d));
@@ -163,30 +169,31 @@ DriveSet open_drives(const std::vector<std::string>& paths, const std::string& s
     if (!d.label) continue;
     const format::Label& l = *d.label;
     if (l.shipment != chosen) {
-      d.role = DriveRecord::Role::kForeign;
+      d.role = DriveRole::kForeign;
       d.problem = "drive " + d.given + " belongs to shipment " + format::id_short(l.shipment) +
                   "…, not " + format::id_short(chosen) + "…; ignoring it";
     } else if (l.complete() != set.label.complete()) {
       set.layout_disputed = true;
       // Labels turn "complete" last, drive by drive; pack run again completes the rest.
-      d.role = DriveRecord::Role::kUnreadable;
+      d.role = DriveRole::kDisputed;
       d.problem = "drive " + d.given + " (slot " + std::to_string(l.slot) +
                   ") is of this shipment, but its pack was stopped while the labels were turning "
-                  "complete (its label says \"" + l.state + "\" where others say \"" +
-                  set.label.state + "\"); run the same `ferry pack` command again to finish it; "
+                  "complete (its label says \"" + format::label_state_name(l.state) +
+                  "\" where others say \"" + format::label_state_name(set.label.state) +
+                  "\"); run the same `ferry pack` command again to finish it; "
                   "ignoring this drive";
     } else if (!same_shipment_layout(l, set.label)) {
       set.layout_disputed = true;
-      d.role = DriveRecord::Role::kUnreadable;
+      d.role = DriveRole::kDisputed;
       d.problem = "drive " + d.given + " (slot " + std::to_string(l.slot) +
                   ") has a label that disagrees with the other drives on the layout, size or "
                   "state of the shipment (edited?); ignoring it";
     } else if (!set.folders[l.slot].empty()) {
-      d.role = DriveRecord::Role::kDuplicate;
+      d.role = DriveRole::kDuplicate;
       d.problem = "drive " + d.given + " is slot " + std::to_string(l.slot) +
                   " again (already given as " + set.folders[l.slot] + "); ignoring it";
     } else {
-      d.role = DriveRecord::Role::kMember;
+      d.role = DriveRole::kMember;
       set.folders[l.slot] = d.folder;
     }
   }

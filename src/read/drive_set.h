@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "ferry/drive_role.h"
 #include "format/label.h"
 
 namespace ferry::read {
@@ -15,12 +16,9 @@ struct DriveRecord {
   std::string given;   // the path as the user gave it
   std::string folder;  // the shipment folder found there (may be empty)
   std::optional<format::Label> label;
-  enum class Role { kMember, kForeign, kDuplicate, kUnreadable, kNoShipment } role = Role::kNoShipment;
+  DriveRole role = DriveRole::kNoShipment;  // never kMissing
   std::string problem;  // for anything but kMember: what is wrong, for people
 };
-
-// "member", "foreign", "duplicate", "unreadable", "no-shipment": for reports.
-const char* role_name(DriveRecord::Role role);
 
 struct DriveSet {
   format::Label label;  // the chosen shipment's label (its `slot` is the first member's)

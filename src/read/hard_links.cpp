@@ -46,32 +46,22 @@ bool copy_file(int from_dir, const std::string& from, int dirfd, const std::stri
 }  // namespace
 
 HardLinks::HardLinks(format::Catalog& catalog, const Selection& selection) {
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(catalog.handle(),
-                         "SELECT l.id, l.path, f.path, f.id FROM entries l JOIN entries f"
-                         " ON l.link = f.id WHERE l.kind = 0 AND f.kind = 0 ORDER BY l.id",
-                         -1, &stmt, nullptr) != SQLITE_OK) {
-    throw Error(ErrorKind::kCorruption, "the catalog's hard links cannot be read");
-  }
-  auto bytes = [&](int i) {
-    const void* p = sqlite3_column_blob(stmt, i);
-    return p ? std::string(static_cast<const char*>(p),
-                           static_cast<size_t>(sqlite3_column_bytes(stmt, i)))
-             : std::string();
-  };
-  while (sqlite3_step(stmt) == SQLITE_ROW) {
-    Link link{sqlite3_column_int64(stmt, 0), bytes(1), bytes(2)};
+  format::Catalog::Query rows(catalog,
+                              "SELECT l.id, l.path, f.path, f.id FROM entries l JOIN entries f"
+                              " ON l.link = f.id WHERE l.kind = 0 AND f.kind = 0 ORDER BY l.id",
+                              "hard links");
+  while (rows.next()) {
+    Link link{rows.integer(0), rows.bytes(1), rows.bytes(2)};
     if (!selection.contains(link.path)) continue;
     ids_.insert(link.id);
     if (!selection.contains(link.first)) {
       auto [stand_in, first_in_group] =
-          stand_ins_.try_emplace(sqlite3_column_int64(stmt, 3), link.path);
+          stand_ins_.try_emplace(rows.integer(3), link.path);
       if (first_in_group) continue;  // written in the first name's place
       link.first = stand_in->second;
     }
     links_.push_back(std::move(link));
   }
-  sqlite3_finalize(stmt);
 }
 
 void HardLinks::rename(const Renames& renames) {

@@ -9,7 +9,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 #include "codec/crc32c.h"
 #include "codec/kdf.h"
@@ -27,6 +26,7 @@
 #include "read/drive_set.h"
 #include "read/open_shipment.h"
 #include "read/stripe_reader.h"
+#include "util/batch_claims.h"
 #include "util/threads.h"
 
 namespace ferry {
@@ -85,13 +85,134 @@ std::string prepare_blank(const std::string& drive, const format::ShipmentId& id
   return folder;
 }
 
-}  // namespace
+// One thread's mending of stripes: reads every member, decides which are good (CRC,
+// parity, and with the key authentication for the stripe's attempt), rebuilds the rest
+// from k good ones and writes back those whose slot can be written.
+class StripeMender {
+ public:
+  struct Totals {
+    std::atomic<uint64_t> rewritten{0}, unrepairable{0}, unlocatable{0};
+  };
 
-RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
-  const io::ReadEnv& env = o.env ? *o.env : io::ReadEnv::posix();
-  const io::WriteEnv& write_env = o.write_env ? *o.write_env : io::WriteEnv::posix();
-  int threads = util::worker_threads(o.threads);
-  progress.phase = "opening";
+  StripeMender(const read::StripeReader& reader, const format::PackAttempts& attempts,
+               const std::optional<codec::Key>& block_key, const std::vector<std::string>& writable,
+               SegmentWriter& writer, Totals& totals)
+      : reader_(reader), format_(reader.stripe_format()), layout_(format_.layout()),
+        attempts_(attempts), writable_(writable), writer_(writer), totals_(totals),
+        record_(layout_.record_size()), records_(layout_.n() * record_), payloads_(layout_.n()),
+        unit_(layout_.unit_plain()) {
+    for (uint32_t i = 0; i < layout_.n(); ++i) payloads_[i] = records_.data() + i * record_ + format::kBlockHeaderSize;
+    if (block_key) aead_.emplace(*block_key);
+  }
+
+  void mend(uint64_t s) {
+    uint64_t good = read_members(s);
+    if (good == format::all_members(layout_.n())) {
+      if (consistent()) return;
+      // Every CRC is right but parity disagrees: a block was altered along with its CRC.
+      // Find it with the key, or from parity alone when m >= 2.
+      const int culprit = aead_ ? find_unauthentic(s) : find_by_parity();
+      if (culprit < 0) {
+        ++totals_.unlocatable;
+        return;
+      }
+      good &= ~(1ull << culprit);
+    }
+    // With the key nothing is rebuilt from a data block that is not authentic for its
+    // position and the stripe's attempt (a replay has a right CRC) ...
+    for (uint32_t j = 0; aead_ && j < layout_.k; ++j) {
+      if ((good >> j & 1) && !authentic(s, j)) good &= ~(1ull << j);
+    }
+    if (static_cast<uint32_t>(__builtin_popcountll(good)) < layout_.k) {
+      ++totals_.unrepairable;
+      return;
+    }
+    reader_.erasure().reconstruct(layout_.block_size, payloads_.data(), good);
+    // ... nor written unless what was rebuilt is authentic: a bad parity block used in
+    // the rebuild shows here.
+    for (uint32_t j = 0; aead_ && j < layout_.k; ++j) {
+      if (!(good >> j & 1) && !authentic(s, j)) {
+        ++totals_.unlocatable;
+        return;
+      }
+    }
+    write_rebuilt(s, good);
+  }
+
+ private:
+  // The members whose block reads back with a right header and CRC, as a bit set.
+  uint64_t read_members(uint64_t s) {
+    uint64_t good = 0;
+    for (uint32_t member = 0; member < layout_.n(); ++member) {
+      std::string problem;
+      if (reader_.fetch(s, member, records_.data() + member * record_, &problem) == read::BlockStatus::kOk) {
+        good |= 1ull << member;
+      }
+    }
+    return good;
+  }
+
+  bool consistent() { return format_.parity_consistent(reader_.erasure(), payloads_, scratch_); }
+
+  bool authentic(uint64_t s, uint32_t member) {
+    return format_.open_unit(*aead_, attempts_.of(s), s, member, payloads_[member], unit_.data());
+  }
+
+  // With the key: the data member that fails authentication, else a parity member.
+  int find_unauthentic(uint64_t s) {
+    for (uint32_t j = 0; j < layout_.k; ++j) {
+      if (!authentic(s, j)) return static_cast<int>(j);
+    }
+    return static_cast<int>(layout_.k);
+  }
+
+  // Without the key: the one member whose replacement makes the stripe consistent.
+  // Needs two parity members at least: with one, any member could be the culprit.
+  int find_by_parity() {
+    if (layout_.m < 2) return -1;
+    std::vector<uint8_t> saved(layout_.block_size);
+    int found = -1;
+    for (uint32_t i = 0; i < layout_.n(); ++i) {
+      std::memcpy(saved.data(), payloads_[i], layout_.block_size);
+      reader_.erasure().reconstruct(layout_.block_size, payloads_.data(),
+                                    format::all_members(layout_.n()) & ~(1ull << i));
+      const bool fits = consistent();
+      std::memcpy(payloads_[i], saved.data(), layout_.block_size);
+      if (fits) {
+        if (found >= 0) return -1;  // ambiguous
+        found = static_cast<int>(i);
+      }
+    }
+    return found;
+  }
+
+  void write_rebuilt(uint64_t s, uint64_t good) {
+    for (uint32_t member = 0; member < layout_.n(); ++member) {
+      const uint32_t slot = layout_.slot_of(s, member);
+      if ((good >> member & 1) || writable_[slot].empty()) continue;
+      uint8_t* record = records_.data() + member * record_;
+      format_.make_header(s, member, record);
+      writer_.write(slot, layout_.segment_of(s), record, record_, layout_.offset_in_segment(s));
+      ++totals_.rewritten;
+    }
+  }
+
+  const read::StripeReader& reader_;
+  const format::StripeFormat& format_;
+  const format::Layout& layout_;
+  const format::PackAttempts& attempts_;
+  const std::vector<std::string>& writable_;
+  SegmentWriter& writer_;
+  Totals& totals_;
+  const size_t record_;
+  std::vector<uint8_t> records_;
+  std::vector<uint8_t*> payloads_;
+  std::vector<uint8_t> scratch_, unit_;
+  std::optional<codec::AesGcm> aead_;
+};
+
+// The drives to repair, refused while they disagree on the layout.
+read::DriveSet open_agreeing_drives(const RepairOptions& o) {
   read::DriveSet set = read::open_drives(o.drives, o.shipment);
   read::require_complete(set);
   if (set.layout_disputed) {
@@ -104,36 +225,46 @@ RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
                 "them. Check the drives named below (verify and restore read around them); "
                 "nothing was written." + which);
   }
-  format::Label label = set.label;
-  const format::Layout& layout = label.layout;
-  RepairReport report;
-  report.shipment_id = format::id_hex(label.shipment);
+  return set;
+}
 
+// The folders repair may write, by slot: the drives present, and the blank drives of
+// --rebuild in the missing slots, each locked against another ferry process.
+struct WritableSlots {
+  std::vector<std::string> folders;
+  std::vector<std::unique_ptr<io::DriveLock>> locks;
+};
+
+WritableSlots claim_slots(const read::DriveSet& set, const std::vector<std::string>& rebuild,
+                          RepairReport& report) {
   std::vector<uint32_t> missing = set.missing();
-  if (o.rebuild.size() > missing.size()) {
+  if (rebuild.size() > missing.size()) {
     throw Error(ErrorKind::kInvalidArgument,
-                "--rebuild names " + std::to_string(o.rebuild.size()) + " drives but only " +
+                "--rebuild names " + std::to_string(rebuild.size()) + " drives but only " +
                     std::to_string(missing.size()) + " slots are missing");
   }
-  // What we may write: present slots in place, and the rebuilt ones.
-  std::vector<std::string> writable = set.folders;
-  std::vector<std::unique_ptr<io::DriveLock>> locks;
-  for (uint32_t slot = 0; slot < layout.n(); ++slot) {
-    if (!writable[slot].empty()) locks.push_back(std::make_unique<io::DriveLock>(writable[slot]));
+  WritableSlots w{set.folders, {}};
+  for (const std::string& folder : w.folders) {
+    if (!folder.empty()) w.locks.push_back(std::make_unique<io::DriveLock>(folder));
   }
-  for (size_t i = 0; i < o.rebuild.size(); ++i) {
-    writable[missing[i]] = prepare_blank(o.rebuild[i], label.shipment);
-    locks.push_back(std::make_unique<io::DriveLock>(writable[missing[i]]));
+  for (size_t i = 0; i < rebuild.size(); ++i) {
+    w.folders[missing[i]] = prepare_blank(rebuild[i], set.label.shipment);
+    w.locks.push_back(std::make_unique<io::DriveLock>(w.folders[missing[i]]));
     report.slots_rebuilt.push_back(missing[i]);
   }
-  for (size_t i = o.rebuild.size(); i < missing.size(); ++i) report.slots_still_missing.push_back(missing[i]);
+  for (size_t i = rebuild.size(); i < missing.size(); ++i) report.slots_still_missing.push_back(missing[i]);
+  return w;
+}
 
-  // Blocks.
+// Every stripe: members missing or damaged rebuilt and written back.
+void mend_blocks(const RepairOptions& o, const read::DriveSet& set, const WritableSlots& slots,
+                 const io::WriteEnv& write_env, Progress& progress, RepairReport& report) {
+  const format::Label& label = set.label;
   progress.phase = "repairing blocks";
   // Stripes past every present drive's segment files are beyond repair: counted, not
   // looked for one by one.
   const uint64_t scan_end = read::stripes_on_drives(set);
-  progress.bytes_total = scan_end * layout.record_size() * layout.n();
+  progress.bytes_total = scan_end * label.layout.record_size() * label.layout.n();
   // With the key, the catalog says which attempt sealed each stripe (and vouches for the
   // layout): a block replayed from another attempt is found and rebuilt, never used.
   std::optional<codec::Key> block_key;
@@ -143,165 +274,84 @@ RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
     block_key = codec::hkdf(opened->data_key, format::kBlockKeyInfo);
     attempts = opened->attempts;
   }
-  read::StripeReader reader(label, set.folders, env, attempts);
-  const format::StripeFormat& stripe_format = reader.stripe_format();
-  SegmentWriter writer(write_env, writable);
-  std::atomic<uint64_t> next{0}, rewritten{0}, unrepairable{0}, unlocatable{0};
-  std::mutex error_mutex;
-  std::exception_ptr error;
-  const uint32_t plain = layout.unit_plain();
-  auto work = [&] {
-    try {
-      const uint32_t n = layout.n();
-      std::vector<uint8_t> scratch, unit(plain);
-      std::optional<codec::AesGcm> aead_storage;
-      if (block_key) aead_storage.emplace(*block_key);
-      codec::AesGcm* aead = aead_storage ? &*aead_storage : nullptr;
-      auto consistent = [&](const std::vector<uint8_t*>& p) {
-        return stripe_format.parity_consistent(reader.erasure(), p, scratch);
-      };
-      // With the key: the data member that fails authentication for its position and the
-      // stripe's attempt, else a parity member.
-      auto find_unauthentic = [&](uint64_t s, const std::vector<uint8_t*>& p, codec::AesGcm& a) -> int {
-        for (uint32_t j = 0; j < layout.k; ++j) {
-          if (!stripe_format.open_unit(a, attempts.of(s), s, j, p[j], unit.data())) return static_cast<int>(j);
-        }
-        return static_cast<int>(layout.k);  // the data is authentic: the parity is wrong
-      };
-      // Without the key: the one member whose replacement makes the stripe consistent.
-      // Needs two parity members at least: with one, any member could be the culprit.
-      auto find_by_parity = [&](std::vector<uint8_t*>& p) -> int {
-        if (layout.m < 2) return -1;
-        std::vector<uint8_t> saved(layout.block_size);
-        int found = -1;
-        for (uint32_t i = 0; i < n; ++i) {
-          std::memcpy(saved.data(), p[i], layout.block_size);
-          reader.erasure().reconstruct(layout.block_size, p.data(), format::all_members(n) & ~(1ull << i));
-          bool fits = consistent(p);
-          std::memcpy(p[i], saved.data(), layout.block_size);
-          if (fits) {
-            if (found >= 0) return -1;  // ambiguous
-            found = static_cast<int>(i);
-          }
-        }
-        return found;
-      };
-      const size_t record = layout.record_size();
-      std::vector<uint8_t> records(n * record);
-      std::vector<uint8_t*> payloads(n);
-      for (uint32_t i = 0; i < n; ++i) payloads[i] = records.data() + i * record + format::kBlockHeaderSize;
-      for (;;) {
-        if (o.stop && o.stop->load()) return;
-        uint64_t first = next.fetch_add(kStripesPerClaim);
-        if (first >= scan_end) return;
-        for (uint64_t s = first; s < std::min(first + kStripesPerClaim, scan_end); ++s) {
-          uint64_t good = 0;
-          for (uint32_t member = 0; member < n; ++member) {
-            std::string problem;
-            if (reader.fetch(s, member, records.data() + member * record, &problem) == read::BlockStatus::kOk) {
-              good |= 1ull << member;
-            }
-          }
-          progress.bytes_done += n * record;
-          if (good == format::all_members(n)) {
-            if (consistent(payloads)) continue;
-            // Every CRC is right but parity disagrees: a block was altered along with its
-            // CRC. Find it with the key, or from parity alone when m >= 2.
-            int culprit = aead ? find_unauthentic(s, payloads, *aead) : find_by_parity(payloads);
-            if (culprit < 0) {
-              ++unlocatable;
-              continue;
-            }
-            good &= ~(1ull << culprit);
-          }
-          // With the key nothing is rebuilt from a data block that is not authentic for
-          // its position and the stripe's attempt (a replay has a right CRC).
-          for (uint32_t j = 0; aead && j < layout.k; ++j) {
-            if ((good >> j & 1) && !stripe_format.open_unit(*aead, attempts.of(s), s, j, payloads[j], unit.data())) {
-              good &= ~(1ull << j);
-            }
-          }
-          if (static_cast<uint32_t>(__builtin_popcountll(good)) < layout.k) {
-            ++unrepairable;
-            continue;
-          }
-          reader.erasure().reconstruct(layout.block_size, payloads.data(), good);
-          // ... nor written unless what was rebuilt is authentic: a bad parity block used
-          // in the rebuild shows here.
-          bool rebuilt_authentic = true;
-          for (uint32_t j = 0; aead && j < layout.k && rebuilt_authentic; ++j) {
-            rebuilt_authentic = (good >> j & 1) ||
-                                stripe_format.open_unit(*aead, attempts.of(s), s, j, payloads[j], unit.data());
-          }
-          if (!rebuilt_authentic) {
-            ++unlocatable;
-            continue;
-          }
-          for (uint32_t member = 0; member < n; ++member) {
-            uint32_t slot = layout.slot_of(s, member);
-            if ((good >> member & 1) || writable[slot].empty()) continue;
-            uint8_t* rec = records.data() + member * record;
-            stripe_format.make_header(s, member, rec);
-            writer.write(slot, layout.segment_of(s), rec, record, layout.offset_in_segment(s));
-            ++rewritten;
-          }
-        }
+  const read::StripeReader reader(label, set.folders, o.env ? *o.env : io::ReadEnv::posix(), attempts);
+  SegmentWriter writer(write_env, slots.folders);
+  StripeMender::Totals totals;
+  util::BatchClaims claims(scan_end, kStripesPerClaim, o.stop);
+  util::run_claiming(util::worker_threads(o.threads), "ferry-repair", claims, [&] {
+    StripeMender mender(reader, attempts, block_key, slots.folders, writer, totals);
+    uint64_t first, last;
+    while (claims.next(first, last)) {
+      for (uint64_t s = first; s < last; ++s) {
+        mender.mend(s);
+        progress.bytes_done += label.layout.n() * label.layout.record_size();
       }
-    } catch (...) {
-      std::lock_guard lock(error_mutex);
-      if (!error) error = std::current_exception();
-      next = scan_end;  // stop the others
     }
-  };
-  std::vector<std::thread> pool;
-  for (int i = 0; i < threads; ++i) pool.emplace_back(work);
-  for (auto& t : pool) t.join();
-  if (error) std::rethrow_exception(error);
+  });
   writer.sync_all();
   if (o.stop && o.stop->load()) {
     throw Error(ErrorKind::kInterrupted,
                 "stopped on request; what was repaired is on the drives: run the same repair again to finish");
   }
-  report.blocks_rewritten = rewritten;
-  report.stripes_unrepairable = unrepairable + (label.stripes - scan_end);
-  report.stripes_unlocatable = unlocatable;
+  report.blocks_rewritten = totals.rewritten;
+  report.stripes_unrepairable = totals.unrepairable + (label.stripes - scan_end);
+  report.stripes_unlocatable = totals.unlocatable;
+}
 
-  // Catalog copies: any intact one replaces the others.
+// Catalog copies: any intact one replaces the others.
+void mend_catalogs(const format::Label& label, const WritableSlots& slots,
+                   const io::WriteEnv& write_env, Progress& progress, RepairReport& report) {
   progress.phase = "repairing catalogs";
   std::string intact;
-  std::vector<uint32_t> to_fix;
-  for (uint32_t slot = 0; slot < layout.n(); ++slot) {
-    if (writable[slot].empty()) continue;
-    bool ok = format::catalog_copy_intact(writable[slot], label);
-    if (ok && intact.empty()) intact = format::catalog_path(writable[slot]);
-    if (!ok) to_fix.push_back(slot);
+  std::vector<std::string> to_fix;
+  for (const std::string& folder : slots.folders) {
+    if (folder.empty()) continue;
+    const bool ok = format::catalog_copy_intact(folder, label);
+    if (ok && intact.empty()) intact = format::catalog_path(folder);
+    if (!ok) to_fix.push_back(format::catalog_path(folder));
   }
-  if (!to_fix.empty()) {
-    if (intact.empty()) {
-      throw Error(ErrorKind::kCorruption,
-                  "every catalog copy on the drives given is damaged; attach another drive of the "
-                  "shipment so repair can copy an intact one");
-    }
-    // Copied a piece at a time: a catalog takes about 150 bytes a file.
-    std::vector<std::unique_ptr<io::ReplacementFile>> copies;
-    for (uint32_t slot : to_fix) copies.push_back(write_env.replace(format::catalog_path(writable[slot])));
-    io::File from = io::File::open_untrusted(intact);
-    std::vector<uint8_t> piece(4u << 20);
-    while (size_t n = from.read(piece.data(), piece.size())) {
-      for (auto& copy : copies) copy->append(piece.data(), n);
-    }
-    for (auto& copy : copies) {
-      copy->commit();
-      ++report.catalogs_rewritten;
-    }
+  if (to_fix.empty()) return;
+  if (intact.empty()) {
+    throw Error(ErrorKind::kCorruption,
+                "every catalog copy on the drives given is damaged; attach another drive of the "
+                "shipment so repair can copy an intact one");
   }
+  // Copied a piece at a time: a catalog takes about 150 bytes a file.
+  std::vector<std::unique_ptr<io::ReplacementFile>> copies;
+  for (const std::string& path : to_fix) copies.push_back(write_env.replace(path));
+  io::File from = io::File::open_untrusted(intact);
+  std::vector<uint8_t> piece(4u << 20);
+  while (size_t n = from.read(piece.data(), piece.size())) {
+    for (auto& copy : copies) copy->append(piece.data(), n);
+  }
+  for (auto& copy : copies) {
+    copy->commit();
+    ++report.catalogs_rewritten;
+  }
+}
 
-  // Rebuilt slots get their label last: until then they are not part of the shipment.
+// Rebuilt slots get their label last: until then they are not part of the shipment.
+void publish_rebuilt_slots(format::Label label, const WritableSlots& slots,
+                           const io::WriteEnv& write_env, const RepairReport& report) {
   for (uint32_t slot : report.slots_rebuilt) {
     label.slot = slot;
-    format::write_note(writable[slot], label, write_env);
-    format::write_label(writable[slot], label, write_env);
+    format::write_note(slots.folders[slot], label, write_env);
+    format::write_label(slots.folders[slot], label, write_env);
   }
+}
+
+}  // namespace
+
+RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
+  const io::WriteEnv& write_env = o.write_env ? *o.write_env : io::WriteEnv::posix();
+  progress.phase = "opening";
+  const read::DriveSet set = open_agreeing_drives(o);
+  RepairReport report;
+  report.shipment_id = format::id_hex(set.label.shipment);
+  const WritableSlots slots = claim_slots(set, o.rebuild, report);
+  mend_blocks(o, set, slots, write_env, progress, report);
+  mend_catalogs(set.label, slots, write_env, progress, report);
+  publish_rebuilt_slots(set.label, slots, write_env, report);
   return report;
 }
 

@@ -325,18 +325,16 @@ class Restorer {
 
   // Deepest first, after everything inside them is written, so their mtimes stay.
   void set_directory_metadata(format::Catalog& catalog, const read::Selection& selection) {
-    sqlite3_stmt* stmt = nullptr;
-    sqlite3_prepare_v2(catalog.handle(),
-                       "SELECT path, mode, mtime_ns FROM entries WHERE kind=1 ORDER BY id DESC", -1,
-                       &stmt, nullptr);
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      std::string path(static_cast<const char*>(sqlite3_column_blob(stmt, 0)),
-                       static_cast<size_t>(sqlite3_column_bytes(stmt, 0)));
+    format::Catalog::Query folders(
+        catalog, "SELECT path, mode, mtime_ns FROM entries WHERE kind=1 ORDER BY id DESC",
+        "folders");
+    while (folders.next()) {
+      const std::string path = folders.bytes(0);
       if (!selection.contains(path)) continue;
       std::string leaf;
       int dirfd = out_.parent_of(renames_.apply(path), &leaf, true);
-      auto mode = static_cast<mode_t>(sqlite3_column_int64(stmt, 1) & 07777);
-      int64_t mtime = sqlite3_column_int64(stmt, 2);
+      auto mode = static_cast<mode_t>(folders.integer(1) & 07777);
+      int64_t mtime = folders.integer(2);
       struct timespec times[2] = {read::timespec_of(mtime), read::timespec_of(mtime)};
       // Through a descriptor of the directory itself, never its name: a link planted
       // or swapped in there is refused, not followed to a folder outside the target.
@@ -345,7 +343,6 @@ class Restorer {
         if (!read::metadata_unsupported(errno)) {
           const int err = errno;
           ::close(fd);
-          sqlite3_finalize(stmt);
           throw_errno("cannot set metadata of " + io::join(options_.target, path), err);
         }
         report_.not_applied.emplace_back(path, "mode " + octal(mode) + " not applied: " +
@@ -355,7 +352,6 @@ class Restorer {
       int err = errno;
       if (fd >= 0) ::close(fd);
       if (!ok) {
-        sqlite3_finalize(stmt);
         if (err == ELOOP || err == ENOTDIR) {
           throw Error(ErrorKind::kUnsafePath, io::join(options_.target, util::shown(path)) +
                                                   " is no longer a folder (a link or file was put "
@@ -364,7 +360,6 @@ class Restorer {
         throw_errno("cannot set metadata of " + io::join(options_.target, path), err);
       }
     }
-    sqlite3_finalize(stmt);
   }
 
   const RestoreOptions& options_;

@@ -154,13 +154,12 @@ NameCheck check_target_names(const TargetNames& t, format::Catalog& catalog, Sel
 
   // Paths equal but for case, grouped; a group counts when two of its names share a
   // folder (names below two folders that collide are that folders' collision).
-  sqlite3_stmt* stmt = nullptr;
-  sqlite3_prepare_v2(
-      catalog.handle(),
+  format::Catalog::Query paths(
+      catalog,
       "SELECT path FROM entries WHERE lower(CAST(path AS TEXT)) IN"
       " (SELECT lower(CAST(path AS TEXT)) FROM entries GROUP BY 1 HAVING count(*) > 1)"
       " ORDER BY lower(CAST(path AS TEXT)), id",
-      -1, &stmt, nullptr);
+      "names equal but for case");
   std::vector<std::string> group;
   std::string key;
   auto close_group = [&] {
@@ -173,9 +172,8 @@ NameCheck check_target_names(const TargetNames& t, format::Catalog& catalog, Sel
     }
     group.clear();
   };
-  while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
-    std::string path(static_cast<const char*>(sqlite3_column_blob(stmt, 0)),
-                     static_cast<size_t>(sqlite3_column_bytes(stmt, 0)));
+  while (paths.next()) {
+    std::string path = paths.bytes(0);
     if (!selection.contains(path)) continue;
     std::string folded = fold_ascii(path);
     if (folded != key) {
@@ -185,7 +183,6 @@ NameCheck check_target_names(const TargetNames& t, format::Catalog& catalog, Sel
     group.push_back(std::move(path));
   }
   close_group();
-  sqlite3_finalize(stmt);
   return check;
 }
 
@@ -209,15 +206,12 @@ Renames rename_collisions(const NameCheck& check, format::Catalog& catalog,
                           std::vector<std::pair<std::string, std::string>>& renamed) {
   Renames renames;
   std::unordered_set<std::string> taken;  // folded paths given out
-  sqlite3_stmt* exists = nullptr;
-  sqlite3_prepare_v2(catalog.handle(),
-                     "SELECT 1 FROM entries WHERE lower(CAST(path AS TEXT)) = lower(?1) LIMIT 1",
-                     -1, &exists, nullptr);
+  format::Catalog::Query exists(
+      catalog, "SELECT 1 FROM entries WHERE lower(CAST(path AS TEXT)) = lower(?1) LIMIT 1",
+      "names equal but for case");
   auto free_name = [&](const std::string& path) {
     if (taken.count(fold_ascii(path))) return false;
-    sqlite3_reset(exists);
-    sqlite3_bind_text(exists, 1, path.data(), static_cast<int>(path.size()), SQLITE_TRANSIENT);
-    return sqlite3_step(exists) != SQLITE_ROW;
+    return !exists.bind(1, path).next();
   };
   for (const auto& group : check.collisions) {
     for (size_t i = 1; i < group.size(); ++i) {
@@ -239,7 +233,6 @@ Renames rename_collisions(const NameCheck& check, format::Catalog& catalog,
       }
     }
   }
-  sqlite3_finalize(exists);
   return renames;
 }
 

@@ -25,6 +25,7 @@
 #include "read/stream_file_hasher.h"
 #include "read/stripe_reader.h"
 #include "read/stripe_source.h"
+#include "util/batch_claims.h"
 #include "util/threads.h"
 
 namespace ferry {
@@ -48,15 +49,8 @@ class BlockScan {
         tallies_(set.label.layout.n()) {}
 
   void run(int threads, VerifyReport& report) {
-    std::vector<std::thread> pool;
-    for (int i = 0; i < threads; ++i) {
-      pool.emplace_back([this] {
-        util::name_this_thread("ferry-verify");
-        work();
-      });
-    }
-    for (auto& t : pool) t.join();
-    if (error_) std::rethrow_exception(error_);
+    util::BatchClaims claims(end_, kStripesPerClaim);
+    util::run_claiming(threads, "ferry-verify", claims, [&] { work(claims); });
     const uint64_t beyond = set_.label.stripes - end_;  // on no drive: lost, every block missing
     for (uint32_t slot = 0; slot < tallies_.size(); ++slot) {
       if (set_.folders[slot].empty()) continue;
@@ -76,76 +70,67 @@ class BlockScan {
   const Tally& tally(uint32_t slot) const { return tallies_[slot]; }
 
  private:
-  void work() {
-    try {
-      const format::Layout& layout = set_.label.layout;
-      const uint32_t n = layout.n(), k = layout.k;
-      const size_t record = layout.record_size();
-      std::vector<uint8_t> records(n * record), parity;
-      std::vector<uint8_t*> payloads(n);
-      for (uint32_t i = 0; i < n; ++i) payloads[i] = records.data() + i * record + format::kBlockHeaderSize;
-      std::vector<Tally> local(n);
-      uint64_t intact = 0, degraded = 0, lost = 0, mismatches = 0;
-      for (;;) {
-        uint64_t first = next_.fetch_add(kStripesPerClaim);
-        if (first >= end_) break;
-        uint64_t last = std::min(first + kStripesPerClaim, end_);
-        for (uint64_t s = first; s < last; ++s) {
-          uint32_t good = 0;
-          for (uint32_t member = 0; member < n; ++member) {
-            std::string problem;
-            auto status = reader_.fetch(s, member, records.data() + member * record, &problem);
-            uint32_t slot = layout.slot_of(s, member);
-            if (!set_.folders[slot].empty()) {
-              local[slot].by_status[static_cast<int>(status)]++;
-              if (status != read::BlockStatus::kOk && local[slot].examples.size() < kExamplesPerDrive) {
-                local[slot].examples.push_back(problem);
-              }
-              progress_.bytes_done += record;
+  void work(util::BatchClaims& claims) {
+    const format::Layout& layout = set_.label.layout;
+    const uint32_t n = layout.n(), k = layout.k;
+    const size_t record = layout.record_size();
+    std::vector<uint8_t> records(n * record), parity;
+    std::vector<uint8_t*> payloads(n);
+    for (uint32_t i = 0; i < n; ++i) payloads[i] = records.data() + i * record + format::kBlockHeaderSize;
+    std::vector<Tally> local(n);
+    uint64_t intact = 0, degraded = 0, lost = 0, mismatches = 0;
+    uint64_t first, last;
+    while (claims.next(first, last)) {
+      for (uint64_t s = first; s < last; ++s) {
+        uint32_t good = 0;
+        for (uint32_t member = 0; member < n; ++member) {
+          std::string problem;
+          auto status = reader_.fetch(s, member, records.data() + member * record, &problem);
+          uint32_t slot = layout.slot_of(s, member);
+          if (!set_.folders[slot].empty()) {
+            local[slot].by_status[static_cast<int>(status)]++;
+            if (status != read::BlockStatus::kOk && local[slot].examples.size() < kExamplesPerDrive) {
+              local[slot].examples.push_back(problem);
             }
-            good += status == read::BlockStatus::kOk;
+            progress_.bytes_done += record;
           }
-          if (good == n) {
-            // Every CRC is right; parity recomputed from the data must match what is stored.
-            if (reader_.stripe_format().parity_consistent(reader_.erasure(), payloads, parity)) {
-              ++intact;
-            } else {
-              ++mismatches;
-              ++degraded;
-            }
-          } else if (good >= k) {
-            ++degraded;
+          good += status == read::BlockStatus::kOk;
+        }
+        if (good == n) {
+          // Every CRC is right; parity recomputed from the data must match what is stored.
+          if (reader_.stripe_format().parity_consistent(reader_.erasure(), payloads, parity)) {
+            ++intact;
           } else {
-            ++lost;
+            ++mismatches;
+            ++degraded;
           }
+        } else if (good >= k) {
+          ++degraded;
+        } else {
+          ++lost;
         }
       }
-      std::lock_guard lock(mutex_);
-      for (uint32_t slot = 0; slot < n; ++slot) {
-        for (int i = 0; i < 7; ++i) tallies_[slot].by_status[i] += local[slot].by_status[i];
-        for (auto& e : local[slot].examples) {
-          if (tallies_[slot].examples.size() < kExamplesPerDrive) tallies_[slot].examples.push_back(e);
-        }
-      }
-      intact_ += intact;
-      degraded_ += degraded;
-      lost_ += lost;
-      mismatches_ += mismatches;
-    } catch (...) {
-      std::lock_guard lock(mutex_);
-      if (!error_) error_ = std::current_exception();
     }
+    std::lock_guard lock(mutex_);
+    for (uint32_t slot = 0; slot < n; ++slot) {
+      for (int i = 0; i < 7; ++i) tallies_[slot].by_status[i] += local[slot].by_status[i];
+      for (auto& e : local[slot].examples) {
+        if (tallies_[slot].examples.size() < kExamplesPerDrive) tallies_[slot].examples.push_back(e);
+      }
+    }
+    intact_ += intact;
+    degraded_ += degraded;
+    lost_ += lost;
+    mismatches_ += mismatches;
   }
 
   const read::DriveSet& set_;
   read::StripeReader reader_;
   Progress& progress_;
   const uint64_t end_;
-  std::atomic<uint64_t> next_{0};
   std::mutex mutex_;
   std::vector<Tally> tallies_;
   uint64_t intact_ = 0, degraded_ = 0, lost_ = 0, mismatches_ = 0;
-  std::exception_ptr error_;
 };
 
 // With the key: read every file as restore would and check its SHA-256.
@@ -260,9 +245,9 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
   for (const read::DriveRecord& d : set.drives) {
     DriveCheck c;
     c.path = d.given;
-    c.role = read::role_name(d.role);
+    c.role = d.role;
     c.problem = d.problem;
-    if (d.role == read::DriveRecord::Role::kMember) {
+    if (d.role == DriveRole::kMember) {
       c.slot = static_cast<int>(d.label->slot);
       const Tally& t = scan.tally(d.label->slot);
       c.ok = t.by_status[static_cast<int>(read::BlockStatus::kOk)];
@@ -280,14 +265,14 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
         report.blocks_beyond_labels = true;
       }
     } else if (d.label) {
-      c.slot = d.role == read::DriveRecord::Role::kForeign ? -1 : static_cast<int>(d.label->slot);
+      c.slot = d.role == DriveRole::kForeign ? -1 : static_cast<int>(d.label->slot);
     }
     report.drives.push_back(c);
   }
   for (uint32_t slot : set.missing()) {
     DriveCheck c;
     c.slot = static_cast<int>(slot);
-    c.role = "missing";
+    c.role = DriveRole::kMissing;
     c.missing = label.stripes;
     c.problem = "slot " + std::to_string(slot) + " was not given";
     report.drives.push_back(c);
@@ -304,7 +289,7 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
   bool damaged = report.stripes_degraded > 0 || report.stripes_lost > 0 ||
                  !set.missing().empty() || report.units_unauthentic > 0 ||
                  (report.blocks_beyond_labels && !files_read_with_key(report, set));
-  for (const DriveCheck& c : report.drives) damaged = damaged || (c.role == "member" && !c.catalog_ok);
+  for (const DriveCheck& c : report.drives) damaged = damaged || (c.role == DriveRole::kMember && !c.catalog_ok);
   // With the key every file was read back, so data is lost exactly when a file is: a
   // stripe short of k blocks may hold only padding. Without the key it must count as lost.
   bool files_read = files_read_with_key(report, set);
@@ -316,7 +301,7 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
   report.attached = set.present();
   report.attached_intact = true;
   for (const DriveCheck& c : report.drives) {
-    if (c.role != "member") continue;
+    if (c.role != DriveRole::kMember) continue;
     report.attached_intact = report.attached_intact && c.catalog_ok && c.damaged + c.missing +
                              c.truncated + c.misplaced + c.foreign + c.unreadable == 0;
   }

@@ -299,6 +299,15 @@ TEST_F(HostileDrive, TheLabelMostDrivesAgreeOnWinsWhicheverIsNamedFirst) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(compare_trees(source(), target()), "");
   EXPECT_NE((r.out + r.err).find("disagrees"), std::string::npos) << r.out << r.err;
+  // The edited drive is readable: verify calls it disputed, not unreadable.
+  RunResult v = on_drives({"verify", "--json"});
+  json report = json::parse(v.out, nullptr, false);
+  ASSERT_TRUE(report.is_object()) << v.out << v.err;
+  std::string role;
+  for (const json& d : report["drives"]) {
+    if (d["path"] == drive(0)) role = d["role"];
+  }
+  EXPECT_EQ(role, "disputed") << v.out;
 }
 
 // Observation 8: a checkpoint's snapshot sealed in the catalog's place, the labels'
