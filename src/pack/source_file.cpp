@@ -11,11 +11,6 @@
 #include "pack/compressed_formats.h"
 
 namespace ferry::pack {
-namespace {
-
-int64_t ns(const struct timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec; }
-
-}  // namespace
 
 SourceFile::SourceFile(util::DirChain& source, const std::string& rel, ReadFailure* failure,
                        std::string* reason) {
@@ -66,7 +61,7 @@ SourceFile::~SourceFile() {
 }
 
 SourceFile::Version SourceFile::version_of(const struct stat& st) {
-  return {static_cast<uint64_t>(st.st_size), ns(st.st_mtim), ns(st.st_ctim),
+  return {static_cast<uint64_t>(st.st_size), ns_of(st.st_mtim), ns_of(st.st_ctim),
           static_cast<uint64_t>(st.st_ino)};
 }
 

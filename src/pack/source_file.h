@@ -58,6 +58,11 @@ class SourceFile {
   uint32_t mode_ = 0;  // permission bits
 };
 
+// A stat time in nanoseconds since the epoch, as the catalog keeps times.
+inline int64_t ns_of(const struct timespec& t) {
+  return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
+}
+
 // read() that retries EINTR; returns the bytes read (0 at the end) or -1.
 ssize_t read_some(int fd, void* buf, size_t len);
 // Reads until `len` bytes or the end; returns the bytes read or -1.

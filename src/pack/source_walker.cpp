@@ -20,14 +20,12 @@
 #include <vector>
 
 #include "ferry/error.h"
+#include "pack/source_file.h"
 #include "util/threads.h"
 
 namespace ferry::pack {
 namespace {
 
-int64_t ns(const struct timespec& t) {
-  return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
-}
 
 constexpr const char* kSpecialKinds[] = {"socket", "FIFO", "character device", "block device",
                                          "unknown file type"};
@@ -202,7 +200,7 @@ class Lister {
       format::Entry e;
       e.path = rel;
       e.mode = st.st_mode & 07777;
-      e.mtime_ns = ns(st.st_mtim);
+      e.mtime_ns = ns_of(st.st_mtim);
       e.uid = st.st_uid;
       e.gid = st.st_gid;
       if (!users.count(e.uid)) users[e.uid] = user_name(e.uid);
@@ -213,7 +211,7 @@ class Lister {
       if (S_ISREG(st.st_mode)) {
         e.kind = format::EntryKind::kFile;
         e.size = static_cast<uint64_t>(st.st_size);
-        e.ctime_ns = ns(st.st_ctim);
+        e.ctime_ns = ns_of(st.st_ctim);
         e.inode = static_cast<uint64_t>(st.st_ino);
         if (st.st_nlink > 1) {
           // A later name of a file already walked shares its stored bytes.
@@ -356,7 +354,7 @@ WalkTotals walk_source(const std::string& root, format::Catalog& catalog, bool x
   catalog.begin();
   if (root_known) {  // for the target folder of a whole restore
     catalog.set_meta("root_mode", std::to_string(root_st.st_mode & 07777));
-    catalog.set_meta("root_mtime_ns", std::to_string(ns(root_st.st_mtim)));
+    catalog.set_meta("root_mtime_ns", std::to_string(ns_of(root_st.st_mtim)));
   }
   using Kind = format::Catalog::OwnerKind;
   for (auto& [id, name] : walker.users) {
