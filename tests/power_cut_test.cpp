@@ -227,10 +227,10 @@ TEST_F(PowerCut, PackCompletesLabelsLeftHalfPublished) {
   pack_shipment(options(&counter), progress);
   const int total = counter.operations();
   // Per label: a leftover temporary removed, opened, written, synced, renamed; then one
-  // checkpoint file removed per drive.
+  // checkpoint file removed per drive. Every other one is cut at.
   const int publication = 4 * 5 + 4;
   int half_published = 0;
-  for (int cut_at = total - publication + 1; cut_at <= total; ++cut_at) {
+  for (int cut_at = total - publication + 1; cut_at <= total; cut_at += 2) {
     SCOPED_TRACE("power cut at write " + std::to_string(cut_at) + " of " + std::to_string(total));
     fresh_drives();
     PowerCutEnv env(cut_at);
