@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <filesystem>
 #include <map>
 #include <mutex>
 
@@ -275,6 +276,33 @@ TEST_F(PowerCut, PackCompletesLabelsLeftHalfPublished) {
     EXPECT_EQ(verify_shipment(v, progress).verdict, Verdict::kIntact);
   }
   EXPECT_GT(half_published, 0) << "no cut left some labels complete and others not";
+}
+
+// A pack resumed after the source lost files packs a shorter stream than the attempt cut
+// short had begun: that attempt's blocks past the new end are cut off the drives, through
+// the same environment, so that no drive holds blocks beyond what its label claims.
+TEST_F(PowerCut, AResumedPackCutsOffTheBlocksOfTheEarlierAttemptPastItsEnd) {
+  Progress progress;
+  PowerCutEnv counter(INT_MAX);
+  pack_shipment(options(&counter), progress);
+  const int total = counter.operations();
+  fresh_drives();
+  // Cut among the final catalog's writes: every block is on the drives, durable or not,
+  // as a process killed there leaves them.
+  PowerCutEnv env(total - 40);
+  EXPECT_THROW(pack_shipment(options(&env), progress), Error);
+  ASSERT_TRUE(env.was_cut());
+  for (int i = 0; i < 40; i += 4) std::filesystem::remove(dir_ / ("source/d3/f" + std::to_string(i + 3)));
+
+  PackReport done = pack_shipment(options(nullptr), progress);
+  EXPECT_TRUE(done.resumed);
+  VerifyOptions v;
+  v.drives = drives_;
+  VerifyReport keyless = verify_shipment(v, progress);
+  EXPECT_FALSE(keyless.blocks_beyond_labels) << "blocks of the earlier attempt were left";
+  EXPECT_EQ(keyless.verdict, Verdict::kIntact);
+  v.credentials.key_file = key_;
+  EXPECT_EQ(verify_shipment(v, progress).verdict, Verdict::kIntact);
 }
 
 // Repair writes through the same environment: a power cut anywhere while it rebuilds a

@@ -236,7 +236,7 @@ def resume_child(mode, state_file, workers, stop=0, world_size=1, rank=0):
 class ResumeTest(unittest.TestCase):
     def test_resume_mid_epoch_in_a_new_process(self):
         whole = resume_child("all", "", workers=2)
-        for stop in (1, 4, 9):
+        for stop in (1, 9):
             with self.subTest(stop=stop):
                 state = os.path.join(SET.root, f"state-{stop}.pt")
                 first = resume_child("stop", state, workers=2, stop=stop)
