@@ -6,7 +6,7 @@ packages=(
   build-essential cmake pkg-config ninja-build ccache
   libisal-dev libssl-dev libzstd-dev libsqlite3-dev
   libcli11-dev nlohmann-json3-dev
-  libfuse3-dev fuse3
+  libfuse3-dev fuse3 exfatprogs exfat-fuse
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   python3 tar zstd

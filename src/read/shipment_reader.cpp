@@ -311,7 +311,7 @@ size_t ShipmentReader::read(const ShipmentEntry& entry, uint64_t offset, void* o
     const uint64_t unit_plain = layout_.unit_plain();
     std::lock_guard lock(in_order_mutex_);
     auto it = in_order_.find(entry.id);
-    if (it != in_order_.end() && it->second.next == offset) {
+    if (it != in_order_.end() && it->second->next == offset) {
       read_ahead((stream_end + unit_plain - 1) / unit_plain,
                  (f.offset + f.stored + unit_plain - 1) / unit_plain);
     }
@@ -322,33 +322,44 @@ size_t ShipmentReader::read(const ShipmentEntry& entry, uint64_t offset, void* o
 
 void ShipmentReader::check_in_order(const ShipmentEntry& entry, uint64_t offset,
                                     const uint8_t* data, size_t len) const {
-  std::lock_guard lock(in_order_mutex_);
-  auto it = in_order_.find(entry.id);
-  if (offset == 0 && (it == in_order_.end() || it->second.next != 0)) {
-    if (in_order_.size() >= kInOrderRemembered) {
-      auto oldest = std::min_element(in_order_.begin(), in_order_.end(), [](auto& a, auto& b) {
-        return a.second.used < b.second.used;
-      });
-      in_order_.erase(oldest);
+  std::shared_ptr<InOrder> state;
+  {
+    std::lock_guard lock(in_order_mutex_);
+    auto it = in_order_.find(entry.id);
+    if (offset == 0 && (it == in_order_.end() || it->second->next != 0)) {
+      if (it == in_order_.end() && in_order_.size() >= kInOrderRemembered) {
+        in_order_.erase(std::min_element(in_order_.begin(), in_order_.end(), [](auto& a, auto& b) {
+          return a.second->used < b.second->used;
+        }));
+      }
+      it = in_order_.insert_or_assign(entry.id, std::make_shared<InOrder>()).first;
     }
-    it = in_order_.insert_or_assign(entry.id, InOrder{0, std::make_unique<codec::Sha256>(), 0})
-             .first;
+    if (it == in_order_.end()) return;
+    state = it->second;
+    state->used = ++clock_;
   }
-  if (it == in_order_.end()) return;
-  InOrder& state = it->second;
-  if (state.next != offset) {
+  auto forget = [&] {
+    std::lock_guard lock(in_order_mutex_);
+    auto it = in_order_.find(entry.id);
+    if (it != in_order_.end() && it->second == state) in_order_.erase(it);
+  };
+  std::lock_guard file_lock(state->mutex);
+  if (state->given_up) return;
+  if (state->next != offset) {
     // Read out of order (a re-read, or the kernel's read-ahead racing): the units are
     // still authenticated, only the whole-file check is given up.
-    if (offset > state.next || offset + len < state.next) in_order_.erase(it);
+    if (offset > state->next || offset + len < state->next) {
+      state->given_up = true;
+      forget();
+    }
     return;
   }
-  state.hash->update(data, len);
-  state.next += len;
-  state.used = ++clock_;
-  if (state.next < entry.size) return;
-  const bool match = state.hash->finish() == entry.sha256;
-  in_order_.erase(it);
-  if (!match) {
+  state->hash.update(data, len);
+  state->next += len;
+  if (state->next < entry.size) return;
+  state->given_up = true;  // done: a later read of the same bytes starts afresh
+  forget();
+  if (state->hash.finish() != entry.sha256) {
     throw Error(ErrorKind::kCorruption,
                 util::shown(entry.path) + " read whole does not match its SHA-256: the drives "
                                           "hold altered data; run `ferry verify` with the key");

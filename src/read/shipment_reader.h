@@ -72,13 +72,17 @@ class ShipmentReader final : public Shipment {
   mutable std::mutex files_mutex_;
   mutable std::map<int64_t, std::shared_ptr<const FileData>> files_;  // recent, bounded
 
+  // A file being read whole, in order. Its own lock is held while bytes are hashed, so
+  // that files read at once are hashed at once.
   struct InOrder {
-    uint64_t next = 0;  // bytes hashed so far
-    std::unique_ptr<codec::Sha256> hash;
-    uint64_t used = 0;  // for eviction: a clock of the last use
+    std::mutex mutex;
+    std::atomic<uint64_t> next{0};  // bytes hashed so far
+    codec::Sha256 hash;
+    bool given_up = false;  // read out of order: no whole-file check
+    uint64_t used = 0;      // for eviction: a clock of the last use (under in_order_mutex_)
   };
   mutable std::mutex in_order_mutex_;
-  mutable std::map<int64_t, InOrder> in_order_;
+  mutable std::map<int64_t, std::shared_ptr<InOrder>> in_order_;
   mutable uint64_t clock_ = 0;
 
   mutable std::atomic<uint64_t> cache_hits_{0}, cache_misses_{0}, frames_opened_{0},

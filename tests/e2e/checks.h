@@ -39,11 +39,6 @@ inline std::string nothing_in(const std::string& dir) {
   return listing;
 }
 
-inline std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+inline std::string read_all(const std::string& path) { return read_whole_file(path); }
 
 }  // namespace ferry::test

@@ -59,10 +59,7 @@ bool serving(const std::string& mountpoint) {
   return false;
 }
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+std::string read_all(const std::string& path) { return read_whole_file(path); }
 
 class MountTest : public ShipmentTest {
  protected:

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <random>
 #include <sstream>
@@ -84,6 +85,21 @@ void walk(int dirfd, const std::string& prefix, std::map<std::string, Node>& out
 }
 
 }  // namespace
+
+std::string read_whole_file(const std::string& path) {
+  std::string out;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
 
 std::string random_bytes(size_t len, uint64_t seed) {
   std::mt19937_64 rng(seed);

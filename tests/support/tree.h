@@ -15,6 +15,8 @@ std::string random_bytes(size_t len, uint64_t seed);
 std::string csv_text(size_t len, uint64_t seed);
 
 // Creates a file (and its parent folders) below `root` with `content`.
+// The whole file at `path` ("" when it cannot be read), in large reads.
+std::string read_whole_file(const std::string& path);
 void write_file(const std::string& root, const std::string& rel, const std::string& content,
                 unsigned mode = 0644);
 void make_dir(const std::string& root, const std::string& rel, unsigned mode = 0755);
