@@ -11,7 +11,7 @@
 #include "ferry/error.h"
 #include "plan/ferry_rate.h"
 #include "plan/planner.h"
-#include "plan/source_scan.h"
+#include "pack/source_scan.h"
 #include "plan/units.h"
 
 namespace ferry::cli {
@@ -78,9 +78,9 @@ plan::PlanInput read_input(const PlanOptions& o, const plan::FerryRate& rate) {
     // A scan of millions of files takes a while: say what is going on, on a terminal.
     bool note = stderr_is_terminal();
     if (note) std::cerr << "scanning " << shown(o.source) << " ..." << std::flush;
-    plan::SourceSummary s;
+    pack::SourceSummary s;
     try {
-      s = plan::scan_source(o.source);
+      s = pack::scan_source(o.source);
     } catch (...) {
       if (note) std::cerr << "\r\033[K" << std::flush;
       throw;

@@ -92,12 +92,6 @@ std::string group_name(uint32_t gid) {
   return found->gr_name;
 }
 
-// One thing the lister found: an entry for the catalog, or a path left out and why.
-struct Found {
-  format::Entry entry;
-  std::string skip_reason;  // empty for an entry
-};
-
 // Hands what the lister finds to the thread that records it, in batches and in order,
 // holding at most a few batches: the lister's system calls (readdir, fstatat) and the
 // catalog's inserts then run on two cores at once, in bounded memory.
@@ -276,39 +270,20 @@ class Lister {
   std::map<std::pair<dev_t, ino_t>, int64_t> first_names_;
 };
 
-// Records what the lister finds into the catalog, in the order found, a batch at a time.
-void record(FoundQueue& queue, format::Catalog& catalog, WalkTotals& totals) {
-  uint64_t uncommitted = 0;
-  std::vector<Found> batch;
-  std::vector<const format::Entry*> entries;
-  while (queue.pop(batch)) {
-    entries.clear();
-    for (const Found& f : batch) {
-      if (!f.skip_reason.empty()) {
-        catalog.add_skipped(f.entry.path, f.skip_reason);
-        continue;
-      }
-      entries.push_back(&f.entry);
-      switch (f.entry.kind) {
-        case format::EntryKind::kFile:
-          ++totals.files;
-          if (!f.entry.link) totals.file_bytes += f.entry.size;  // a link stores nothing
-          break;
-        case format::EntryKind::kSymlink:
-          ++totals.symlinks;
-          break;
-        case format::EntryKind::kDirectory:
-          ++totals.directories;
-          break;
-      }
-    }
-    catalog.add_all(entries);
-    uncommitted += entries.size();
-    if (uncommitted >= 10000) {
-      catalog.commit();
-      catalog.begin();
-      uncommitted = 0;
-    }
+// Counts what is recorded: the walk's totals.
+void count(const Found& f, WalkTotals& totals) {
+  if (!f.skip_reason.empty()) return;
+  switch (f.entry.kind) {
+    case format::EntryKind::kFile:
+      ++totals.files;
+      if (!f.entry.link) totals.file_bytes += f.entry.size;  // a link stores nothing
+      break;
+    case format::EntryKind::kSymlink:
+      ++totals.symlinks;
+      break;
+    case format::EntryKind::kDirectory:
+      ++totals.directories;
+      break;
   }
 }
 
@@ -321,11 +296,10 @@ bool is_special_file_reason(const std::string& reason) {
   return false;
 }
 
-WalkTotals walk_source(const std::string& root, format::Catalog& catalog, bool xattrs) {
+OwnerNames walk_tree(const std::string& root, bool xattrs,
+                     const std::function<void(std::vector<Found>&)>& batch) {
   int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) throw_errno("cannot open source directory " + root, errno);
-  struct stat root_st;
-  const bool root_known = ::fstat(fd, &root_st) == 0;
   FoundQueue queue;
   Lister walker(queue, xattrs);
   std::thread lister([&queue, &walker, fd] {
@@ -340,27 +314,53 @@ WalkTotals walk_source(const std::string& root, format::Catalog& catalog, bool x
     ::close(fd);
     queue.finish(error);
   });
-  WalkTotals totals;
   try {
-    catalog.begin();
-    record(queue, catalog, totals);
-    catalog.commit();
+    std::vector<Found> found;
+    while (queue.pop(found)) batch(found);
   } catch (...) {
     queue.abandon();
     lister.join();
     throw;
   }
   lister.join();
+  return OwnerNames{std::move(walker.users), std::move(walker.groups)};
+}
+
+WalkTotals walk_source(const std::string& root, format::Catalog& catalog, bool xattrs) {
+  WalkTotals totals;
+  uint64_t uncommitted = 0;
+  std::vector<const format::Entry*> entries;
   catalog.begin();
-  if (root_known) {  // for the target folder of a whole restore
+  OwnerNames names = walk_tree(root, xattrs, [&](std::vector<Found>& batch) {
+    entries.clear();
+    for (const Found& f : batch) {
+      count(f, totals);
+      if (f.skip_reason.empty()) {
+        entries.push_back(&f.entry);
+      } else {
+        catalog.add_skipped(f.entry.path, f.skip_reason);
+      }
+    }
+    catalog.add_all(entries);
+    uncommitted += entries.size();
+    if (uncommitted >= 10000) {
+      catalog.commit();
+      catalog.begin();
+      uncommitted = 0;
+    }
+  });
+  catalog.commit();
+  catalog.begin();
+  struct stat root_st;
+  if (::stat(root.c_str(), &root_st) == 0) {  // for the target folder of a whole restore
     catalog.set_meta("root_mode", std::to_string(root_st.st_mode & 07777));
     catalog.set_meta("root_mtime_ns", std::to_string(ns_of(root_st.st_mtim)));
   }
   using Kind = format::Catalog::OwnerKind;
-  for (auto& [id, name] : walker.users) {
+  for (auto& [id, name] : names.users) {
     if (!name.empty()) catalog.set_owner_name(Kind::kUser, id, name);
   }
-  for (auto& [id, name] : walker.groups) {
+  for (auto& [id, name] : names.groups) {
     if (!name.empty()) catalog.set_owner_name(Kind::kGroup, id, name);
   }
   catalog.commit();

@@ -6,7 +6,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "format/catalog.h"
 
@@ -18,6 +21,24 @@ struct WalkTotals {
   uint64_t symlinks = 0;
   uint64_t file_bytes = 0;
 };
+
+// One thing the walk found: an entry, or a path left out and why.
+struct Found {
+  format::Entry entry;
+  std::string skip_reason;  // empty for an entry
+};
+
+// The name on this system of every owner and group id met (empty: none).
+struct OwnerNames {
+  std::map<uint32_t, std::string> users, groups;
+};
+
+// The one walk of a source tree, which pack and plan share: calls `batch` on the calling
+// thread with what was found, in walk order, a batch at a time, while the listing runs
+// on a thread of its own. A link given as `root` is followed. Throws when `root` itself
+// cannot be read, or what `batch` throws (the listing then stops).
+OwnerNames walk_tree(const std::string& root, bool xattrs,
+                     const std::function<void(std::vector<Found>&)>& batch);
 
 // Entries left out go to the catalog's skipped table with a reason. True when that
 // reason is a special file's kind (socket, FIFO, device), left out on purpose; false
