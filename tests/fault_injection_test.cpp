@@ -239,6 +239,28 @@ TEST_P(FaultInjection, EioOnOneSegmentIsCountedUnreadableOnThatDrive) {
   }
 }
 
+// Labels and catalog copies are read through the ReadEnv too: an unreadable label makes
+// its drive unreadable (its slot missing), an unreadable catalog copy is passed over for
+// another, and both are said.
+TEST_P(FaultInjection, EioOnALabelOrACatalogCopyIsReadAround) {
+  env_.inject(format::label_path(folder(0)), Fault::kEio);
+  env_.inject(format::catalog_path(folder(1)), Fault::kEio);
+  VerifyReport r = verify(true);
+  EXPECT_GT(env_.hits(), 0u);
+  bool drive0_unreadable = false;
+  for (const DriveCheck& d : r.drives) {
+    if (d.path == drives_[0]) drive0_unreadable = d.role == DriveRole::kUnreadable;
+  }
+  EXPECT_TRUE(drive0_unreadable);
+  EXPECT_FALSE(check(r, 1).catalog_ok);
+  EXPECT_TRUE(r.catalog_intact);
+  EXPECT_EQ(r.verdict, Verdict::kRecoverable);
+  const std::string to = dir_ / "restored-around";
+  RestoreReport restored = restore(to);
+  EXPECT_TRUE(restored.lost.empty());
+  expect_files(to);
+}
+
 TEST_P(FaultInjection, BadSectorMakesOneBlockUnreadable) {
   // A 512-byte range inside the payload of stripe 4's block on slot 1.
   uint64_t at = (4 % kSegmentStripes) * record() + 64 + 1024;

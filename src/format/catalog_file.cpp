@@ -79,13 +79,14 @@ uint64_t seal_catalog(const std::string& plain_path, const ShipmentId& shipment,
 }
 
 void open_catalog(const std::string& sealed_path, const std::string& plain_path,
-                  const ShipmentId& shipment, const codec::Key& data_key, uint64_t role) {
-  io::File in = io::File::open_untrusted(sealed_path);
+                  const ShipmentId& shipment, const codec::Key& data_key, uint64_t role,
+                  const io::ReadEnv& env) {
+  std::unique_ptr<io::RandomAccessFile> in = env.open(sealed_path);
   auto corrupt = [&](const std::string& why) {
     return Error(ErrorKind::kCorruption, "catalog " + sealed_path + " is damaged: " + why);
   };
   uint8_t header[kCatalogHeaderSize];
-  if (in.pread(header, sizeof header, 0) != sizeof header) throw corrupt("too short");
+  if (in->pread(header, sizeof header, 0) != sizeof header) throw corrupt("too short");
   if (std::memcmp(header, kCatalogMagic, 4) != 0) throw corrupt("bad magic");
   if (util::get_le(header + 4, 2) != kFormatVersion) {
     throw Error(ErrorKind::kUnsupported, "catalog " + sealed_path + " is of an unknown format version");
@@ -110,7 +111,8 @@ void open_catalog(const std::string& sealed_path, const std::string& plain_path,
   }
   uint64_t expected = kCatalogHeaderSize + h.plain_bytes +
                       static_cast<uint64_t>(h.chunks) * (codec::kNonceSize + codec::kTagSize);
-  if (in.size() != expected) throw corrupt("wrong size (truncated?)");
+  uint8_t beyond;
+  if (in->pread(&beyond, 1, expected) != 0) throw corrupt("longer than its header says");
 
   codec::AesGcm aead(codec::hkdf(data_key, kCatalogKeyInfo));
   io::File out = io::File::open_write(plain_path, true);
@@ -120,7 +122,7 @@ void open_catalog(const std::string& sealed_path, const std::string& plain_path,
     size_t len = static_cast<size_t>(
         std::min<uint64_t>(h.chunk_size, h.plain_bytes - static_cast<uint64_t>(i) * h.chunk_size));
     size_t total = codec::kNonceSize + len + codec::kTagSize;
-    if (in.pread(sealed.data(), total, pos) != total) throw corrupt("truncated");
+    if (in->pread(sealed.data(), total, pos) != total) throw corrupt("truncated");
     pos += total;
     codec::Nonce nonce;
     std::memcpy(nonce.data(), sealed.data(), nonce.size());
@@ -151,11 +153,23 @@ codec::Digest file_sha256(const std::string& path, uint64_t* size) {
   return sha256_of(in, size);
 }
 
-bool drive_file_matches(const std::string& path, uint64_t bytes, const codec::Digest& sha256) {
-  io::File in = io::File::open_untrusted(path);
-  if (in.size() != bytes) return false;
-  uint64_t hashed = 0;
-  return sha256_of(in, &hashed) == sha256 && hashed == bytes;
+bool drive_file_matches(const std::string& path, uint64_t bytes, const codec::Digest& sha256,
+                        const io::ReadEnv& env) {
+  std::unique_ptr<io::RandomAccessFile> in = env.open(path);
+  // A byte past the size the label records: longer, whatever its size (a huge or
+  // sparse planted file is never read through).
+  uint8_t beyond;
+  if (in->pread(&beyond, 1, bytes) != 0) return false;
+  codec::Sha256 h;
+  std::vector<uint8_t> buf(1 << 20);
+  for (uint64_t at = 0; at < bytes;) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), bytes - at));
+    const size_t got = in->pread(buf.data(), want, at);
+    if (got == 0) return false;  // shorter
+    h.update(buf.data(), got);
+    at += got;
+  }
+  return h.finish() == sha256;
 }
 
 }  // namespace ferry::format

@@ -46,19 +46,19 @@ std::string checkpoint_path(const std::string& folder, uint64_t sequence) {
   return io::join(folder, std::string(kCheckpointPrefix) + std::to_string(sequence) + ".ferry");
 }
 
-bool catalog_copy_intact(const std::string& folder, const Label& label) {
+bool catalog_copy_intact(const std::string& folder, const Label& label, const io::ReadEnv& env) {
   try {
-    return drive_file_matches(catalog_path(folder), label.catalog_bytes, label.catalog_sha256);
+    return drive_file_matches(catalog_path(folder), label.catalog_bytes, label.catalog_sha256, env);
   } catch (const Error&) {
     return false;
   }
 }
 
-Label read_label(const std::string& folder) {
+Label read_label(const std::string& folder, const io::ReadEnv& env) {
   std::string path = label_path(folder);
   std::string text;
   try {
-    text = io::read_untrusted_file(path, kMaxLabelBytes);
+    text = io::read_untrusted_file(env, path, kMaxLabelBytes);
   } catch (const Error& e) {
     throw Error(ErrorKind::kCorruption, std::string("label unreadable: ") + e.what());
   }

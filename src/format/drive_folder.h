@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ferry/read_env.h"
 #include "ferry/write_env.h"
 #include "format/label.h"
 
@@ -23,10 +24,11 @@ std::string checkpoint_path(const std::string& folder, uint64_t sequence);
 
 // Whether the catalog copy in `folder` has the size and SHA-256 the label records (no
 // key needed). False when it is missing or unreadable.
-bool catalog_copy_intact(const std::string& folder, const Label& label);
+bool catalog_copy_intact(const std::string& folder, const Label& label,
+                         const io::ReadEnv& env = io::ReadEnv::posix());
 
 // Reads and checks the label in `folder`.
-Label read_label(const std::string& folder);
+Label read_label(const std::string& folder, const io::ReadEnv& env = io::ReadEnv::posix());
 // Publishes `label` atomically (temporary file, fsync, rename).
 void write_label(const std::string& folder, const Label& label,
                  const io::WriteEnv& env = io::WriteEnv::posix());

@@ -183,6 +183,23 @@ std::string read_untrusted_file(const std::string& path, uint64_t max_bytes) {
   return data;
 }
 
+std::string read_untrusted_file(const ReadEnv& env, const std::string& path, uint64_t max_bytes) {
+  std::unique_ptr<RandomAccessFile> file = env.open(path);
+  std::string data;
+  for (;;) {
+    const size_t want = 64 << 10;
+    const size_t at = data.size();
+    data.resize(at + want);
+    const size_t got = file->pread(data.data() + at, want, at);
+    data.resize(at + got);
+    if (data.size() > max_bytes) {
+      throw Error(ErrorKind::kCorruption, path + " is more than the " + std::to_string(max_bytes) +
+                                              " bytes ferry ever writes there; not read further");
+    }
+    if (got < want) return data;
+  }
+}
+
 void require_real_directory(const std::string& path) {
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) return;  // missing: the caller reports that

@@ -80,7 +80,8 @@ static format::ShipmentId pinned_shipment(const std::map<format::ShipmentId, int
                   found);
 }
 
-DriveSet open_drives(const std::vector<std::string>& paths, const std::string& shipment) {
+DriveSet open_drives(const std::vector<std::string>& paths, const std::string& shipment,
+                     const io::ReadEnv& env) {
   DriveSet set;
   std::map<format::ShipmentId, int> votes;
   for (const std::string& given : paths) {
@@ -94,7 +95,7 @@ DriveSet open_drives(const std::vector<std::string>& paths, const std::string& s
         // Prefer a complete shipment when a drive carries several.
         for (const std::string& folder : folders) {
           try {
-            format::Label l = format::read_label(folder);
+            format::Label l = format::read_label(folder, env);
             if (!d.label || (l.complete() && !d.label->complete())) {
               d.label = l;
               d.folder = folder;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ferry/drive_role.h"
+#include "ferry/read_env.h"
 #include "format/label.h"
 
 namespace ferry::read {
@@ -40,7 +41,9 @@ struct DriveSet {
 // `shipment`, when not empty, is the shipment id or a unique prefix of it (hex, any case):
 // that shipment is kept instead, and kInvalidArgument thrown when no drive holds it or
 // the prefix names more than one.
-DriveSet open_drives(const std::vector<std::string>& paths, const std::string& shipment = "");
+// Labels are read through `env`.
+DriveSet open_drives(const std::vector<std::string>& paths, const std::string& shipment = "",
+                     const io::ReadEnv& env = io::ReadEnv::posix());
 
 // How many stripes the segment files in `folder` reach (a partial last block counts):
 // what a drive can hold at most, whatever its label claims.

@@ -26,7 +26,8 @@ void check_label_against_catalog(OpenShipment& s, const std::string& path) {
 
 }  // namespace
 
-std::unique_ptr<OpenShipment> open_shipment(DriveSet drives, const Credentials& credentials) {
+std::unique_ptr<OpenShipment> open_shipment(DriveSet drives, const Credentials& credentials,
+                                            const io::ReadEnv& env) {
   auto s = std::make_unique<OpenShipment>();
   s->drives = std::move(drives);
   const format::Label& label = s->drives.label;
@@ -45,11 +46,12 @@ std::unique_ptr<OpenShipment> open_shipment(DriveSet drives, const Credentials& 
     if (folder.empty()) continue;
     std::string path = format::catalog_path(folder);
     try {
-      if (!format::drive_file_matches(path, label.catalog_bytes, label.catalog_sha256)) {
+      if (!format::drive_file_matches(path, label.catalog_bytes, label.catalog_sha256, env)) {
         s->catalog_problems.push_back("catalog copy " + path + " is damaged (digest mismatch)");
         continue;
       }
-      format::open_catalog(path, s->catalog_file->path(), label.shipment, s->data_key);
+      format::open_catalog(path, s->catalog_file->path(), label.shipment, s->data_key,
+                           format::kFinalCatalog, env);
       check_label_against_catalog(*s, path);
       return s;
     } catch (const Error& e) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ferry/read_env.h"
 #include "codec/aead.h"
 #include "ferry/credentials.h"
 #include "format/attempts.h"
@@ -29,6 +30,8 @@ struct OpenShipment {
 // Throws kWrongKey when the credentials do not open the shipment, kCorruption when no
 // catalog copy on the present drives is intact, or when the labels' layout or size is
 // not what the authenticated catalog records (labels edited).
-std::unique_ptr<OpenShipment> open_shipment(DriveSet drives, const Credentials& credentials);
+// The catalog copies are read through `env`.
+std::unique_ptr<OpenShipment> open_shipment(DriveSet drives, const Credentials& credentials,
+                                            const io::ReadEnv& env = io::ReadEnv::posix());
 
 }  // namespace ferry::read

@@ -212,8 +212,8 @@ class StripeMender {
 };
 
 // The drives to repair, refused while they disagree on the layout.
-read::DriveSet open_agreeing_drives(const RepairOptions& o) {
-  read::DriveSet set = read::open_drives(o.drives, o.shipment);
+read::DriveSet open_agreeing_drives(const RepairOptions& o, const io::ReadEnv& read_env) {
+  read::DriveSet set = read::open_drives(o.drives, o.shipment, read_env);
   read::require_complete(set);
   if (set.layout_disputed) {
     // Rebuilding under a layout one side of the dispute made up would overwrite good
@@ -258,7 +258,8 @@ WritableSlots claim_slots(const read::DriveSet& set, const std::vector<std::stri
 
 // Every stripe: members missing or damaged rebuilt and written back.
 void mend_blocks(const RepairOptions& o, const read::DriveSet& set, const WritableSlots& slots,
-                 const io::WriteEnv& write_env, Progress& progress, RepairReport& report) {
+                 const io::ReadEnv& read_env, const io::WriteEnv& write_env, Progress& progress,
+                 RepairReport& report) {
   const format::Label& label = set.label;
   progress.phase = "repairing blocks";
   // Stripes past every present drive's segment files are beyond repair: counted, not
@@ -270,11 +271,11 @@ void mend_blocks(const RepairOptions& o, const read::DriveSet& set, const Writab
   std::optional<codec::Key> block_key;
   format::PackAttempts attempts;
   if (!o.credentials.empty()) {
-    auto opened = read::open_shipment(set, o.credentials);
+    auto opened = read::open_shipment(set, o.credentials, read_env);
     block_key = codec::hkdf(opened->data_key, format::kBlockKeyInfo);
     attempts = opened->attempts;
   }
-  const read::StripeReader reader(label, set.folders, o.env ? *o.env : io::ReadEnv::posix(), attempts);
+  const read::StripeReader reader(label, set.folders, read_env, attempts);
   SegmentWriter writer(write_env, slots.folders);
   StripeMender::Totals totals;
   util::BatchClaims claims(scan_end, kStripesPerClaim, o.stop);
@@ -300,13 +301,14 @@ void mend_blocks(const RepairOptions& o, const read::DriveSet& set, const Writab
 
 // Catalog copies: any intact one replaces the others.
 void mend_catalogs(const format::Label& label, const WritableSlots& slots,
-                   const io::WriteEnv& write_env, Progress& progress, RepairReport& report) {
+                   const io::ReadEnv& read_env, const io::WriteEnv& write_env, Progress& progress,
+                   RepairReport& report) {
   progress.phase = "repairing catalogs";
   std::string intact;
   std::vector<std::string> to_fix;
   for (const std::string& folder : slots.folders) {
     if (folder.empty()) continue;
-    const bool ok = format::catalog_copy_intact(folder, label);
+    const bool ok = format::catalog_copy_intact(folder, label, read_env);
     if (ok && intact.empty()) intact = format::catalog_path(folder);
     if (!ok) to_fix.push_back(format::catalog_path(folder));
   }
@@ -319,10 +321,13 @@ void mend_catalogs(const format::Label& label, const WritableSlots& slots,
   // Copied a piece at a time: a catalog takes about 150 bytes a file.
   std::vector<std::unique_ptr<io::ReplacementFile>> copies;
   for (const std::string& path : to_fix) copies.push_back(write_env.replace(path));
-  io::File from = io::File::open_untrusted(intact);
+  std::unique_ptr<io::RandomAccessFile> from = read_env.open(intact);
   std::vector<uint8_t> piece(4u << 20);
-  while (size_t n = from.read(piece.data(), piece.size())) {
+  for (uint64_t at = 0; at < label.catalog_bytes;) {
+    const size_t n = from->pread(piece.data(), piece.size(), at);
+    if (n == 0) throw Error(ErrorKind::kIO, intact + " ended while being copied");
     for (auto& copy : copies) copy->append(piece.data(), n);
+    at += n;
   }
   for (auto& copy : copies) {
     copy->commit();
@@ -343,14 +348,15 @@ void publish_rebuilt_slots(format::Label label, const WritableSlots& slots,
 }  // namespace
 
 RepairReport repair_shipment(const RepairOptions& o, Progress& progress) {
+  const io::ReadEnv& read_env = o.env ? *o.env : io::ReadEnv::posix();
   const io::WriteEnv& write_env = o.write_env ? *o.write_env : io::WriteEnv::posix();
   progress.phase = "opening";
-  const read::DriveSet set = open_agreeing_drives(o);
+  const read::DriveSet set = open_agreeing_drives(o, read_env);
   RepairReport report;
   report.shipment_id = format::id_hex(set.label.shipment);
   const WritableSlots slots = claim_slots(set, o.rebuild, report);
-  mend_blocks(o, set, slots, write_env, progress, report);
-  mend_catalogs(set.label, slots, write_env, progress, report);
+  mend_blocks(o, set, slots, read_env, write_env, progress, report);
+  mend_catalogs(set.label, slots, read_env, write_env, progress, report);
   publish_rebuilt_slots(set.label, slots, write_env, report);
   return report;
 }

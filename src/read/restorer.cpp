@@ -446,7 +446,8 @@ RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
                 "restore needs the shipment's key: --key-file F, --passphrase-file F or FERRY_PASSPHRASE");
   }
   progress.phase = "opening";
-  read::DriveSet drives = read::open_drives(o.drives, o.shipment);
+  const io::ReadEnv& env = o.env ? *o.env : io::ReadEnv::posix();
+  read::DriveSet drives = read::open_drives(o.drives, o.shipment, env);
   read::require_complete(drives);
   read::require_k(drives);
   RestoreReport report;
@@ -456,7 +457,7 @@ RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
                               std::to_string(drives.label.layout.n()) +
                               ") is not attached: its blocks are rebuilt from parity");
   }
-  auto shipment = read::open_shipment(std::move(drives), o.credentials);
+  auto shipment = read::open_shipment(std::move(drives), o.credentials, env);
   for (const auto& p : shipment->catalog_problems) report.warnings.push_back(p);
   report.shipment_id = format::id_hex(shipment->drives.label.shipment);
 

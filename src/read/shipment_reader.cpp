@@ -76,14 +76,14 @@ ShipmentReader::ShipmentReader(const ShipmentOptions& options)
     throw Error(ErrorKind::kInvalidArgument,
                 "reading a shipment needs its key: give a key file or a passphrase");
   }
-  DriveSet drives = open_drives(options.drives, options.shipment);
+  const io::ReadEnv& env = options.env ? *options.env : io::ReadEnv::posix();
+  DriveSet drives = open_drives(options.drives, options.shipment, env);
   require_k(drives);
   require_complete(drives);
   warnings_ = drives.warnings();
-  shipment_ = open_shipment(std::move(drives), options.credentials);
+  shipment_ = open_shipment(std::move(drives), options.credentials, env);
   for (const auto& p : shipment_->catalog_problems) warnings_.push_back(p);
   layout_ = shipment_->drives.label.layout;
-  const io::ReadEnv& env = options.env ? *options.env : io::ReadEnv::posix();
   stripes_ = std::make_unique<StripeReader>(shipment_->drives.label, shipment_->drives.folders, env,
                                             shipment_->attempts);
   fetcher_ = std::make_unique<UnitFetcher>(

@@ -218,7 +218,7 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
   const io::ReadEnv& env = o.env ? *o.env : io::ReadEnv::posix();
   int threads = util::worker_threads(o.threads);
   progress.phase = "opening";
-  read::DriveSet set = read::open_drives(o.drives, o.shipment);
+  read::DriveSet set = read::open_drives(o.drives, o.shipment, env);
   read::require_complete(set);
   const format::Label& label = set.label;
   VerifyReport report;
@@ -232,7 +232,7 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
   std::vector<bool> catalog_ok(label.layout.n(), false);
   for (uint32_t slot = 0; slot < label.layout.n(); ++slot) {
     if (set.folders[slot].empty()) continue;
-    catalog_ok[slot] = format::catalog_copy_intact(set.folders[slot], label);
+    catalog_ok[slot] = format::catalog_copy_intact(set.folders[slot], label, env);
     report.catalog_intact = report.catalog_intact || catalog_ok[slot];
   }
 
@@ -282,7 +282,7 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
     progress.phase = "checking files";
     progress.bytes_done = 0;
     progress.bytes_total = label.stream_bytes;
-    auto shipment = read::open_shipment(set, o.credentials);  // throws kWrongKey
+    auto shipment = read::open_shipment(set, o.credentials, env);  // throws kWrongKey
     check_files(*shipment, env, threads, progress, report);
   }
 
