@@ -11,8 +11,8 @@
 
 WORK holds what run.sh wrote: time/ID (the output of /usr/bin/time -v), steps.tsv
 (id, set, label, exit status), sets.tsv (set, bytes, files), notes.tsv and meta.tsv,
-floor.tsv (ferry-floor) and reader_*.tsv (ferry-random-read: random reads, and the
-sequential read with one drive slowed).
+floor.tsv (ferry-floor), reader_*.tsv (ferry-random-read: random reads, and the
+sequential read with one drive slowed) and loader-SET.json (bench/loader.py).
 Every rate is the bytes and files of the *source set* over the wall time of the step,
 whatever the tool reads or writes (verify reads 4/3 of them, par2 writes a third more).
 """
@@ -132,7 +132,27 @@ def load(work):
     reader = {}
     for name in ("reader_seq.tsv", "reader_random.tsv"):
         reader.update({key: float(value) for key, value in read_tsv(os.path.join(work, name))})
+    for set_name in SET_TITLES:
+        reader.update(loader_figures(os.path.join(work, "loader-%s.json" % set_name), set_name))
     return sets, steps, by_id, notes, meta, floor, reader
+
+
+def loader_figures(path, set_name):
+    """bench/loader.py's rows as flat figures: loader_SET_{plain,all,missing}_sps (samples/s)
+    and loader_SET_{all,missing}_amplification."""
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        rows = json.load(f)
+    out = {}
+    for row in rows:
+        name = row["reader"]
+        which = ("plain" if name.startswith("plain") else
+                 "missing" if "missing" in name else "all")
+        out["loader_%s_%s_sps" % (set_name, which)] = row["samples_per_s"]
+        if row.get("read_amplification") is not None:
+            out["loader_%s_%s_amplification" % (set_name, which)] = row["read_amplification"]
+    return out
 
 
 def ceilings(floor):
@@ -346,6 +366,19 @@ def targets(steps, by_id, notes, meta, floor, reader=None):
         ratio("slow_restore", "slow_restore_base"), 0.8, "x", detail="slow_restore", status=why)
     add("mount read, one drive of 4 at 1/5 (cgroup blkio on loop devices) vs none",
         ratio("slow_mount", "slow_mount_base"), 0.8, "x", detail="slow_mount", status=why)
+    # Training input: FerryDataLoader over the drives against a plain Dataset over the
+    # restored tree, same workers and batch size (bench/loader.py).
+    for set_name in ("mixed", "small"):
+        key = "loader_" + set_name
+        plain = reader.get(key + "_plain_sps")
+        missing = None if plain else "not measured"
+        for which, wanted, what in (("all", 0.8, "all drives"), ("missing", 0.7, "one drive missing")):
+            got = reader.get("%s_%s_sps" % (key, which))
+            add("training input, %s: FerryDataLoader (%s) vs a plain Dataset, samples/s"
+                % (SET_TITLES[set_name], what), got / plain if got and plain else None, wanted, "x",
+                status=missing)
+            add("training input, %s: read amplification, %s" % (SET_TITLES[set_name], what),
+                reader.get("%s_%s_amplification" % (key, which)), 1.1, "x", most=True, status=missing)
     cache = mib_of(meta.get("mount_cache", "256MiB"), 256)
     for sid, where in (("mount_read", "mixed set"), ("small_mount_read", "small-files set")):
         s = by_id.get(sid)
