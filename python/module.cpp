@@ -77,7 +77,20 @@ const char* kind_name(ferry::ShipmentEntry::Kind kind) {
   return "file";
 }
 
-// Reads [offset, offset + length) of `entry` into a new bytes object, without the GIL.
+// The file at `raw`; the reader's own error when there is none (the same words as a
+// read of it), looked up without the GIL.
+ferry::ShipmentEntry file_entry(const ferry::Shipment& shipment, const std::string& raw) {
+  py::gil_scoped_release release;
+  std::optional<ferry::ShipmentEntry> entry = shipment.stat(raw);
+  if (!entry || entry->kind != ferry::ShipmentEntry::Kind::kFile) {
+    shipment.read(raw, 0, 0);  // throws the reader's own error, naming the path
+    throw ferry::Error(ErrorKind::kInvalidArgument, "no file " + raw + " in the shipment");
+  }
+  return *entry;
+}
+
+// Reads [offset, offset + length) of `entry` into a new bytes object, without the GIL:
+// straight into the bytes object, never through a zero-filled copy.
 py::bytes read_entry_range(const ferry::Shipment& shipment, const ferry::ShipmentEntry& entry,
                            uint64_t offset, uint64_t length) {
   uint64_t avail = offset < entry.size ? entry.size - offset : 0;
@@ -237,23 +250,11 @@ PYBIND11_MODULE(_ferry, m) {
            })
       .def("read",
            [](const Shipment& s, py::handle path) {
-             std::string raw = to_raw(path);
-             std::string bytes;
-             {
-               py::gil_scoped_release release;
-               bytes = s.read(raw);
-             }
-             return py::bytes(bytes);
+             return read_entry_range(s, file_entry(s, to_raw(path)), 0, UINT64_MAX);
            })
       .def("read_range",
            [](const Shipment& s, py::handle path, uint64_t offset, uint64_t length) {
-             std::string raw = to_raw(path);
-             std::string bytes;
-             {
-               py::gil_scoped_release release;
-               bytes = s.read(raw, offset, length);
-             }
-             return py::bytes(bytes);
+             return read_entry_range(s, file_entry(s, to_raw(path)), offset, length);
            })
       .def("read_entry", &read_entry_range, py::arg("entry"), py::arg("offset") = 0,
            py::arg("length") = UINT64_MAX)

@@ -225,10 +225,11 @@ UnitCache::Item ShipmentReader::unit(uint64_t number) const {
   return item;
 }
 
-void ShipmentReader::read_stream(uint64_t pos, uint8_t* out, size_t len) const {
+void ShipmentReader::read_stream(uint64_t pos, uint8_t* out, size_t len, uint64_t ahead_to) const {
   const uint64_t unit_plain = layout_.unit_plain();
   while (len > 0) {
     const uint64_t number = pos / unit_plain;
+    if (ahead_to > number + 1) read_ahead(number + 1, ahead_to);
     const size_t within = static_cast<size_t>(pos % unit_plain);
     const size_t take = std::min<size_t>(len, unit_plain - within);
     auto plain = unit(number);
@@ -290,11 +291,18 @@ size_t ShipmentReader::read(const ShipmentEntry& entry, uint64_t offset, void* o
   auto file = file_data(entry);
   const format::Entry& f = file->entry;
   auto* dest = static_cast<uint8_t*>(out);
+  // One read over several units (a whole file read at once): the pool opens the units
+  // ahead while this thread opens the current one, as read-ahead does for reads in order.
+  const uint64_t unit_plain = layout_.unit_plain();
+  const bool long_read = options_.read_ahead_stripes > 0 && len > 2 * unit_plain;
+  const uint64_t stored_end = f.encoding == format::Encoding::kZstdFrames ? f.stored : offset + len;
+  const uint64_t end_unit = long_read ? (f.offset + stored_end + unit_plain - 1) / unit_plain : 0;
   uint64_t stream_end;  // the stream byte after the last one this read needed
   if (f.encoding == format::Encoding::kZstdFrames) {
     const uint64_t frame_size = format::kCompressionFrameSize;
     uint64_t index = offset / frame_size;
     for (size_t done = 0; done < len; ++index) {
+      if (long_read) read_ahead((f.offset + file->frame_starts[index]) / unit_plain + 1, end_unit);
       auto plain = frame(*file, index);
       const size_t within = static_cast<size_t>((offset + done) - index * frame_size);
       const size_t take = std::min(len - done, plain->size() - within);
@@ -303,12 +311,11 @@ size_t ShipmentReader::read(const ShipmentEntry& entry, uint64_t offset, void* o
     }
     stream_end = f.offset + file->frame_starts[index];
   } else {
-    read_stream(f.offset + offset, dest, len);
+    read_stream(f.offset + offset, dest, len, end_unit);
     stream_end = f.offset + offset + len;
   }
   bytes_returned_ += len;
   if (options_.read_ahead_stripes > 0 && offset > 0) {
-    const uint64_t unit_plain = layout_.unit_plain();
     std::lock_guard lock(in_order_mutex_);
     auto it = in_order_.find(entry.id);
     if (it != in_order_.end() && it->second->next == offset) {

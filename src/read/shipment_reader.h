@@ -51,8 +51,9 @@ class ShipmentReader final : public Shipment {
   // The file at `path`, or kInvalidArgument naming it.
   ShipmentEntry file_at(std::string_view path) const;
   UnitCache::Item unit(uint64_t number) const;
-  // Copies stream bytes [pos, pos + len) into `out`.
-  void read_stream(uint64_t pos, uint8_t* out, size_t len) const;
+  // Copies stream bytes [pos, pos + len) into `out`; with `ahead_to`, reads units ahead
+  // of the current one, up to that unit, on the pool.
+  void read_stream(uint64_t pos, uint8_t* out, size_t len, uint64_t ahead_to = 0) const;
   UnitCache::Item frame(const FileData& file, uint64_t index) const;
   void read_ahead(uint64_t from_unit, uint64_t end_unit) const;
   // Feeds bytes read in order to the file's running SHA-256; throws on a mismatch.
