@@ -2,12 +2,15 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -17,6 +20,7 @@
 #include <vector>
 
 #include "ferry/error.h"
+#include "format/constants.h"
 
 namespace ferry::io {
 
@@ -68,15 +72,55 @@ static void throw_untrusted_open(const std::string& path, int err, const char* w
   throw_errno(std::string("cannot open ") + path + what, err);
 }
 
+// Where a path on a drive enters ferry's own folders: the `/` before the shipment folder
+// (ferry-<32 hex digits>), or npos when the path has none.
+static size_t shipment_folder_start(const std::string& path) {
+  const std::string prefix = std::string("/") + format::kShipmentDirPrefix;
+  for (size_t at = path.rfind(prefix); at != std::string::npos;
+       at = at == 0 ? std::string::npos : path.rfind(prefix, at - 1)) {
+    const size_t hex = at + prefix.size(), end = hex + 32;
+    if (end > path.size() || (end < path.size() && path[end] != '/')) continue;
+    if (std::all_of(path.begin() + hex, path.begin() + end, ::isxdigit)) return at;
+  }
+  return std::string::npos;
+}
+
+// Opens a file on a drive without following a symbolic link anywhere below the folder
+// the user named: the drive's path is resolved as the user gave it, everything from the
+// shipment folder down through openat2 with RESOLVE_NO_SYMLINKS, so a link planted in
+// place of `segments` or the shipment folder, even after it was checked, is refused
+// (ELOOP). Kernels without openat2 (before 5.6) get O_NOFOLLOW on the last component.
+static int open_on_drive(const std::string& path, int flags, mode_t mode) {
+  const size_t cut = shipment_folder_start(path);
+  if (cut != std::string::npos) {
+    const std::string drive = cut == 0 ? "/" : path.substr(0, cut);
+    int dirfd = ::open(drive.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0) return -1;
+    struct open_how how {};
+    how.flags = static_cast<uint64_t>(flags);
+    how.mode = (flags & O_CREAT) ? mode : 0;
+    how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH;
+    const std::string below = path.substr(cut + 1);
+    const long fd = ::syscall(SYS_openat2, dirfd, below.c_str(), &how, sizeof how);
+    const int err = errno;
+    ::close(dirfd);
+    if (fd >= 0 || err != ENOSYS) {
+      errno = err;
+      return static_cast<int>(fd);
+    }
+  }
+  return ::open(path.c_str(), flags, mode);
+}
+
 File File::open_untrusted(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+  int fd = open_on_drive(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
   if (fd < 0) throw_untrusted_open(path, errno, "");
   return checked_regular(fd, path);
 }
 
 File File::open_untrusted_write(const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY,
-                  0644);
+  int fd = open_on_drive(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY,
+                         0644);
   if (fd < 0) throw_untrusted_open(path, errno, " for writing");
   return checked_regular(fd, path);
 }

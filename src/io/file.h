@@ -25,9 +25,10 @@ class File {
   static File open_read(const std::string& path);
   // Creates or opens for writing (no truncation); mode 0644.
   static File open_write(const std::string& path, bool truncate);
-  // For a file on a drive or in a restore target, which may hold anything: the last
-  // component of `path` is never followed if it is a symbolic link, a FIFO or device
-  // never blocks the open, and anything but a regular file is refused (kCorruption).
+  // For a file on a drive or in a restore target, which may hold anything: no symbolic
+  // link is followed from a shipment folder (ferry-<id>) down, nor as the last component
+  // of any other `path`; a FIFO or device never blocks the open, and anything but a
+  // regular file is refused (kCorruption).
   static File open_untrusted(const std::string& path);
   // The same for writing: creates the file (mode 0644) if missing, never truncates.
   static File open_untrusted_write(const std::string& path);
