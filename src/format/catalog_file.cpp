@@ -136,23 +136,6 @@ void open_catalog(const std::string& sealed_path, const std::string& plain_path,
   out.close();
 }
 
-static codec::Digest sha256_of(io::File& in, uint64_t* size) {
-  codec::Sha256 h;
-  std::vector<uint8_t> buf(1 << 20);
-  uint64_t total = 0;
-  while (size_t n = in.read(buf.data(), buf.size())) {
-    h.update(buf.data(), n);
-    total += n;
-  }
-  if (size) *size = total;
-  return h.finish();
-}
-
-codec::Digest file_sha256(const std::string& path, uint64_t* size) {
-  io::File in = io::File::open_read(path);
-  return sha256_of(in, size);
-}
-
 bool drive_file_matches(const std::string& path, uint64_t bytes, const codec::Digest& sha256,
                         const io::ReadEnv& env) {
   std::unique_ptr<io::RandomAccessFile> in = env.open(path);

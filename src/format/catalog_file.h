@@ -41,9 +41,6 @@ void open_catalog(const std::string& sealed_path, const std::string& plain_path,
                   const ShipmentId& shipment, const codec::Key& data_key,
                   uint64_t role = kFinalCatalog, const io::ReadEnv& env = io::ReadEnv::posix());
 
-// SHA-256 and size of a whole file, streamed.
-codec::Digest file_sha256(const std::string& path, uint64_t* size = nullptr);
-
 // Whether the file at `path` on a drive is `bytes` long with SHA-256 `sha256`. The size
 // is checked before a byte is hashed, so a huge or sparse planted file costs nothing; a
 // link, FIFO or device is refused (kCorruption), never followed or waited on.

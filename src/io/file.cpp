@@ -212,21 +212,6 @@ std::string read_whole_file(const std::string& path) {
   return data;
 }
 
-std::string read_untrusted_file(const std::string& path, uint64_t max_bytes) {
-  File f = File::open_untrusted(path);
-  uint64_t size = f.size();
-  if (size > max_bytes) {
-    throw Error(ErrorKind::kCorruption, path + " is " + std::to_string(size) +
-                                            " bytes, more than the " + std::to_string(max_bytes) +
-                                            " ferry ever writes there; not read");
-  }
-  // One byte more than allowed shows a file that grew after the size was taken.
-  std::string data(size + 1, '\0');
-  data.resize(f.pread(data.data(), data.size(), 0));
-  if (data.size() > max_bytes) throw Error(ErrorKind::kCorruption, path + " grew while being read");
-  return data;
-}
-
 std::string read_untrusted_file(const ReadEnv& env, const std::string& path, uint64_t max_bytes) {
   std::unique_ptr<RandomAccessFile> file = env.open(path);
   std::string data;

@@ -55,10 +55,8 @@ class File {
 bool exists(const std::string& path);
 bool is_directory(const std::string& path);
 std::string read_whole_file(const std::string& path);
-// A file from a drive, read whole through open_untrusted: refused (kCorruption) before
-// any byte is read when it is larger than `max_bytes`.
-std::string read_untrusted_file(const std::string& path, uint64_t max_bytes);
-// The same through `env`: refused (kCorruption) as soon as more than `max_bytes` is read.
+// A file from a drive, read whole through `env`: refused (kCorruption) as soon as more
+// than `max_bytes` is read.
 std::string read_untrusted_file(const ReadEnv& env, const std::string& path, uint64_t max_bytes);
 // Throws kCorruption when `path` is there but is a symbolic link or not a directory:
 // a folder on a drive that ferry goes through.

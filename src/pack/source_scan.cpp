@@ -22,31 +22,23 @@ SourceSummary scan_source(const std::string& root) {
     throw Error(ErrorKind::kInvalidArgument,
                 "the source " + root + " is neither a directory nor a regular file");
   }
+  WalkTotals totals;
   walk_tree(root, false, [&](std::vector<Found>& batch) {
     for (const Found& f : batch) {
-      if (!f.skip_reason.empty()) {
-        if (is_special_file_reason(f.skip_reason)) {
-          ++s.others;
-        } else {
-          ++s.unreadable;
-          if (s.first_error.empty()) s.first_error = root + "/" + f.entry.path + ": " + f.skip_reason;
-        }
-        continue;
-      }
-      switch (f.entry.kind) {
-        case format::EntryKind::kFile:
-          ++s.files;
-          if (!f.entry.link) s.bytes += f.entry.size;
-          break;
-        case format::EntryKind::kSymlink:
-          ++s.symlinks;
-          break;
-        case format::EntryKind::kDirectory:
-          ++s.directories;
-          break;
+      count(f, totals);
+      if (f.skip_reason.empty()) continue;
+      if (is_special_file_reason(f.skip_reason)) {
+        ++s.others;
+      } else {
+        ++s.unreadable;
+        if (s.first_error.empty()) s.first_error = root + "/" + f.entry.path + ": " + f.skip_reason;
       }
     }
   });
+  s.files = totals.files;
+  s.bytes = totals.file_bytes;
+  s.directories = totals.directories;
+  s.symlinks = totals.symlinks;
   return s;
 }
 

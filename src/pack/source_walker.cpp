@@ -270,7 +270,8 @@ class Lister {
   std::map<std::pair<dev_t, ino_t>, int64_t> first_names_;
 };
 
-// Counts what is recorded: the walk's totals.
+}  // namespace
+
 void count(const Found& f, WalkTotals& totals) {
   if (!f.skip_reason.empty()) return;
   switch (f.entry.kind) {
@@ -286,8 +287,6 @@ void count(const Found& f, WalkTotals& totals) {
       break;
   }
 }
-
-}  // namespace
 
 bool is_special_file_reason(const std::string& reason) {
   for (const char* kind : kSpecialKinds) {

@@ -40,6 +40,10 @@ struct OwnerNames {
 OwnerNames walk_tree(const std::string& root, bool xattrs,
                      const std::function<void(std::vector<Found>&)>& batch);
 
+// Adds `f` to `totals` (nothing for a path left out; a later name of a file, a hard
+// link, adds no bytes: it stores none).
+void count(const Found& f, WalkTotals& totals);
+
 // Entries left out go to the catalog's skipped table with a reason. True when that
 // reason is a special file's kind (socket, FIFO, device), left out on purpose; false
 // for something packable that could not be read.
