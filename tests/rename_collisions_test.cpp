@@ -90,8 +90,8 @@ TEST_F(CaseCollisions, WithRenameCollisionsTheLaterAreRestoredUnderNewNamesAndLi
   ASSERT_EQ(r.not_applied.size(), 2u);
   EXPECT_EQ(r.not_applied[0].first, "case.txt");
   EXPECT_EQ(r.not_applied[0].second,
-            "restored as case (3).txt: the target does not tell its name from another's but "
-            "for case");
+            "restored as case (3).txt: on the target it would be one name with another of its "
+            "folder");
   EXPECT_EQ(r.not_applied[1].first, "dir");
   EXPECT_EQ(r.not_applied[1].second.rfind("restored as dir (2): ", 0), 0u)
       << r.not_applied[1].second;

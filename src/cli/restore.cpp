@@ -137,8 +137,9 @@ void add_restore(CLI::App& app, Runner& run) {
   sub->add_flag("--no-space-check", c->no_space_check,
                 "Do not refuse when the target reports too little free space");
   sub->add_flag("--rename-collisions", c->restore.rename_collisions,
-                "On a target that does not tell case apart, restore names that differ only in "
-                "case under new names (listed) instead of refusing");
+                "On a target that takes names differing only in case or in Unicode "
+                "normalization as one, restore the later of each group under a new name "
+                "(listed) instead of refusing");
   sub->add_flag("--numeric-owner", c->restore.numeric_owner,
                 "Restore owners and groups by number, not by name");
   sub->add_flag("--no-xattrs", c->no_xattrs,

@@ -395,7 +395,8 @@ void give_target_the_roots_metadata(const std::string& target, format::Catalog& 
 }
 
 // Names the target cannot hold are left out and listed; names that it would make one
-// (a target that folds case) refuse the restore, naming them, before anything is written.
+// (a target that folds case or normalizes Unicode) refuse the restore, naming them,
+// before anything is written.
 // With --rename-collisions, the names of each group but the first are changed instead,
 // and listed.
 read::Renames refuse_colliding_names(const RestoreOptions& o, format::Catalog& catalog,
@@ -403,8 +404,11 @@ read::Renames refuse_colliding_names(const RestoreOptions& o, format::Catalog& c
   auto [bytes, non_utf8] = read::bytes_to_probe(catalog, selection);
   read::TargetNames target = read::probe_target_names(o.target, bytes, non_utf8);
   target.folds_case = target.folds_case || o.target_folds_case;
+  std::unique_ptr<read::NameTrial> trial;
+  if (target.folds_case || target.normalizes) trial = read::name_trial_in(o.target);
   read::NameCheck names = read::check_target_names(target, catalog, selection,
-                                                   o.rename_collisions ? SIZE_MAX : 10);
+                                                   o.rename_collisions ? SIZE_MAX : 10, trial.get());
+  trial.reset();  // its scratch folder goes before anything is restored
   for (auto& [path, why] : names.unholdable) report.not_applied.emplace_back(path, why);
   if (names.collisions.empty()) return {};
   if (o.rename_collisions) {
@@ -413,7 +417,7 @@ read::Renames refuse_colliding_names(const RestoreOptions& o, format::Catalog& c
     for (const auto& [path, full] : renamed) {
       report.not_applied.emplace_back(
           path, "restored as " + util::shown(renames.apply(path)) +
-                    ": the target does not tell its name from another's but for case");
+                    ": on the target it would be one name with another of its folder");
     }
     return renames;
   }
@@ -426,13 +430,20 @@ read::Renames refuse_colliding_names(const RestoreOptions& o, format::Catalog& c
     listed += "\n  … and " + std::to_string(names.collision_groups - names.collisions.size()) +
               " more";
   }
+  const std::string folds =
+      target.folds_case && target.normalizes
+          ? "does not tell upper from lower case, nor an accented letter written as one code "
+            "point from the same written as two"
+      : target.folds_case ? "does not tell upper from lower case"
+                          : "does not tell an accented letter written as one code point from the "
+                            "same written as two (Unicode normalization)";
   throw Error(ErrorKind::kConflict,
-              "the target " + o.target + " does not tell upper from lower case, and " +
+              "the target " + o.target + " " + folds + ", and " +
                   std::to_string(names.collision_groups) +
-                  " groups of names in the shipment differ only in case; each would overwrite "
-                  "the other:" + listed +
-                  "\nRestore onto a file system that tells case apart (ext4, XFS, APFS "
-                  "case-sensitive), add --rename-collisions to restore the later of each group "
+                  " groups of names in the shipment would each be one name there; each would "
+                  "overwrite the other:" + listed +
+                  "\nRestore onto a file system that tells these names apart (ext4 or XFS without "
+                  "casefold), add --rename-collisions to restore the later of each group "
                   "under a new name (listed), or leave one of each group out with --only. "
                   "Nothing was written.");
 }

@@ -28,6 +28,18 @@ bool holds(int dirfd, const std::string& name) {
   return true;
 }
 
+// Makes `made`, looks for `other`, removes both: whether the target takes them as one name.
+bool same_name(int dirfd, const std::string& made, const std::string& other) {
+  int fd = ::openat(dirfd, made.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  ::close(fd);
+  struct stat st;
+  const bool same = ::fstatat(dirfd, other.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+  ::unlinkat(dirfd, made.c_str(), 0);
+  ::unlinkat(dirfd, other.c_str(), 0);
+  return same;
+}
+
 bool is_utf8(const std::string& s) {
   for (size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
@@ -61,7 +73,164 @@ std::string byte_shown(char c) {
   return std::string("'") + c + "'";
 }
 
+// Groups of paths that the target would make one, joined as pairs are found: a name
+// found equal to two others joins their groups.
+struct Groups {
+  std::vector<std::vector<std::string>> list;  // a group merged into another is left empty
+  std::unordered_map<std::string, size_t> of;  // path → its group in `list`
+
+  void join(const std::string& a, const std::string& b) {
+    auto ia = of.find(a), ib = of.find(b);
+    if (ia == of.end() && ib == of.end()) {
+      of[a] = of[b] = list.size();
+      list.push_back({a, b});
+    } else if (ib == of.end()) {
+      of[b] = ia->second;
+      list[ia->second].push_back(b);
+    } else if (ia == of.end()) {
+      of[a] = ib->second;
+      list[ib->second].push_back(a);
+    } else if (ia->second != ib->second) {
+      const size_t into = ia->second, from = ib->second;
+      for (std::string& p : list[from]) {
+        of[p] = into;
+        list[into].push_back(std::move(p));
+      }
+      list[from].clear();
+    }
+  }
+};
+
+// Paths equal but for ASCII case, grouped; a group counts when two of its names share a
+// folder (names below two folders that collide are that folders' collision).
+void group_ascii_case(format::Catalog& catalog, const Selection& selection, Groups& groups) {
+  format::Catalog::Query paths(
+      catalog,
+      "SELECT path FROM entries WHERE lower(CAST(path AS TEXT)) IN"
+      " (SELECT lower(CAST(path AS TEXT)) FROM entries GROUP BY 1 HAVING count(*) > 1)"
+      " ORDER BY lower(CAST(path AS TEXT)), id",
+      "names equal but for case");
+  std::vector<std::string> group;
+  std::string key;
+  auto close_group = [&] {
+    std::map<std::string, std::vector<std::string>> per_folder;
+    for (const std::string& p : group) per_folder[util::parent_path(p)].push_back(p);
+    for (const auto& [folder, names] : per_folder) {
+      for (size_t i = 1; i < names.size(); ++i) groups.join(names[0], names[i]);
+    }
+    group.clear();
+  };
+  while (paths.next()) {
+    std::string path = paths.bytes(0);
+    if (!selection.contains(path)) continue;
+    std::string folded = fold_ascii(path);
+    if (folded != key) {
+      close_group();
+      key = folded;
+    }
+    group.push_back(std::move(path));
+  }
+  close_group();
+}
+
+bool beyond_ascii(const std::string& name) {
+  for (char c : name) {
+    if (static_cast<unsigned char>(c) >= 0x80) return true;
+  }
+  return false;
+}
+
+// Names with bytes beyond ASCII are made in the trial, a subfolder per folder of the
+// shipment; then the plain names of those folders are looked up there (`K`, U+212A
+// KELVIN SIGN, is `k` to a target that folds case). Only what the target says is one
+// name is grouped.
+void group_by_trial(NameTrial& trial, format::Catalog& catalog, const Selection& selection,
+                    Groups& groups) {
+  std::unordered_map<std::string, uint64_t> folders;  // shipment folder → trial subfolder
+  std::vector<std::string> made;                      // index → path
+  format::Entry e;
+  {
+    auto cursor = catalog.entries();
+    while (cursor.next(e)) {
+      const std::string leaf = leaf_of(e.path);
+      if (!beyond_ascii(leaf) || !selection.contains(e.path)) continue;
+      const uint64_t folder =
+          folders.emplace(util::parent_path(e.path), folders.size()).first->second;
+      const int64_t same = trial.make(folder, leaf, static_cast<int64_t>(made.size()));
+      made.push_back(e.path);
+      if (same >= 0) groups.join(made[static_cast<size_t>(same)], e.path);
+    }
+  }
+  if (folders.empty()) return;
+  auto cursor = catalog.entries();
+  while (cursor.next(e)) {
+    const std::string leaf = leaf_of(e.path);
+    if (beyond_ascii(leaf) || !selection.contains(e.path)) continue;
+    auto folder = folders.find(util::parent_path(e.path));
+    if (folder == folders.end()) continue;
+    const int64_t same = trial.find(folder->second, leaf);
+    if (same >= 0) groups.join(made[static_cast<size_t>(same)], e.path);
+  }
+}
+
+// The NameTrial of a real target: each name made is a file holding its index.
+class FolderTrial : public NameTrial {
+ public:
+  explicit FolderTrial(const std::string& target) {
+    root_ = target + "/" + kProbe + "names-" + std::to_string(::getpid());
+    if (::mkdir(root_.c_str(), 0700) != 0 && errno != EEXIST) {
+      throw_errno("cannot make a scratch folder on the target to try names in: " + root_, errno);
+    }
+    fd_ = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd_ < 0) throw_errno("cannot open " + root_, errno);
+  }
+  ~FolderTrial() override {
+    for (const std::string& name : made_) ::unlinkat(fd_, name.c_str(), 0);
+    for (uint64_t f = 0; f < subfolders_; ++f) {
+      ::unlinkat(fd_, std::to_string(f).c_str(), AT_REMOVEDIR);
+    }
+    ::close(fd_);
+    ::rmdir(root_.c_str());
+  }
+
+  int64_t make(uint64_t folder, const std::string& name, int64_t index) override {
+    for (; subfolders_ <= folder; ++subfolders_) {
+      if (::mkdirat(fd_, std::to_string(subfolders_).c_str(), 0700) != 0 && errno != EEXIST) {
+        throw_errno("cannot make a folder in " + root_, errno);
+      }
+    }
+    const std::string path = std::to_string(folder) + "/" + name;
+    int fd = ::openat(fd_, path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) return errno == EEXIST ? find(folder, name) : -1;
+    made_.push_back(path);
+    const bool written = ::write(fd, &index, sizeof index) == sizeof index;
+    ::close(fd);
+    if (!written) throw_errno("cannot write in " + root_, errno);
+    return -1;
+  }
+
+  int64_t find(uint64_t folder, const std::string& name) override {
+    const std::string path = std::to_string(folder) + "/" + name;
+    int fd = ::openat(fd_, path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int64_t index = -1;
+    const bool read = ::read(fd, &index, sizeof index) == sizeof index;
+    ::close(fd);
+    return read ? index : -1;
+  }
+
+ private:
+  std::string root_;
+  int fd_ = -1;
+  uint64_t subfolders_ = 0;
+  std::vector<std::string> made_;
+};
+
 }  // namespace
+
+std::unique_ptr<NameTrial> name_trial_in(const std::string& target) {
+  return std::make_unique<FolderTrial>(target);
+}
 
 std::string fold_ascii(std::string name) {
   for (char& c : name) {
@@ -83,26 +252,10 @@ TargetNames probe_target_names(const std::string& target, const std::string& byt
     if (!holds(dirfd, std::string(kProbe) + c + "x")) t.refused += c;
   }
   t.refuses_non_utf8 = non_utf8 && !holds(dirfd, std::string(kProbe) + "\xff" + "x");
-  // Case: create one spelling, look for the other.
-  const std::string upper = std::string(kProbe) + "Ab", lower = std::string(kProbe) + "aB";
-  int fd =
-      ::openat(dirfd, upper.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd >= 0) {
-    ::close(fd);
-    struct stat st;
-    t.folds_case = ::fstatat(dirfd, lower.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
-    ::unlinkat(dirfd, upper.c_str(), 0);
-  }
-  // A trailing dot: made with one, is it there without?
-  const std::string dotted = std::string(kProbe) + "t.", bare = std::string(kProbe) + "t";
-  fd = ::openat(dirfd, dotted.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd >= 0) {
-    ::close(fd);
-    struct stat st;
-    t.drops_trailing = ::fstatat(dirfd, bare.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
-    ::unlinkat(dirfd, dotted.c_str(), 0);
-    ::unlinkat(dirfd, bare.c_str(), 0);
-  }
+  const std::string probe(kProbe);
+  t.folds_case = same_name(dirfd, probe + "Ab", probe + "aB");
+  t.drops_trailing = same_name(dirfd, probe + "t.", probe + "t");
+  t.normalizes = same_name(dirfd, probe + "\xc3\xa9", probe + "e\xcc\x81");  // é, e + U+0301
   ::close(dirfd);
   return t;
 }
@@ -128,7 +281,7 @@ std::pair<std::string, bool> bytes_to_probe(format::Catalog& catalog, const Sele
 }
 
 NameCheck check_target_names(const TargetNames& t, format::Catalog& catalog, Selection& selection,
-                             size_t max_groups) {
+                             size_t max_groups, NameTrial* trial) {
   NameCheck check;
   {
     auto cursor = catalog.entries();
@@ -150,39 +303,14 @@ NameCheck check_target_names(const TargetNames& t, format::Catalog& catalog, Sel
       selection.exclude(e.path);
     }
   }
-  if (!t.folds_case) return check;
-
-  // Paths equal but for case, grouped; a group counts when two of its names share a
-  // folder (names below two folders that collide are that folders' collision).
-  format::Catalog::Query paths(
-      catalog,
-      "SELECT path FROM entries WHERE lower(CAST(path AS TEXT)) IN"
-      " (SELECT lower(CAST(path AS TEXT)) FROM entries GROUP BY 1 HAVING count(*) > 1)"
-      " ORDER BY lower(CAST(path AS TEXT)), id",
-      "names equal but for case");
-  std::vector<std::string> group;
-  std::string key;
-  auto close_group = [&] {
-    std::map<std::string, int> per_folder;
-    bool shared = false;
-    for (const std::string& p : group) shared = ++per_folder[util::parent_path(p)] > 1 || shared;
-    if (group.size() > 1 && shared) {
-      if (check.collisions.size() < max_groups) check.collisions.push_back(group);
-      ++check.collision_groups;
-    }
-    group.clear();
-  };
-  while (paths.next()) {
-    std::string path = paths.bytes(0);
-    if (!selection.contains(path)) continue;
-    std::string folded = fold_ascii(path);
-    if (folded != key) {
-      close_group();
-      key = folded;
-    }
-    group.push_back(std::move(path));
+  Groups groups;
+  if (t.folds_case) group_ascii_case(catalog, selection, groups);
+  if (trial && (t.folds_case || t.normalizes)) group_by_trial(*trial, catalog, selection, groups);
+  for (auto& group : groups.list) {
+    if (group.empty()) continue;
+    if (check.collisions.size() < max_groups) check.collisions.push_back(std::move(group));
+    ++check.collision_groups;
   }
-  close_group();
   return check;
 }
 

@@ -1,5 +1,5 @@
 // Restore onto a real exFAT file system (Debian's exfat-fuse over a loop device): names
-// that differ only in case, a name exFAT cannot hold, a symbolic link it has no place
+// that differ only in case, ASCII or not, a name exFAT cannot hold, a symbolic link it has no place
 // for. The unit tests treat a folder as case-insensitive by injection; this is the real
 // thing, mounted as a user's exFAT drive would be. Needs root, /dev/fuse, a free loop
 // device, mkfs.exfat and mount.exfat-fuse (scripts/install-deps.sh installs them).
@@ -44,6 +44,12 @@ class ExfatTarget : public ShipmentTest {
     write_file(source(), "photos/b.jpg", random_bytes(50000, 2));
     write_file(source(), "back\\slash.txt", "a name exFAT refuses\n");
     write_file(source(), "plain.txt", "plain\n");
+    // exFAT's upcase table folds É and é; it keeps é as one code point and as e + U+0301
+    // apart: the one pair collides, the other does not.
+    write_file(source(), "accents/\xc3\x89t\xc3\xa9.txt", "upper accent\n");       // Été
+    write_file(source(), "accents/\xc3\xa9t\xc3\xa9.txt", "lower accent\n");       // été
+    write_file(source(), "accents/caf\xc3\xa9.txt", "composed\n");                 // café
+    write_file(source(), "accents/cafe\xcc\x81.txt", "decomposed\n");              // café
     make_symlink(source(), "link", "plain.txt");
     ASSERT_EQ(pack(3, 1).exit_code, 0);
 
@@ -76,6 +82,11 @@ TEST_F(ExfatTarget, NamesEqualButForCaseAreRefusedAndNothingIsWritten) {
   EXPECT_NE(r.err.find("does not tell upper from lower case"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("Case.txt case.txt"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("Photos photos"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("3 groups of names"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("accents/\xc3\x89t\xc3\xa9.txt accents/\xc3\xa9t\xc3\xa9.txt"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("cafe\xcc\x81"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("--rename-collisions"), std::string::npos) << r.err;
   EXPECT_TRUE(fs::is_empty(mount_point()));
 }
@@ -90,6 +101,10 @@ TEST_F(ExfatTarget, WithRenameCollisionsEveryFileArrivesAndEachChangeIsSaid) {
   EXPECT_EQ(read_all(m + "/Photos/a.jpg"), random_bytes(70000, 1));
   EXPECT_EQ(read_all(m + "/photos (2)/b.jpg"), random_bytes(50000, 2));
   EXPECT_EQ(read_all(m + "/plain.txt"), "plain\n");
+  EXPECT_EQ(read_all(m + "/accents/\xc3\x89t\xc3\xa9.txt"), "upper accent\n");
+  EXPECT_EQ(read_all(m + "/accents/\xc3\xa9t\xc3\xa9 (2).txt"), "lower accent\n");
+  EXPECT_EQ(read_all(m + "/accents/caf\xc3\xa9.txt"), "composed\n");
+  EXPECT_EQ(read_all(m + "/accents/cafe\xcc\x81.txt"), "decomposed\n");
   EXPECT_NE(r.err.find("case.txt: restored as case (2).txt"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("photos: restored as photos (2)"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("the target cannot hold a name with '\\'; not restored"), std::string::npos)
