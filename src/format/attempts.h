@@ -24,6 +24,7 @@ class PackAttempts {
   // The attempt that sealed `stripe`; 0 when none is recorded.
   uint32_t of(uint64_t stripe) const;
   bool empty() const { return runs_.empty(); }
+  size_t runs() const { return runs_.size(); }
 
   // "0:1,4096:2": first stripe and attempt of each run, in order.
   std::string to_string() const;

@@ -14,21 +14,23 @@ namespace {
 // The hasher's ticket for bytes of an attempt that is not kept.
 constexpr int64_t kDiscardedTicket = -1;
 
-// Bytes read between two looks at whether the file changed: an attempt given up stays
-// in the stream as dead space, so a change is caught within this much, not at the end
-// of a file of gigabytes. One fstat each; 16 MiB take about 10 ms to read.
+// Bytes read between two looks at whether the file changed, so that a change is caught
+// within this much, not at the end of a file of gigabytes. One fstat each; 16 MiB take
+// about 10 ms to read.
 constexpr uint64_t kChangeCheckBytes = 16u << 20;
 
 }  // namespace
 
 FilePacker::FilePacker(StreamWriter& stream, StreamHasher& hasher, util::DirChain& source,
-                       Progress& progress, bool compress, int threads)
+                       Progress& progress, bool compress, int threads,
+                       std::function<void()> give_back)
     : stream_(stream),
       hasher_(hasher),
       source_(source),
       progress_(progress),
       compress_(compress),
       threads_(threads),
+      give_back_(std::move(give_back)),
       frame_(format::kCompressionFrameSize),
       packed_(codec::zstd_bound(format::kCompressionFrameSize)) {}
 
@@ -40,9 +42,11 @@ FileOutcome FilePacker::pack(format::Entry& entry, std::string* reason) {
       case Attempt::kDoneHashing:
         return FileOutcome::kPackedHashing;
       case Attempt::kUnreadable:
+        give_back_();  // what was read before the error: the stream goes back over it
         return FileOutcome::kUnreadable;
       case Attempt::kChanged:
-        break;  // the bytes already streamed stay as dead space; read it again
+        give_back_();  // likewise, then read it again
+        break;
     }
   }
   *reason = "changed while being read, twice; left out";
@@ -50,6 +54,7 @@ FileOutcome FilePacker::pack(format::Entry& entry, std::string* reason) {
 }
 
 FilePacker::Attempt FilePacker::read_once(format::Entry& entry, std::string* reason) {
+  stream_.mark();
   ReadFailure failure;
   SourceFile file(source_, entry.path, &failure, reason);
   if (failure == ReadFailure::kUnreadable) return Attempt::kUnreadable;

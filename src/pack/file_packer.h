@@ -4,9 +4,11 @@
 // thread; compressed files are hashed here, frame by frame, and their frames compressed
 // on a pool of `threads`.
 // A file that changes while being read is read again once; if it changes again it is
-// reported, never packed torn.
+// reported, never packed torn. Each attempt given up is handed to `give_back`, which
+// takes the stream back to where it began (StreamWriter::mark), so no dead bytes stay.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,7 +34,7 @@ enum class FileOutcome {
 class FilePacker {
  public:
   FilePacker(StreamWriter& stream, StreamHasher& hasher, util::DirChain& source,
-             Progress& progress, bool compress, int threads);
+             Progress& progress, bool compress, int threads, std::function<void()> give_back);
 
   // Packs entry.path; when packed fills size, mtime, mode, sha256 (unless the hasher
   // delivers it), offset, stored, encoding and frames of `entry`. Otherwise says why in
@@ -49,6 +51,7 @@ class FilePacker {
   Progress& progress_;
   bool compress_;
   int threads_;
+  std::function<void()> give_back_;
   codec::Sha256 sha_;
   codec::ZstdCompressor zstd_;  // the trial on a sample
   std::vector<uint8_t> frame_, packed_;

@@ -6,7 +6,8 @@
 // are fsynced, and only then is a snapshot of the catalog (sealed) and the position
 // recorded in every label. Running the same command again finds the unfinished
 // shipment, takes the newest intact checkpoint, bumps the pack attempt (so no nonce is
-// ever reused) and carries on from there.
+// ever reused) and carries on from there. A file given up halfway (it changed while
+// read) is written over the same way, from its first stripe (give_back).
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -20,6 +21,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -52,6 +54,9 @@ namespace ferry {
 namespace {
 
 constexpr size_t kCatalogBatch = 2000;
+// Runs of stripes sealed by one pack attempt, at most, before a file given up mid-read
+// leaves its bytes as dead space rather than start another (PackAttempts allows 65536).
+constexpr size_t kMaxAttemptRuns = 1024;
 // Sealed catalog bytes gathered before they are written to every drive at once. The
 // piece that reaches it is in the batch too: the header, or a chunk with its nonce and tag.
 constexpr size_t kCatalogWriteBatch = 4u << 20;
@@ -569,10 +574,11 @@ class Packer {
     config.first_stripe = first_stripe;
     config.env = &env_;
     config.before_seal = [&hasher](uint64_t stripe) { hasher.hash_stripe(stripe); };
-    pack::StripePipeline pipeline(config);
-    pack::StreamWriter stream(pipeline, layout, first_stripe * layout.stripe_plain());
+    std::optional<pack::StripePipeline> pipeline(std::in_place, config);
+    pack::StreamWriter stream(*pipeline, layout, first_stripe * layout.stripe_plain());
     util::DirChain source(o_.source);
-    pack::FilePacker packer(stream, hasher, source, progress_, o_.compress, config.threads);
+    pack::FilePacker packer(stream, hasher, source, progress_, o_.compress, config.threads,
+                            [&] { give_back(stream, pipeline, config, hasher); });
     pack::ReadAhead read_ahead(o_.source, o_.compress, config.threads);
 
     // Files packed whose digest the hasher has not yet delivered, by id.
@@ -642,10 +648,10 @@ class Packer {
         bool stop = o_.stop && o_.stop->load();
         if (stop || stream.position() - last_checkpoint >= interval) {
           stream.pad_to_stripe();
-          pipeline.sync();
+          pipeline->sync();
           record_all_digests();
           catalog_->commit();
-          checkpoint(pipeline.next_stripe(), e.id);
+          checkpoint(pipeline->next_stripe(), e.id);
           last_checkpoint = stream.position();
           if (stop) {
             throw Error(ErrorKind::kInterrupted,
@@ -667,6 +673,33 @@ class Packer {
     }
     catalog_->commit();
     return finish(stream_end, totals);
+  }
+
+  // Takes the stream back to its mark over a file's attempt given up (FilePacker): within
+  // the stripe being filled, a rewind. Past it the stripes from the mark's on are written
+  // again by a new pipeline under a new pack attempt, on every label before the first
+  // unit is sealed with it (a nonce is never used twice), and the blocks the old attempt
+  // wrote there are cut off. The mark lies past the last checkpoint, which is never
+  // touched. Beyond kMaxAttemptRuns runs the bytes stay as dead space instead.
+  void give_back(pack::StreamWriter& stream, std::optional<pack::StripePipeline>& pipeline,
+                 pack::PipelineConfig& config, pack::StreamHasher& hasher) {
+    if (stream.rewind_in_stripe()) return;
+    format::PackAttempts attempts = format::PackAttempts::parse(
+        catalog_->meta("attempts").value_or(""), "the catalog being written");
+    if (attempts.runs() >= kMaxAttemptRuns) return;
+    pipeline->finish();  // the stripes handed over are written; the one being filled is dropped
+    pipeline.reset();
+    hasher.forget_pending();
+    const uint64_t stripe = stream.marked() / label_.layout.stripe_plain();
+    label_.pack_attempt += 1;
+    write_labels();
+    attempts.begin(stripe, label_.pack_attempt);
+    catalog_->set_meta("attempts", attempts.to_string());
+    drop_blocks_past(stripe);
+    config.first_stripe = stripe;
+    config.attempt = label_.pack_attempt;
+    pipeline.emplace(config);
+    stream.restart_at_mark(*pipeline);
   }
 
   // Packs one file: a small one from the read-ahead pool (queued before, in order),

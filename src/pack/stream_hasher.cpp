@@ -22,6 +22,13 @@ std::vector<std::pair<int64_t, codec::Digest>> StreamHasher::take_finished() {
   return std::exchange(finished_, {});
 }
 
+void StreamHasher::forget_pending() {
+  std::lock_guard lock(mutex_);
+  if (queue_.empty()) return;
+  queue_.clear();
+  sha_.finish();  // the given-up file's state, discarded
+}
+
 void StreamHasher::hash_stripe(uint64_t stripe) {
   std::unique_lock lock(mutex_);
   while (!queue_.empty()) {

@@ -28,6 +28,9 @@ class StreamHasher {
   void end_file(int64_t ticket);
   // The digests of the files finished since the last call, in stream order.
   std::vector<std::pair<int64_t, codec::Digest>> take_finished();
+  // Drops what is noted and not yet hashed, with the file it belongs to: the stream
+  // went back over it. Only while no pipeline calls hash_stripe().
+  void forget_pending();
 
   // Pipeline side: hashes everything noted for stripes up to `stripe`. Called on one
   // thread, in stripe order.
