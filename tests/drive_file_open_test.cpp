@@ -45,6 +45,17 @@ TEST_F(DriveFileOpen, AFolderBelowTheShipmentFolderReplacedByALinkIsNotFollowed)
   EXPECT_EQ(read_whole_file(dir_ / "elsewhere/seg"), "a host file");
 }
 
+TEST_F(DriveFileOpen, AFolderListedThroughALinkBelowTheShipmentFolderIsNotListed) {
+  const std::string folder = dir_ / ("drive/" + kFolder);
+  auto real = io::list_drive_folder(folder + "/real");
+  ASSERT_EQ(real.size(), 1u);
+  EXPECT_EQ(real[0].name, "seg");
+  EXPECT_EQ(real[0].st.st_size, 5);
+  std::filesystem::create_symlink(dir_ / "elsewhere", folder + "/segments");
+  EXPECT_TRUE(io::list_drive_folder(folder + "/segments").empty());
+  EXPECT_EQ(io::list_drive_folder(dir_ / ("drive-link/" + kFolder + "/real")).size(), 1u);
+}
+
 TEST_F(DriveFileOpen, AShipmentFolderThatIsALinkIsNotFollowed) {
   const std::string other = "ferry-fedcba9876543210fedcba9876543210";
   std::filesystem::create_symlink(dir_ / "elsewhere", dir_ / ("drive/" + other));

@@ -45,6 +45,14 @@ std::string segment_file_name(uint64_t segment) {
   return name;
 }
 
+std::optional<uint64_t> segment_of_file_name(const std::string& name) {
+  unsigned long long index = 0;
+  char tail = 0;
+  if (std::sscanf(name.c_str(), "seg-%8llu.fr%c", &index, &tail) != 2 || tail != 'y') return std::nullopt;
+  if (segment_file_name(index) != name) return std::nullopt;
+  return index;
+}
+
 std::string id_hex(const ShipmentId& id) { return codec::to_hex(id.data(), id.size()); }
 std::string id_short(const ShipmentId& id) { return id_hex(id).substr(0, 8); }
 std::string shipment_dir_name(const ShipmentId& id) { return kShipmentDirPrefix + id_hex(id); }

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "format/constants.h"
@@ -50,6 +51,9 @@ std::string layout_meta(const Layout& layout);
 
 // "seg-00000012.fry"
 std::string segment_file_name(uint64_t segment);
+// The segment a file name spells exactly as segment_file_name() writes it; nullopt for
+// any other name.
+std::optional<uint64_t> segment_of_file_name(const std::string& name);
 // "ferry-<32 hex>"
 std::string shipment_dir_name(const ShipmentId& id);
 std::string id_hex(const ShipmentId& id);

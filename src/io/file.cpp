@@ -229,6 +229,23 @@ std::string read_untrusted_file(const ReadEnv& env, const std::string& path, uin
   }
 }
 
+std::vector<DriveFolderEntry> list_drive_folder(const std::string& path) {
+  std::vector<DriveFolderEntry> entries;
+  int fd = open_on_drive(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+  if (fd < 0) return entries;
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(fd), &::closedir);
+  if (!dir) {
+    ::close(fd);
+    return entries;
+  }
+  while (dirent* e = ::readdir(dir.get())) {
+    DriveFolderEntry entry{e->d_name, {}};
+    if (entry.name == "." || entry.name == "..") continue;
+    if (::fstatat(fd, e->d_name, &entry.st, AT_SYMLINK_NOFOLLOW) == 0) entries.push_back(entry);
+  }
+  return entries;
+}
+
 void require_real_directory(const std::string& path) {
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) return;  // missing: the caller reports that

@@ -2,11 +2,13 @@
 // path, so callers never lose track of which drive failed.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "ferry/read_env.h"
 
@@ -58,6 +60,14 @@ std::string read_whole_file(const std::string& path);
 // A file from a drive, read whole through `env`: refused (kCorruption) as soon as more
 // than `max_bytes` is read.
 std::string read_untrusted_file(const ReadEnv& env, const std::string& path, uint64_t max_bytes);
+// The entries of a folder on a drive with each one's lstat, opened as drive files are
+// (no symbolic link followed from the shipment folder down); empty when the folder
+// cannot be opened so.
+struct DriveFolderEntry {
+  std::string name;
+  struct stat st;
+};
+std::vector<DriveFolderEntry> list_drive_folder(const std::string& path);
 // Throws kCorruption when `path` is there but is a symbolic link or not a directory:
 // a folder on a drive that ferry goes through.
 void require_real_directory(const std::string& path);

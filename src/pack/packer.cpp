@@ -8,7 +8,6 @@
 // shipment, takes the newest intact checkpoint, bumps the pack attempt (so no nonce is
 // ever reused) and carries on from there. A file given up halfway (it changed while
 // read) is written over the same way, from its first stripe (give_back).
-#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
@@ -752,27 +751,21 @@ class Packer {
     return finish_report(totals, catalog_->skipped());
   }
 
-  // Blocks an interrupted attempt wrote past where this one ended (its stream came out
-  // shorter: files changed meanwhile) would look to a keyless verify like blocks the
-  // labels hide (SECURITY.md): cut off before the labels turn complete. Like the
-  // checkpoint files' removal, by direct calls; a power cut that undoes it leaves only
-  // that warning.
+  // Blocks an earlier attempt wrote from stripe `stripes` on: past where a resumed pack
+  // ended (its stream came out shorter: files changed meanwhile), or over a file given up
+  // (give_back). Left there, they would look to a keyless verify like blocks the labels
+  // hide (SECURITY.md). A power cut that undoes the cut leaves only that warning.
   void drop_blocks_past(uint64_t stripes) {
     const format::Layout& layout = label_.layout;
     for (const std::string& folder : folders_) {
-      const std::string dir = io::join(folder, format::kSegmentDir);
-      std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), &::closedir);
-      if (!d) continue;
-      while (dirent* e = ::readdir(d.get())) {
-        unsigned long long index = 0;
-        char tail = 0;
-        if (std::sscanf(e->d_name, "seg-%8llu.fr%c", &index, &tail) != 2 || tail != 'y') continue;
-        const uint64_t first = index * layout.segment_stripes;
+      for (const io::DriveFolderEntry& e :
+           io::list_drive_folder(io::join(folder, format::kSegmentDir))) {
+        const auto index = format::segment_of_file_name(e.name);
+        if (!index || !S_ISREG(e.st.st_mode)) continue;
+        const uint64_t first = *index * layout.segment_stripes;
         const uint64_t keep = first >= stripes ? 0 : std::min(layout.segment_stripes, stripes - first);
-        const std::string path = format::segment_path(folder, index);
-        struct stat st;
-        if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-        if (static_cast<uint64_t>(st.st_size) <= keep * layout.record_size()) continue;
+        if (static_cast<uint64_t>(e.st.st_size) <= keep * layout.record_size()) continue;
+        const std::string path = format::segment_path(folder, *index);
         try {
           if (keep == 0) {
             env_.remove(path);

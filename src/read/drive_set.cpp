@@ -1,6 +1,5 @@
 #include "read/drive_set.h"
 
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -202,20 +201,13 @@ DriveSet open_drives(const std::vector<std::string>& paths, const std::string& s
 }
 
 uint64_t stripes_held(const std::string& folder, const format::Layout& layout) {
-  DIR* dir = ::opendir(io::join(folder, format::kSegmentDir).c_str());
-  if (!dir) return 0;
   uint64_t held = 0;
-  while (dirent* e = ::readdir(dir)) {
-    unsigned long long index = 0;
-    char tail = 0;
-    if (std::sscanf(e->d_name, "seg-%8llu.fr%c", &index, &tail) != 2 || tail != 'y') continue;
-    struct stat st;
-    if (::lstat(format::segment_path(folder, index).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    const uint64_t records = (static_cast<uint64_t>(st.st_size) + layout.record_size() - 1) / layout.record_size();
-    if (index > format::kMaxStripes) continue;
-    held = std::max<uint64_t>(held, index * layout.segment_stripes + records);
+  for (const io::DriveFolderEntry& e : io::list_drive_folder(io::join(folder, format::kSegmentDir))) {
+    const auto index = format::segment_of_file_name(e.name);
+    if (!index || !S_ISREG(e.st.st_mode) || *index > format::kMaxStripes) continue;
+    const uint64_t records = (static_cast<uint64_t>(e.st.st_size) + layout.record_size() - 1) / layout.record_size();
+    held = std::max<uint64_t>(held, *index * layout.segment_stripes + records);
   }
-  ::closedir(dir);
   return held;
 }
 

@@ -1,7 +1,6 @@
 // verify: a keyless pass over every block of every present drive (header, position,
 // CRC, parity recomputed per stripe), then with the key a pass that authenticates
 // every unit and re-hashes every file as restore would, writing nothing.
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -182,27 +181,19 @@ void check_files(read::OpenShipment& shipment, const io::ReadEnv& env, int threa
 std::string blocks_beyond_label(const std::string& folder, const format::Label& label) {
   const format::Layout& layout = label.layout;
   const uint64_t segments = (label.stripes + layout.segment_stripes - 1) / layout.segment_stripes;
-  DIR* dir = ::opendir(io::join(folder, format::kSegmentDir).c_str());
-  if (!dir) return "";
-  std::string found;
-  while (dirent* e = ::readdir(dir)) {
-    unsigned long long index = 0;
-    char tail = 0;
-    if (std::sscanf(e->d_name, "seg-%8llu.fr%c", &index, &tail) != 2 || tail != 'y') continue;
-    std::string path = format::segment_path(folder, index);
-    struct stat st;
-    if (::lstat(path.c_str(), &st) != 0) continue;
-    const uint64_t held = index < segments
-                              ? std::min<uint64_t>(layout.segment_stripes, label.stripes - index * layout.segment_stripes)
-                              : 0;
-    if (static_cast<uint64_t>(st.st_size) > held * layout.record_size()) {
-      found = path + " holds blocks beyond the " + std::to_string(label.stripes) +
-              " stripes the labels claim (labels edited? verify with the key to know)";
-      break;
+  for (const io::DriveFolderEntry& e : io::list_drive_folder(io::join(folder, format::kSegmentDir))) {
+    const auto index = format::segment_of_file_name(e.name);
+    if (!index) continue;
+    const uint64_t held = *index < segments ? std::min<uint64_t>(layout.segment_stripes,
+                                                                 label.stripes - *index * layout.segment_stripes)
+                                            : 0;
+    if (static_cast<uint64_t>(e.st.st_size) > held * layout.record_size()) {
+      return format::segment_path(folder, *index) + " holds blocks beyond the " +
+             std::to_string(label.stripes) +
+             " stripes the labels claim (labels edited? verify with the key to know)";
     }
   }
-  ::closedir(dir);
-  return found;
+  return "";
 }
 
 // With the key every file is read back and the labels are checked against the catalog,
