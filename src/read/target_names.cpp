@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "ferry/error.h"
+#include "io/file.h"
 #include "util/display.h"
 #include "util/safe_path.h"
 
@@ -178,7 +179,8 @@ class FolderTrial : public NameTrial {
  public:
   explicit FolderTrial(const std::string& target) {
     root_ = target + "/" + kProbe + "names-" + std::to_string(::getpid());
-    if (::mkdir(root_.c_str(), 0700) != 0 && errno != EEXIST) {
+    io::remove_tree(root_);  // left by a restore that was killed: its names would mislead
+    if (::mkdir(root_.c_str(), 0700) != 0) {
       throw_errno("cannot make a scratch folder on the target to try names in: " + root_, errno);
     }
     fd_ = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
