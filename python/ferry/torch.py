@@ -52,6 +52,7 @@ merge the ranks' states with merge_states().
 """
 
 import bisect
+import copy
 import hashlib
 import os
 
@@ -516,6 +517,9 @@ class FerryDataLoader(tud.DataLoader):
     def state_dict(self):
         """Where this rank is in the epoch: what is still to come, per consumer. With
         torch.distributed initialised, every rank's part is gathered into it."""
+        if self._pending is not None:
+            # Loaded and not iterated since: still exactly where that state says.
+            return copy.deepcopy(self._pending)
         ds = self.dataset
         workers = max(self.num_workers, 1)
         p = self._progress

@@ -262,6 +262,25 @@ class ResumeTest(unittest.TestCase):
         got = sorted(k for b in first + rest for k in b)
         self.assertEqual(got, train_keys())
 
+    def test_a_state_saved_again_before_iterating_is_the_state_loaded(self):
+        ds = dataset()
+        ds.set_epoch(3)
+        loader = FerryDataLoader(ds, batch_size=4)
+        it = iter(loader)
+        first = [next(it) for _ in range(2)]
+        state = loader.state_dict()
+        again = FerryDataLoader(dataset(), batch_size=4)
+        again.load_state_dict(state)
+        saved = again.state_dict()  # pre-empted before its first batch
+        self.assertEqual(saved, state)
+        resumed = FerryDataLoader(dataset(), batch_size=4)
+        resumed.load_state_dict(saved)
+        rest = list(resumed)
+        ds3 = dataset()
+        ds3.set_epoch(3)
+        whole = list(FerryDataLoader(ds3, batch_size=4))
+        self.assertEqual(first + rest, whole)
+
     def test_a_state_of_another_set_is_refused(self):
         ds = dataset()
         loader = FerryDataLoader(ds, batch_size=4)
