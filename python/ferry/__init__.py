@@ -15,6 +15,7 @@ how DataLoader workers get their own. A pickled Shipment holds the key file's pa
 passphrase as given to open(), never the data key; keep pickles as private as the key.
 """
 
+import operator as _operator
 import os as _os
 import threading as _threading
 
@@ -32,6 +33,18 @@ __all__ = ["open", "Shipment", "Entry", "sample_order", "Error", "InvalidArgumen
 _inherited = []
 
 
+def _count(name, value, limit):
+    """`value` as an int in [0, limit), else InvalidArgumentError naming `name`."""
+    try:
+        number = _operator.index(value)
+    except TypeError:
+        raise InvalidArgumentError(f"{name} is a whole number, not {type(value).__name__}") \
+            from None
+    if not 0 <= number < limit:
+        raise InvalidArgumentError(f"{name} must be at least 0 and below {limit}, not {number}")
+    return number
+
+
 class Shipment:
     """An open shipment. Make one with ferry.open()."""
 
@@ -45,10 +58,14 @@ class Shipment:
                 "or FERRY_PASSPHRASE in the environment")
         if isinstance(drives, (str, bytes, _os.PathLike)):
             raise InvalidArgumentError("drives is a list of folders, one for each drive")
+        if passphrase is not None and not isinstance(passphrase, (str, bytes)):
+            raise InvalidArgumentError("passphrase is a str")
         self._args = dict(drives=[_os.fspath(d) for d in drives],
                           key_file=None if key_file is None else _os.fspath(key_file),
-                          passphrase=passphrase, cache_bytes=int(cache_bytes),
-                          read_ahead_stripes=int(read_ahead_stripes))
+                          passphrase=passphrase,
+                          cache_bytes=_count("cache_bytes", cache_bytes, 1 << 64),
+                          read_ahead_stripes=_count("read_ahead_stripes", read_ahead_stripes,
+                                                    1 << 31))
         self._native = None
         self._pid = None
         self._lock = _threading.Lock()
@@ -70,8 +87,14 @@ class Shipment:
                 from ._ferry import read_key_file
                 key = read_key_file(a["key_file"])
             from ._ferry import Shipment as _Native
-            self._native = _Native.open(a["drives"], key, a["passphrase"], a["cache_bytes"],
-                                        a["read_ahead_stripes"])
+            try:
+                self._native = _Native.open(a["drives"], key, a["passphrase"],
+                                            a["cache_bytes"], a["read_ahead_stripes"])
+            except TypeError:
+                # pybind11's message would repeat the arguments, the key among them.
+                raise InvalidArgumentError(
+                    "ferry.open(): drives must be folders, key_file a key file's path, "
+                    "passphrase a str") from None
             self._pid = _os.getpid()
             return self._native
 
@@ -133,19 +156,20 @@ class Shipment:
         from `offset` (fewer at the end of the file)."""
         if offset is None and length is None:
             return self._handle().read(path)
-        offset = 0 if offset is None else int(offset)
+        offset = 0 if offset is None else _count("offset", offset, 1 << 64)
         if length is None:
             entry = self._handle().stat(path)
             if entry is None:
                 raise InvalidArgumentError(f"no such file in the shipment: {path}")
             return self._handle().read_entry(entry, offset)
-        return self._handle().read_range(path, offset, int(length))
+        return self._handle().read_range(path, offset, _count("length", length, 1 << 64))
 
     def read_entry(self, entry, offset=0, length=None):
         """Bytes of the file `entry` (from files()), no look-up by path."""
+        offset = _count("offset", offset, 1 << 64)
         if length is None:
-            return self._handle().read_entry(entry, int(offset))
-        return self._handle().read_entry(entry, int(offset), int(length))
+            return self._handle().read_entry(entry, offset)
+        return self._handle().read_entry(entry, offset, _count("length", length, 1 << 64))
 
     def stats(self):
         """The reader's counters in this process: bytes read from each drive (by slot),

@@ -52,6 +52,26 @@ def train_keys():
 
 
 class ShipmentTest(unittest.TestCase):
+    def test_bad_arguments_are_said_without_the_key(self):
+        from ferry._ferry import read_key_file
+        key_shown = repr(read_key_file(SET.key))[2:30]  # as pybind11 would print it
+        for kwargs in (dict(cache_bytes=-1), dict(cache_bytes=2**64),
+                       dict(read_ahead_stripes=-1), dict(cache_bytes="big")):
+            with self.subTest(**kwargs):
+                with self.assertRaises(ferry.InvalidArgumentError) as caught:
+                    ferry.open(SET.drives, key_file=SET.key, **kwargs)
+                message = str(caught.exception)
+                self.assertNotIn(key_shown, message)
+                self.assertNotIn("Invoked with", message)
+        with self.assertRaises(ferry.InvalidArgumentError) as caught:
+            ferry.open(SET.drives, passphrase="my secret phrase", cache_bytes=-1)
+        self.assertNotIn("my secret phrase", str(caught.exception))
+        s = ferry.open(SET.drives, key_file=SET.key)
+        path = s.files(prefix="train/")[0].path
+        for offset, length in ((-1, 5), (0, -5)):
+            with self.assertRaises(ferry.InvalidArgumentError):
+                s.read(path, offset=offset, length=length)
+
     def test_open_list_and_read(self):
         s = ferry.open(SET.drives, key_file=SET.key)
         self.assertEqual(len(s.id), 32)
