@@ -33,8 +33,9 @@ struct DriveCheck {
   std::vector<std::string> examples;  // the first few damaged blocks, for people
 };
 
-// kIncomplete: fewer than k drives attached, and those attached intact. Not data lost:
-// the others may simply not have arrived, or wait for the one dock.
+// kIncomplete: drives not attached, and those attached intact (with k or more of them,
+// every stripe rebuildable). Neither damage nor data lost: the others may simply not
+// have arrived, or wait for the one dock.
 enum class Verdict { kIntact, kRecoverable, kDataLost, kIncomplete };
 
 struct VerifyReport {

@@ -101,8 +101,11 @@ void print_human(const VerifyReport& r) {
     std::printf("%s\n", d.catalog_ok ? "" : "; catalog copy DAMAGED");
     for (const std::string& e : d.examples) std::printf("            %s\n", terminal_safe(e).c_str());
   }
-  if (r.verdict == Verdict::kIncomplete) {
+  if (r.verdict == Verdict::kIncomplete && r.attached < r.k) {
     std::printf("  stripes: too few drives attached to rebuild or check any\n");
+  } else if (r.verdict == Verdict::kIncomplete) {
+    std::printf("  stripes: %llu, each rebuildable from the drives attached; none damaged\n",
+                static_cast<unsigned long long>(r.stripes));
   } else {
     std::printf("  stripes: %llu intact, %llu damaged but rebuildable, %llu lost\n",
                 static_cast<unsigned long long>(r.stripes_intact),
@@ -136,7 +139,8 @@ void print_human(const VerifyReport& r) {
       std::printf("attach %u more to check the data (any %u hold it all), %u more to check "
                   "parity\n", short_of_k, r.k, n - r.attached);
     } else {
-      std::printf("every stripe can be rebuilt from them; attach %u more to check parity\n",
+      std::printf("every stripe can be rebuilt from them; attach %u more to check parity "
+                  "(a drive that is lost: `ferry repair` writes it anew onto a blank one)\n",
                   n - r.attached);
     }
   }
@@ -174,8 +178,9 @@ void add_verify(CLI::App& app, Runner& run) {
       "Without a key: every block's header, position and checksum, and every stripe's\n"
       "parity. With a key: also every block's authentication, the catalog and every\n"
       "file's SHA-256. Exit codes: 0 intact; 3 damaged but fully recoverable; 4 data\n"
-      "lost; 5 incomplete: fewer than k drives attached, those attached intact (one drive\n"
-      "checked alone as it is plugged in); 1 error; 2 usage error.\n\n"
+      "lost; 5 incomplete: drives not attached, those attached intact (one drive checked\n"
+      "alone as it is plugged in, or k of N with every stripe rebuildable); 1 error; 2 usage\n"
+      "error.\n\n"
       "Examples:\n"
       "  ferry verify /mnt/a /mnt/b /mnt/c /mnt/d\n"
       "  ferry verify /mnt/* --key-file ship.key\n"

@@ -296,8 +296,16 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
     report.attached_intact = report.attached_intact && c.catalog_ok && c.damaged + c.missing +
                              c.truncated + c.misplaced + c.foreign + c.unreadable == 0;
   }
-  if (set.present() < label.layout.k && report.attached_intact && report.catalog_intact &&
-      report.parity_mismatches == 0) {
+  // Fewer than k attached and those intact; or k or more, every stripe rebuildable from
+  // them, and nothing wrong but the drives not given (they may be on their way, or dead:
+  // the user knows which; the report says how to go on either way).
+  bool only_absent = report.attached_intact && report.catalog_intact &&
+                     report.parity_mismatches == 0 && report.units_unauthentic == 0 &&
+                     !report.blocks_beyond_labels && !set.missing().empty();
+  for (const read::DriveRecord& d : set.drives) {
+    only_absent = only_absent && d.role == DriveRole::kMember;  // not a drive given and unusable
+  }
+  if (only_absent && (set.present() < label.layout.k || !data_lost)) {
     report.verdict = Verdict::kIncomplete;
   } else if (data_lost) {
     report.verdict = Verdict::kDataLost;

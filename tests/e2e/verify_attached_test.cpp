@@ -1,4 +1,4 @@
-// verify with fewer than k drives attached: drives that have not arrived are not damage.
+// verify with drives not attached: drives that have not arrived are not damage.
 // One drive checked alone reports its own state; damage on it is still data lost.
 #include "e2e/damage.h"
 #include "e2e/fixture.h"
@@ -26,6 +26,14 @@ TEST_F(VerifyAttached, OneIntactDriveAloneIsIncompleteNotDataLost) {
   EXPECT_EQ(json["drives_attached"], 2);
 }
 
+TEST_F(VerifyAttached, KDrivesOfFourWithDamageOnOneAreDamaged) {
+  flip_bit(segment_file(drive(1), 0), 200);
+  RunResult r = run_ferry({"verify", drive(0), drive(1), drive(3)});
+  EXPECT_EQ(r.exit_code, 4) << r.out;  // that stripe is short of k intact blocks
+  r = run_ferry({"verify", drive(0), drive(1), drive(2), drive(3)});
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+}
+
 TEST_F(VerifyAttached, DamageOnTheDrivesAttachedIsStillDataLost) {
   flip_bit(segment_file(drive(2), 0), 200);
   RunResult r = run_ferry({"verify", drive(2)});
@@ -34,7 +42,11 @@ TEST_F(VerifyAttached, DamageOnTheDrivesAttachedIsStillDataLost) {
 
 TEST_F(VerifyAttached, KDrivesOfFourSayWhatIsMissingIsNotAttached) {
   RunResult r = run_ferry({"verify", drive(0), drive(1), drive(3)});
-  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_EQ(r.exit_code, 5) << r.out;
+  EXPECT_NE(r.out.find("verdict: incomplete"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("each rebuildable from the drives attached; none damaged"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("damaged but"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("3 of 4 drives attached; every stripe can be rebuilt from them; attach 1 "
                        "more to check parity"),
             std::string::npos)
