@@ -58,6 +58,13 @@ struct ShipmentEntry {
   std::array<uint8_t, 32> sha256{};    // files
   std::string target;                  // symlinks, raw bytes
   int64_t id = 0;                      // catalog order: files lie on the drives in this order
+  // Files: bytes on the drives, after compression (runs of zeros squeezed to little):
+  // what the file takes, as a file system's allocated size would say.
+  uint64_t stored = 0;
+  // Files: the names of one file (hard links) share `file_id` (the first name's id) and
+  // all say how many names it has.
+  int64_t file_id = 0;
+  uint32_t links = 1;
 };
 
 struct ShipmentStats {

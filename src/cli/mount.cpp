@@ -1,11 +1,11 @@
 // ferry mount DRIVE... MOUNTPOINT (--key-file F | --passphrase-file F) [--only PATH]...
-#include <cstdio>
 
 #include "cli/commands.h"
 #include "cli/key_options.h"
 #include "cli/output.h"
 #include "ferry/error.h"
 #include "plan/units.h"
+#include "read/selection.h"
 #ifdef FERRY_WITH_FUSE
 #include "mount/shipment_fs.h"
 #endif
@@ -36,18 +36,10 @@ int run_mount(MountCommand& c) {
   o.shipment.credentials = load_credentials(c.keys, true);
   o.shipment.shipment = c.shipment;
   o.shipment.cache_bytes = plan::parse_bytes(c.cache);
-  for (std::string p : c.only) {
-    while (!p.empty() && p.back() == '/') p.pop_back();
-    while (!p.empty() && p.front() == '/') p.erase(0, 1);
-    if (!p.empty()) o.only.push_back(p);
-  }
+  o.only = read::Selection(c.only).roots();  // as restore and export read --only
   o.foreground = c.foreground;
   o.allow_other = c.allow_other;
   o.debug = c.debug;
-  if (!c.foreground && !c.debug) {
-    std::fprintf(stderr, "mounting on %s; unmount with `fusermount3 -u %s`\n",
-                 o.mountpoint.c_str(), o.mountpoint.c_str());
-  }
   mount::serve(o);
   return kExitOk;
 #else

@@ -1,16 +1,22 @@
 #define FUSE_USE_VERSION 312
 #include "mount/shipment_fs.h"
 
+#include <dirent.h>
 #include <fuse.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include "ferry/error.h"
+#include "format/constants.h"
+#include "util/display.h"
 
 namespace ferry::mount {
 namespace {
@@ -49,7 +55,7 @@ bool visible(const Mounted& m, std::string_view rel) {
 void fill_stat(const Mounted& m, const ShipmentEntry& e, struct stat* st) {
   std::memset(st, 0, sizeof *st);
   switch (e.kind) {
-    case ShipmentEntry::Kind::kFile: st->st_mode = S_IFREG | (e.mode & 07777); st->st_nlink = 1; break;
+    case ShipmentEntry::Kind::kFile: st->st_mode = S_IFREG | (e.mode & 07777); st->st_nlink = e.links; break;
     case ShipmentEntry::Kind::kDirectory: st->st_mode = S_IFDIR | (e.mode & 07777); st->st_nlink = 2; break;
     case ShipmentEntry::Kind::kSymlink: st->st_mode = S_IFLNK | 0777; st->st_nlink = 1; break;
   }
@@ -57,9 +63,14 @@ void fill_stat(const Mounted& m, const ShipmentEntry& e, struct stat* st) {
   // to anyone); otherwise everything belongs to whoever mounted it, who can then read it.
   st->st_uid = m.uid == 0 ? e.uid : m.uid;
   st->st_gid = m.uid == 0 ? e.gid : m.gid;
+  // One inode a file, shared by its hard links; the root is FUSE's 1, entries above it.
+  st->st_ino = static_cast<ino_t>(e.path.empty() ? 1 : (e.file_id != 0 ? e.file_id : e.id) + 1);
   st->st_size = static_cast<off_t>(e.size);
   st->st_blksize = 1 << 20;
-  st->st_blocks = static_cast<blkcnt_t>((e.size + 511) / 512);
+  // What the file takes on the drives (compressed; a sparse file's zeros squeezed): tools
+  // that copy sparse files (cp, tar -S, rsync -S) see it as the sparse file it was.
+  const uint64_t allocated = e.kind == ShipmentEntry::Kind::kFile ? std::min(e.size, e.stored) : e.size;
+  st->st_blocks = static_cast<blkcnt_t>((allocated + 511) / 512);
   st->st_mtim.tv_sec = e.mtime_ns / 1000000000;
   st->st_mtim.tv_nsec = e.mtime_ns % 1000000000;
   if (st->st_mtim.tv_nsec < 0) {
@@ -175,6 +186,7 @@ void* fs_init(fuse_conn_info* conn, fuse_config* cfg) {
   // pages as long as it likes.
   cfg->entry_timeout = cfg->attr_timeout = cfg->negative_timeout = 86400;
   cfg->kernel_cache = 1;
+  cfg->use_ino = 1;  // hard links show as one file
   conn->max_read = 0;  // no limit below the kernel's largest request
   conn->max_readahead = 1 << 20;
   return fuse_get_context()->private_data;
@@ -207,6 +219,41 @@ bool fuse_available(std::string* why) {
 
 namespace {
 
+// A mount point that is one of the drives (the mount point forgotten: the last drive
+// taken for it) or that holds anything would hide what is there.
+void refuse_mount_point(const MountOptions& o) {
+  char* real = ::realpath(o.mountpoint.c_str(), nullptr);
+  const std::string point = real ? real : o.mountpoint;
+  std::free(real);
+  for (const std::string& d : o.shipment.drives) {
+    char* drive = ::realpath(d.c_str(), nullptr);
+    const bool same = drive && point == drive;
+    std::free(drive);
+    if (same) {
+      throw Error(ErrorKind::kInvalidArgument,
+                  "the mount point " + o.mountpoint + " is one of the drives given; the last "
+                  "path is where the shipment is shown: give an empty folder after the drives");
+    }
+  }
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(o.mountpoint.c_str()), &::closedir);
+  if (!dir) throw_errno("cannot read the mount point " + o.mountpoint, errno);
+  while (const dirent* e = ::readdir(dir.get())) {
+    const std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    if (name.rfind(format::kShipmentDirPrefix, 0) == 0) {
+      throw Error(ErrorKind::kInvalidArgument,
+                  "the mount point " + o.mountpoint + " is a drive (it holds " +
+                      util::shown(name) + "): the last path is where the shipment is shown; "
+                      "give an empty folder after the drives");
+    }
+    throw Error(ErrorKind::kInvalidArgument,
+                "the mount point " + o.mountpoint + " is not empty (it holds " +
+                    util::shown(name) + "); the mount would hide what is there: give an "
+                    "empty folder (a shipment already mounted there? `fusermount3 -u " +
+                    o.mountpoint + "` first)");
+  }
+}
+
 // The background process runs in "/": relative paths must not change meaning.
 std::string absolute(const std::string& path) {
   if (!path.empty() && path[0] == '/') return path;
@@ -228,9 +275,22 @@ void serve(const MountOptions& given) {
     throw Error(ErrorKind::kInvalidArgument,
                 "mount point " + options.mountpoint + " is not a folder; create it first");
   }
-  // Open once here, so that a wrong key or too few drives is said on the terminal; the
-  // background process opens it again (the reader's threads do not survive a fork).
-  Shipment::open(options.shipment).reset();
+  refuse_mount_point(options);
+  // Open once here, so that a wrong key, too few drives or an --only path that is not
+  // there is said on the terminal; the background process opens it again (the reader's
+  // threads do not survive a fork).
+  std::string id;
+  {
+    auto shipment = Shipment::open(options.shipment);
+    for (const std::string& p : options.only) {
+      if (!shipment->stat(p)) {
+        throw Error(ErrorKind::kInvalidArgument,
+                    "--only " + util::shown(p) +
+                        ": no such file or folder in the shipment (see `ferry ls`)");
+      }
+    }
+    id = shipment->id();
+  }
 
   Mounted m;
   m.options = &options;
@@ -255,6 +315,10 @@ void serve(const MountOptions& given) {
   fuse_session* session = fuse_get_session(fs);
   fuse_set_signal_handlers(session);
   const bool foreground = options.foreground || options.debug;
+  if (!foreground) {
+    std::fprintf(stderr, "mounted shipment %s on %s; unmount with `fusermount3 -u %s`\n",
+                 id.c_str(), options.mountpoint.c_str(), options.mountpoint.c_str());
+  }
   int rc = fuse_daemonize(foreground ? 1 : 0);
   if (rc == 0) {
     try {

@@ -21,7 +21,16 @@ namespace {
 constexpr size_t kFilesRemembered = 4096;     // FileData kept for files read lately
 constexpr size_t kInOrderRemembered = 256;    // files whose in-order hash is running
 
-ShipmentEntry public_entry(const format::Entry& e) {
+// A folder's subtree in bytewise path order is [dir + "/", dir + "0"): '0' follows '/'.
+std::string subtree_end(const std::string& dir_slash) {
+  std::string end = dir_slash;
+  end.back() = '0';
+  return end;
+}
+
+}  // namespace
+
+ShipmentEntry ShipmentReader::public_entry(const format::Entry& e) const {
   ShipmentEntry out;
   out.path = e.path;
   out.kind = e.kind == format::EntryKind::kDirectory ? ShipmentEntry::Kind::kDirectory
@@ -35,17 +44,14 @@ ShipmentEntry public_entry(const format::Entry& e) {
   out.sha256 = e.sha256;
   out.target = e.target;
   out.id = e.id;
+  if (e.kind == format::EntryKind::kFile) {
+    out.stored = e.stored;
+    out.file_id = e.link != 0 ? e.link : e.id;
+    auto it = later_names_.find(out.file_id);
+    if (it != later_names_.end()) out.links += it->second;
+  }
   return out;
 }
-
-// A folder's subtree in bytewise path order is [dir + "/", dir + "0"): '0' follows '/'.
-std::string subtree_end(const std::string& dir_slash) {
-  std::string end = dir_slash;
-  end.back() = '0';
-  return end;
-}
-
-}  // namespace
 
 struct ShipmentReader::FileData {
   format::Entry entry;
@@ -61,6 +67,7 @@ class ShipmentReader::Borrowed {
     owner_.catalogs_.push_back(std::move(catalog_));
   }
   format::Catalog* operator->() { return catalog_.get(); }
+  format::Catalog& operator*() { return *catalog_; }
 
  private:
   const ShipmentReader& owner_;
@@ -89,6 +96,21 @@ ShipmentReader::ShipmentReader(const ShipmentOptions& options)
   fetcher_ = std::make_unique<UnitFetcher>(
       *stripes_, codec::hkdf(shipment_->data_key, format::kBlockKeyInfo),
       std::chrono::milliseconds(options.hedge_after_ms));
+
+  auto c = catalog();
+  root_.kind = ShipmentEntry::Kind::kDirectory;
+  root_.mode = 0755;
+  try {
+    if (auto mode = c->meta("root_mode")) root_.mode = static_cast<uint32_t>(std::stoul(*mode)) & 07777;
+    if (auto mtime = c->meta("root_mtime_ns")) root_.mtime_ns = std::stoll(*mtime);
+  } catch (const std::exception&) {
+    // Not numbers: not what pack writes; the defaults stand.
+  }
+  format::Catalog::Query links(
+      *c, "SELECT link, count(*) FROM entries WHERE link != 0 GROUP BY link", "hard-link groups");
+  while (links.next()) {
+    later_names_[links.integer(0)] = static_cast<uint32_t>(links.integer(1));
+  }
 }
 
 ShipmentReader::~ShipmentReader() = default;
@@ -109,12 +131,7 @@ ShipmentReader::Borrowed ShipmentReader::catalog() const {
 }
 
 std::optional<ShipmentEntry> ShipmentReader::stat(std::string_view path) const {
-  if (path.empty()) {
-    ShipmentEntry root;
-    root.kind = ShipmentEntry::Kind::kDirectory;
-    root.mode = 0755;
-    return root;
-  }
+  if (path.empty()) return root_;
   auto e = catalog()->find(std::string(path));
   if (!e) return std::nullopt;
   return public_entry(*e);

@@ -60,8 +60,12 @@ class ShipmentReader final : public Shipment {
   void check_in_order(const ShipmentEntry& entry, uint64_t offset, const uint8_t* data,
                       size_t len) const;
 
+  ShipmentEntry public_entry(const format::Entry& e) const;
+
   ShipmentOptions options_;
   std::unique_ptr<OpenShipment> shipment_;
+  ShipmentEntry root_;  // the source folder's mode and mtime, as pack recorded them
+  std::map<int64_t, uint32_t> later_names_;  // a hard-linked file's first id → its other names
   format::Layout layout_;
   std::vector<std::string> warnings_;
   std::unique_ptr<StripeReader> stripes_;

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <filesystem>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <thread>
@@ -234,6 +234,71 @@ TEST_F(MountTest, CtrlCInTheForegroundUnmounts) {
   EXPECT_FALSE(is_mounted(mnt_));
 }
 
+// A source of its own: hard links, a sparse file, a root folder with its own mode and time.
+TEST_F(MountTest, HardLinksSparseFilesAndTheRootLookAsInTheSource) {
+  make_dir(dir_.path(), "linked");
+  const std::string src = dir_ / "linked";
+  write_file(src, "a/first", random_bytes(70000, 5));
+  ASSERT_EQ(::link((src + "/a/first").c_str(), (src + "/second").c_str()), 0);
+  {
+    std::ofstream sparse(src + "/sparse.img");
+    sparse.seekp(20 << 20);
+    sparse << "end";
+  }
+  ASSERT_EQ(::chmod(src.c_str(), 0750), 0);
+  struct timespec times[2] = {{1600000000, 123}, {1600000000, 123}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, src.c_str(), times, 0), 0);
+  std::vector<std::string> args = {"pack", src, "--parity", "1", "--key-file", key(), "--to"};
+  for (int i = 0; i < 4; ++i) {
+    make_dir(dir_.path(), "ld" + std::to_string(i));
+    args.push_back(dir_ / ("ld" + std::to_string(i)));
+  }
+  ASSERT_EQ(run_ferry(args).exit_code, 0);
+  std::vector<std::string> drives;
+  for (int i = 0; i < 4; ++i) drives.push_back(dir_ / ("ld" + std::to_string(i)));
+  ASSERT_EQ(mount(drives).exit_code, 0);
+  struct stat first, second, sparse, root;
+  ASSERT_EQ(::stat((mnt_ + "/a/first").c_str(), &first), 0);
+  ASSERT_EQ(::stat((mnt_ + "/second").c_str(), &second), 0);
+  EXPECT_EQ(first.st_ino, second.st_ino);
+  EXPECT_EQ(first.st_nlink, 2u);
+  EXPECT_EQ(second.st_nlink, 2u);
+  ASSERT_EQ(::stat((mnt_ + "/sparse.img").c_str(), &sparse), 0);
+  EXPECT_EQ(sparse.st_size, (20 << 20) + 3);
+  EXPECT_LT(sparse.st_blocks * 512, 1 << 20) << "the holes look allocated";
+  EXPECT_EQ(read_all(mnt_ + "/sparse.img"), read_all(src + "/sparse.img"));
+  ASSERT_EQ(::stat(mnt_.c_str(), &root), 0);
+  EXPECT_EQ(root.st_mode & 07777, 0750u);
+  EXPECT_EQ(root.st_mtim.tv_sec, 1600000000);
+  EXPECT_EQ(root.st_mtim.tv_nsec, 123);
+}
+
+TEST_F(MountTest, AMountPointThatIsADriveOrNotEmptyIsRefused) {
+  // The mount point forgotten: the last drive would be taken for it.
+  RunResult r = run_ferry({"mount", drive(0), drive(1), drive(2), drive(3), "--key-file", key()});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("is a drive"), std::string::npos) << r.err;
+  EXPECT_FALSE(is_mounted(drive(3)));
+  r = run_ferry({"mount", drive(0), drive(1), drive(2), drive(3), drive(0), "--key-file", key()});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("is one of the drives given"), std::string::npos) << r.err;
+  write_file(mnt_, "mine.txt", "the user's\n");
+  r = mount(drives(4));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("is not empty"), std::string::npos) << r.err;
+  EXPECT_FALSE(is_mounted(mnt_));
+  EXPECT_EQ(read_all(mnt_ + "/mine.txt"), "the user's\n");
+}
+
+TEST_F(MountTest, OnlyPathsAreReadAsRestoreReadsThemAndOneNotThereIsRefused) {
+  RunResult r = mount(drives(4), {"--only", "nothing/here"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--only nothing/here: no such file or folder"), std::string::npos) << r.err;
+  EXPECT_FALSE(is_mounted(mnt_));
+  ASSERT_EQ(mount(drives(4), {"--only", "./sheets/"}).exit_code, 0);
+  EXPECT_EQ(read_all(mnt_ + "/sheets/table.csv"), read_all(source() + "/sheets/table.csv"));
+}
+
 TEST_F(MountTest, AWrongKeyIsSaidOnTheTerminalAndNothingIsMounted) {
   ASSERT_EQ(run_ferry({"keygen", "-o", dir_ / "other.key"}).exit_code, 0);
   std::vector<std::string> args = {"mount"};
@@ -242,6 +307,7 @@ TEST_F(MountTest, AWrongKeyIsSaidOnTheTerminalAndNothingIsMounted) {
   RunResult r = run_ferry(args);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("does not open"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("mounted"), std::string::npos) << r.err;
   EXPECT_FALSE(is_mounted(mnt_));
 }
 
