@@ -153,6 +153,18 @@ TEST(GroupSamples, TwoFilesOfOneExtensionAreRefusedNamingBoth) {
   }
 }
 
+TEST(GroupSamples, AFileWhoseExtensionIsTheKeyColumnIsRefused) {
+  for (auto grouping : {SampleGrouping::kBasename, SampleGrouping::kFile}) {
+    try {
+      group_samples({file("b.jpg", 1, 1), file("b.__key__", 1, 2)}, grouping);
+      FAIL() << "no refusal";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kConflict);
+      EXPECT_NE(std::string(e.what()).find("b.__key__"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(CutShards, ANewShardBeginsWhenTheNextSampleWouldPassTheLimit) {
   std::vector<uint64_t> cost = {40, 40, 40, 250, 10, 10};
   std::vector<uint64_t> order = {0, 1, 2, 3, 4, 5};

@@ -237,6 +237,10 @@ class FerryDataset(tud.IterableDataset):
                 sizes.append(e.size)
                 continue
             key, ext = split_key(e.path)
+            if ext == "__key__":
+                raise InvalidArgumentError(
+                    f"{e.path}: the extension __key__ would take the place of its sample's "
+                    f"key; rename the file, or read it with group=\"file\"")
             i = where.get(key)
             if i is None:
                 where[key] = len(keys)
@@ -248,6 +252,9 @@ class FerryDataset(tud.IterableDataset):
                     raise InvalidArgumentError(f"two files of sample {key} have extension {ext!r}")
                 files[i] = files[i] + ((ext, e),)
                 sizes[i] += e.size
+        if not keys and self.prefix:
+            raise InvalidArgumentError(
+                f"no files at or below {self.prefix!r} in the shipment (`ferry ls` lists it)")
         self.keys = keys
         self._files = files
         self.sizes = sizes

@@ -52,6 +52,28 @@ def train_keys():
 
 
 class ShipmentTest(unittest.TestCase):
+    def test_an_extension_that_would_replace_the_key_is_refused(self):
+        root = os.path.join(SET.root, "keyed")
+        os.makedirs(os.path.join(root, "source"))
+        for name, body in (("b.jpg", b"image"), ("b.__key__", b"not the key")):
+            with open(os.path.join(root, "source", name), "wb") as f:
+                f.write(body)
+        drives = [os.path.join(root, f"d{i}") for i in range(3)]
+        for d in drives:
+            os.makedirs(d)
+        ferry_cli("pack", os.path.join(root, "source"), "--to", *drives, "--parity", "1",
+                  "--key-file", SET.key, "-q")
+        with self.assertRaises(ferry.InvalidArgumentError) as caught:
+            FerryDataset(drives, key_file=SET.key)
+        self.assertIn("b.__key__", str(caught.exception))
+        ds = FerryDataset(drives, key_file=SET.key, group="file", shuffle=False)
+        self.assertEqual(sorted(s["__key__"] for s in ds), ["b.__key__", "b.jpg"])
+
+    def test_a_prefix_with_no_files_is_refused(self):
+        with self.assertRaises(ferry.InvalidArgumentError) as caught:
+            dataset(prefix="nothere/")
+        self.assertIn("nothere/", str(caught.exception))
+
     def test_bad_arguments_are_said_without_the_key(self):
         from ferry._ferry import read_key_file
         key_shown = repr(read_key_file(SET.key))[2:30]  # as pybind11 would print it

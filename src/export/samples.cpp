@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "export/mds_format.h"
 #include "ferry/error.h"
 #include "util/display.h"
 
@@ -26,6 +27,12 @@ Samples group_samples(std::vector<ShipmentEntry> files, SampleGrouping grouping)
     if (!split_key(entry.path, key, ext)) {
       out.skipped.push_back(entry.path);
       continue;
+    }
+    if (ext == kMdsKeyColumn) {
+      throw Error(ErrorKind::kConflict,
+                  "file " + util::shown(entry.path) + " has the extension " + ext +
+                      ", which names the sample key in WebDataset and MDS: a loader would "
+                      "take its bytes for the key. Rename it, or leave it out with --only");
     }
     auto [it, fresh] = by_key.try_emplace(key, out.samples.size());
     if (fresh) {
