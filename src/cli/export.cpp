@@ -152,10 +152,12 @@ void add_export(CLI::App& app, Runner& run) {
   add_key_options(*sub, c->keys);
   sub->add_option("--shipment", c->exporting.shipment,
                   "Use only the shipment with this id (or a unique start of it)");
-  sub->add_option("--only", c->exporting.only, "Export only this file or folder (repeatable)");
+  sub->add_option("--only", c->exporting.only, "Export only this file or folder (repeatable)")
+      ->allow_extra_args(false);  // one path each: the drives may follow
   sub->add_option("--group", c->group,
-                  "basename: files sharing a key form a sample (default); file: every file is a "
-                  "sample")
+                  "basename: files sharing a key form a sample (default); file: each file a "
+                  "sample of its own, keyed as with basename, so files that would share a key "
+                  "(a.jpg, a.json) are refused")
       ->check(CLI::IsMember({"basename", "file"}));
   sub->add_option("--shard-size", c->shard_size,
                   "Largest shard (default: 1GB for webdataset, 64MiB for mds)");
@@ -168,7 +170,8 @@ void add_export(CLI::App& app, Runner& run) {
       ->check(CLI::IsMember({"zstd"}));
   sub->add_option("--hash", c->exporting.hashes,
                   "mds only: a hash index.json records per shard file (repeatable; md5, sha1, "
-                  "sha256, ...; default sha256)");
+                  "sha256, ...; default sha256)")
+      ->allow_extra_args(false);
   sub->add_flag("--overwrite", c->exporting.overwrite,
                 "Export into a folder that holds other files (earlier shards are replaced)");
   sub->add_flag("--json", c->json, "Print the report as JSON on stdout (no progress, no summary)");

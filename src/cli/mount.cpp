@@ -69,7 +69,8 @@ void add_mount(CLI::App& app, Runner& run) {
   add_key_options(*sub, c->keys);
   sub->add_option("--shipment", c->shipment,
                   "Use only the shipment with this id (or a unique start of it)");
-  sub->add_option("--only", c->only, "Show only this file or folder (repeatable)");
+  sub->add_option("--only", c->only, "Show only this file or folder (repeatable)")
+      ->allow_extra_args(false);  // one path each: the drives may follow
   sub->add_option("--cache", c->cache, "Memory for decrypted blocks (default 256MiB)");
   sub->add_flag("-f,--foreground", c->foreground, "Stay in the foreground; Ctrl-C unmounts");
   sub->add_flag("--allow-other", c->allow_other,

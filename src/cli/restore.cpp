@@ -132,7 +132,8 @@ void add_restore(CLI::App& app, Runner& run) {
   add_key_options(*sub, c->keys);
   sub->add_option("--shipment", c->restore.shipment,
                   "Use only the shipment with this id (or a unique start of it)");
-  sub->add_option("--only", c->restore.only, "Restore only this file or folder (repeatable)");
+  sub->add_option("--only", c->restore.only, "Restore only this file or folder (repeatable)")
+      ->allow_extra_args(false);  // one path each: the drives may follow
   sub->add_flag("--overwrite", c->restore.overwrite, "Replace files already in the target");
   sub->add_flag("--no-space-check", c->no_space_check,
                 "Do not refuse when the target reports too little free space");
