@@ -1,5 +1,6 @@
 // restore --only: exactly the files and folders asked for (with their parents), and a
 // path the shipment does not hold is a usage error that writes nothing.
+#include <filesystem>
 #include <map>
 #include <string>
 
@@ -96,6 +97,16 @@ TEST_F(PartialRestore, OnlyIsRepeatableAndWorksWithADriveMissing) {
   expected.merge(subset("top.txt"));
   ASSERT_EQ(expected.size(), 2u);
   expect_exactly(target(), expected, {"images"});
+}
+
+TEST_F(PartialRestore, OnlyBeforeTheDrivesTakesOnePathAndLeavesThemDrives) {
+  std::vector<std::string> args = {"restore", "--only", "docs/sub"};
+  for (const std::string& d : drives(4)) args.push_back(d);
+  args.insert(args.end(), {"--to", target(), "--key-file", key()});
+  RunResult r = run_ferry(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(target() + "/docs/sub/raw.bin"));
+  EXPECT_FALSE(std::filesystem::exists(target() + "/top.txt"));
 }
 
 TEST_F(PartialRestore, OnlyAcceptsDotSlashAndTrailingSlash) {
