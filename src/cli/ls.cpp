@@ -2,12 +2,14 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <utility>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/key_options.h"
 #include "cli/output.h"
 #include "codec/sha256.h"
+#include "read/drive_set.h"
 #include "read/open_shipment.h"
 
 namespace ferry::cli {
@@ -39,7 +41,9 @@ std::string mtime_text(int64_t ns) {
 
 int run_ls(const LsCommand& c) {
   Credentials creds = load_credentials(c.keys, true);
-  auto shipment = read::open_shipment(read::open_drives(c.drives, c.shipment), creds);
+  read::DriveSet drives = read::open_drives(c.drives, c.shipment);
+  read::require_complete(drives);  // an interrupted pack has no catalog to list yet
+  auto shipment = read::open_shipment(std::move(drives), creds);
   if (!c.json) {
     for (const std::string& w : shipment->drives.warnings()) print_warning(w);
   }
