@@ -28,6 +28,9 @@ class FakeShipment : public Shipment {
   void list(std::string_view, const std::function<bool(const ShipmentEntry&)>&) const override {}
   void children(std::string_view, const std::function<bool(const ShipmentEntry&)>&) const override {
   }
+  std::vector<std::pair<std::string, std::string>> xattrs(const ShipmentEntry&) const override {
+    return {};
+  }
   size_t read(const ShipmentEntry& entry, uint64_t offset, void* out, size_t len) const override {
     if (entry.path == broken) throw Error(ErrorKind::kNotEnoughDrives, "gone: " + entry.path);
     const std::string& bytes = files.at(entry.path);

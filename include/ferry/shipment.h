@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ferry/credentials.h"
@@ -103,6 +104,10 @@ class Shipment {
   // The entries directly inside folder `dir` ("" for the root), by name.
   virtual void children(std::string_view dir,
                         const std::function<bool(const ShipmentEntry&)>& visit) const = 0;
+  // The extended attributes `entry` had on the source (POSIX ACLs and file capabilities
+  // among them), as (name, value), by name.
+  virtual std::vector<std::pair<std::string, std::string>> xattrs(
+      const ShipmentEntry& entry) const = 0;
 
   // Copies up to `len` bytes of file `entry` from `offset` into `out`; returns how many
   // (fewer only at the end of the file). Throws Error when a byte cannot be recovered.

@@ -168,6 +168,42 @@ int fs_read(const char*, char* buf, size_t size, off_t offset, fuse_file_info* f
   }
 }
 
+// Extended attributes as the catalog holds them (user.*, trusted.*, security.capability,
+// POSIX ACLs): what `getfattr` or `cp -a` out of the mount would otherwise lose silently.
+int fs_getxattr(const char* path, const char* name, char* value, size_t size) {
+  Mounted& m = mounted();
+  try {
+    auto e = find(m, relative(path));
+    if (!e) return -ENOENT;
+    for (const auto& [n, v] : m.shipment->xattrs(*e)) {
+      if (n != name) continue;
+      if (size == 0) return static_cast<int>(v.size());
+      if (size < v.size()) return -ERANGE;
+      std::memcpy(value, v.data(), v.size());
+      return static_cast<int>(v.size());
+    }
+    return -ENODATA;
+  } catch (const std::exception& e) {
+    return failed(m, e);
+  }
+}
+
+int fs_listxattr(const char* path, char* list, size_t size) {
+  Mounted& m = mounted();
+  try {
+    auto e = find(m, relative(path));
+    if (!e) return -ENOENT;
+    std::string names;
+    for (const auto& [n, v] : m.shipment->xattrs(*e)) names.append(n).push_back('\0');
+    if (size == 0) return static_cast<int>(names.size());
+    if (size < names.size()) return -ERANGE;
+    std::memcpy(list, names.data(), names.size());
+    return static_cast<int>(names.size());
+  } catch (const std::exception& e) {
+    return failed(m, e);
+  }
+}
+
 int fs_release(const char*, fuse_file_info* fi) {
   delete reinterpret_cast<ShipmentEntry*>(fi->fh);
   return 0;
@@ -201,6 +237,8 @@ fuse_operations operations() {
   ops.open = fs_open;
   ops.read = fs_read;
   ops.release = fs_release;
+  ops.getxattr = fs_getxattr;
+  ops.listxattr = fs_listxattr;
   ops.statfs = fs_statfs;
   return ops;
 }

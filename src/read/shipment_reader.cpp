@@ -185,6 +185,16 @@ void ShipmentReader::children(std::string_view dir,
   }
 }
 
+std::vector<std::pair<std::string, std::string>> ShipmentReader::xattrs(
+    const ShipmentEntry& entry) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (entry.path.empty()) return out;  // the root folder is the target's, not an entry
+  // A hard link's attributes are its file's, kept with the first name.
+  const int64_t id = entry.file_id != 0 ? entry.file_id : entry.id;
+  for (format::Xattr& x : catalog()->xattrs(id)) out.emplace_back(std::move(x.name), std::move(x.value));
+  return out;
+}
+
 std::shared_ptr<const ShipmentReader::FileData> ShipmentReader::file_data(
     const ShipmentEntry& entry) const {
   {

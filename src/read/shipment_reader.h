@@ -35,6 +35,7 @@ class ShipmentReader final : public Shipment {
             const std::function<bool(const ShipmentEntry&)>& visit) const override;
   void children(std::string_view dir,
                 const std::function<bool(const ShipmentEntry&)>& visit) const override;
+  std::vector<std::pair<std::string, std::string>> xattrs(const ShipmentEntry& entry) const override;
   size_t read(const ShipmentEntry& entry, uint64_t offset, void* out, size_t len) const override;
   std::string read(std::string_view path) const override;
   std::string read(std::string_view path, uint64_t offset, uint64_t len) const override;

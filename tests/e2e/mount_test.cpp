@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -234,12 +235,16 @@ TEST_F(MountTest, CtrlCInTheForegroundUnmounts) {
   EXPECT_FALSE(is_mounted(mnt_));
 }
 
-// A source of its own: hard links, a sparse file, a root folder with its own mode and time.
-TEST_F(MountTest, HardLinksSparseFilesAndTheRootLookAsInTheSource) {
+// A source of its own: hard links, an extended attribute, a sparse file, a root folder
+// with its own mode and time.
+TEST_F(MountTest, HardLinksXattrsSparseFilesAndTheRootLookAsInTheSource) {
   make_dir(dir_.path(), "linked");
   const std::string src = dir_ / "linked";
   write_file(src, "a/first", random_bytes(70000, 5));
   ASSERT_EQ(::link((src + "/a/first").c_str(), (src + "/second").c_str()), 0);
+  const std::string attr("a value\0with a zero", 20);
+  const bool have_xattrs =
+      ::setxattr((src + "/a/first").c_str(), "user.ferry.test", attr.data(), attr.size(), 0) == 0;
   {
     std::ofstream sparse(src + "/sparse.img");
     sparse.seekp(20 << 20);
@@ -267,6 +272,18 @@ TEST_F(MountTest, HardLinksSparseFilesAndTheRootLookAsInTheSource) {
   EXPECT_EQ(sparse.st_size, (20 << 20) + 3);
   EXPECT_LT(sparse.st_blocks * 512, 1 << 20) << "the holes look allocated";
   EXPECT_EQ(read_all(mnt_ + "/sparse.img"), read_all(src + "/sparse.img"));
+  if (have_xattrs) {  // tmpfs before Linux 6.6 takes no user.* attributes
+    char value[64];
+    const ssize_t n = ::getxattr((mnt_ + "/second").c_str(), "user.ferry.test", value, sizeof value);
+    ASSERT_EQ(n, static_cast<ssize_t>(attr.size()));
+    EXPECT_EQ(std::string(value, static_cast<size_t>(n)), attr);
+    char names[256];
+    const ssize_t listed = ::listxattr((mnt_ + "/a/first").c_str(), names, sizeof names);
+    EXPECT_EQ(std::string(names, listed > 0 ? static_cast<size_t>(listed) : 0),
+              std::string("user.ferry.test\0", 16));
+    EXPECT_LT(::getxattr((mnt_ + "/sparse.img").c_str(), "user.ferry.test", value, sizeof value), 0);
+    EXPECT_EQ(errno, ENODATA);
+  }
   ASSERT_EQ(::stat(mnt_.c_str(), &root), 0);
   EXPECT_EQ(root.st_mode & 07777, 0750u);
   EXPECT_EQ(root.st_mtim.tv_sec, 1600000000);
