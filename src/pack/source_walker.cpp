@@ -354,6 +354,8 @@ WalkTotals walk_source(const std::string& root, format::Catalog& catalog, bool x
   if (::stat(root.c_str(), &root_st) == 0) {  // for the target folder of a whole restore
     catalog.set_meta("root_mode", std::to_string(root_st.st_mode & 07777));
     catalog.set_meta("root_mtime_ns", std::to_string(ns_of(root_st.st_mtim)));
+    catalog.set_meta("root_uid", std::to_string(root_st.st_uid));
+    catalog.set_meta("root_gid", std::to_string(root_st.st_gid));
   }
   using Kind = format::Catalog::OwnerKind;
   for (auto& [id, name] : names.users) {

@@ -103,6 +103,8 @@ ShipmentReader::ShipmentReader(const ShipmentOptions& options)
   try {
     if (auto mode = c->meta("root_mode")) root_.mode = static_cast<uint32_t>(std::stoul(*mode)) & 07777;
     if (auto mtime = c->meta("root_mtime_ns")) root_.mtime_ns = std::stoll(*mtime);
+    if (auto uid = c->meta("root_uid")) root_.uid = static_cast<uint32_t>(std::stoul(*uid));
+    if (auto gid = c->meta("root_gid")) root_.gid = static_cast<uint32_t>(std::stoul(*gid));
   } catch (const std::exception&) {
     // Not numbers: not what pack writes; the defaults stand.
   }

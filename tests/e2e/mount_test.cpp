@@ -251,6 +251,10 @@ TEST_F(MountTest, HardLinksXattrsSparseFilesAndTheRootLookAsInTheSource) {
     sparse << "end";
   }
   ASSERT_EQ(::chmod(src.c_str(), 0750), 0);
+  const bool as_root = ::geteuid() == 0;
+  if (as_root) {
+    ASSERT_EQ(::chown(src.c_str(), 1001, 1002), 0);
+  }
   struct timespec times[2] = {{1600000000, 123}, {1600000000, 123}};
   ASSERT_EQ(::utimensat(AT_FDCWD, src.c_str(), times, 0), 0);
   std::vector<std::string> args = {"pack", src, "--parity", "1", "--key-file", key(), "--to"};
@@ -286,6 +290,10 @@ TEST_F(MountTest, HardLinksXattrsSparseFilesAndTheRootLookAsInTheSource) {
   }
   ASSERT_EQ(::stat(mnt_.c_str(), &root), 0);
   EXPECT_EQ(root.st_mode & 07777, 0750u);
+  if (as_root) {  // a mount made by root shows the owners packed
+    EXPECT_EQ(root.st_uid, 1001u);
+    EXPECT_EQ(root.st_gid, 1002u);
+  }
   EXPECT_EQ(root.st_mtim.tv_sec, 1600000000);
   EXPECT_EQ(root.st_mtim.tv_nsec, 123);
 }
