@@ -484,14 +484,24 @@ RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
   if (io::exists(o.target) && !io::is_directory(o.target)) {
     throw Error(ErrorKind::kInvalidArgument, "target " + o.target + " exists and is not a folder");
   }
+  // The target is made first (its name rules are found by trying names in it); a check
+  // that refuses the restore takes away the folder it made, so nothing is left behind.
+  const bool made_target = !io::exists(o.target);
   io::make_directories(o.target);
-  const read::Renames renames = refuse_colliding_names(o, catalog, selection, report);
-  const bool empty_target = read::holds_nothing(o.target);
-  if (!o.overwrite && !empty_target) read::check_target(o.target, catalog, selection, &renames);
-  // Into an empty target only: a restore run again finds part of it there already.
-  if (o.check_space && empty_target) {
-    read::check_target_space(o.target,
-                             read::restored_bytes(catalog, selection, read::HardLinks(catalog, selection)));
+  read::Renames renames;
+  bool empty_target = false;
+  try {
+    renames = refuse_colliding_names(o, catalog, selection, report);
+    empty_target = read::holds_nothing(o.target);
+    if (!o.overwrite && !empty_target) read::check_target(o.target, catalog, selection, &renames);
+    // Into an empty target only: a restore run again finds part of it there already.
+    if (o.check_space && empty_target) {
+      read::check_target_space(
+          o.target, read::restored_bytes(catalog, selection, read::HardLinks(catalog, selection)));
+    }
+  } catch (const Error&) {
+    if (made_target) ::rmdir(o.target.c_str());  // only while it is still empty
+    throw;
   }
 
   progress.phase = "restoring";
