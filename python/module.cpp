@@ -248,6 +248,23 @@ PYBIND11_MODULE(_ferry, m) {
              std::string raw = to_raw(dir);
              return collect([&](auto visit) { s.children(raw, visit); });
            })
+      .def("xattrs",
+           [](const Shipment& s, py::handle path) {
+             std::string raw = to_raw(path);
+             std::vector<std::pair<std::string, std::string>> found;
+             {
+               py::gil_scoped_release release;
+               auto e = s.stat(raw);
+               if (!e) {
+                 throw ferry::Error(ferry::ErrorKind::kInvalidArgument,
+                                    "no such entry in the shipment: " + raw);
+               }
+               found = s.xattrs(*e);
+             }
+             py::dict out;
+             for (const auto& [name, value] : found) out[py::str(name)] = py::bytes(value);
+             return out;
+           })
       .def("read",
            [](const Shipment& s, py::handle path) {
              return read_entry_range(s, file_entry(s, to_raw(path)), 0, UINT64_MAX);

@@ -151,6 +151,11 @@ class Shipment:
         """The entries directly inside `folder` ("" for the top)."""
         return self._handle().children(folder)
 
+    def xattrs(self, path):
+        """The extended attributes `path` had on the source, {name: bytes} (POSIX ACLs
+        and file capabilities among them)."""
+        return self._handle().xattrs(path)
+
     def read(self, path, offset=None, length=None):
         """The file at `path`, whole (checked against its SHA-256), or `length` bytes
         from `offset` (fewer at the end of the file)."""

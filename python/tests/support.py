@@ -42,6 +42,11 @@ class PackedSet:
         self._write("other/a.tar.gz", b"gz")
         self._write("other/a.json", b"{}")
         self._write("other/README", b"plain")
+        try:  # tmpfs before Linux 6.6 takes no user.* attributes
+            os.setxattr(os.path.join(self.source, "other/README"), "user.ferry", b"kept")
+            self.xattrs = {"user.ferry": b"kept"}
+        except OSError:
+            self.xattrs = None
         for d in self.drives:
             os.makedirs(d)
         ferry("keygen", "-o", self.key)

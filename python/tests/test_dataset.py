@@ -69,6 +69,15 @@ class ShipmentTest(unittest.TestCase):
         ds = FerryDataset(drives, key_file=SET.key, group="file", shuffle=False)
         self.assertEqual(sorted(s["__key__"] for s in ds), ["b.__key__", "b.jpg"])
 
+    def test_extended_attributes_read_as_packed(self):
+        if SET.xattrs is None:
+            self.skipTest("this file system takes no user.* attributes")
+        s = ferry.open(SET.drives, key_file=SET.key)
+        self.assertEqual(s.xattrs("other/README"), SET.xattrs)
+        self.assertEqual(s.xattrs("other/a.json"), {})
+        with self.assertRaises(ferry.InvalidArgumentError):
+            s.xattrs("no/such/file")
+
     def test_a_prefix_with_no_files_is_refused(self):
         with self.assertRaises(ferry.InvalidArgumentError) as caught:
             dataset(prefix="nothere/")
