@@ -292,7 +292,10 @@ TEST_F(PowerCut, AResumedPackCutsOffTheBlocksOfTheEarlierAttemptPastItsEnd) {
   PowerCutEnv env(total - 40);
   EXPECT_THROW(pack_shipment(options(&env), progress), Error);
   ASSERT_TRUE(env.was_cut());
-  for (int i = 0; i < 40; i += 4) std::filesystem::remove(dir_ / ("source/d3/f" + std::to_string(i + 3)));
+  // The last file in walk order, packed after the last checkpoint (d3/f39 alone passes
+  // the checkpoint interval): the resumed stream comes out shorter. A file packed before
+  // the checkpoint that changed would make the resume refuse.
+  std::filesystem::remove(dir_ / "source/d3/f7");
 
   PackReport done = pack_shipment(options(nullptr), progress);
   EXPECT_TRUE(done.resumed);

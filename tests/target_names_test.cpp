@@ -14,6 +14,7 @@
 
 #include "format/catalog.h"
 #include "support/temp_dir.h"
+#include "support/tree.h"
 
 namespace ferry::test {
 namespace {
@@ -177,6 +178,10 @@ TEST(TargetNames, TheProbeFindsThisFileSystemHoldsEveryNameApart) {
   EXPECT_FALSE(t.refuses_non_utf8);
   EXPECT_FALSE(t.normalizes);
   EXPECT_EQ(t.refused, "");
+  write_file(dir.path(), ".ferry-probe-\xc3\xa9", "");  // left by a restore killed while probing
+  write_file(dir.path(), ".ferry-probe-names-1/0/x", "");
+  read::probe_target_names(dir.path(), "", false);
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path())) << "leftover probes are in the way";
   format::Catalog catalog = catalog_of(dir, {{"x", kFile}});  // the folder's only file
   read::Selection all({});
   EXPECT_EQ(read::bytes_to_probe(catalog, all).first, "");

@@ -364,25 +364,37 @@ class Packer {
   }
 
   // The source walked again and compared with the shipment: one that changed since is
-  // not "nothing to do" — that would leave stale files shipped and new ones out.
-  void refuse_changed_source(const format::Label& l) {
+  // not "nothing to do" — that would leave stale files shipped and new ones out. Nor
+  // may an unfinished pack carry on over it: the files packed before its checkpoint
+  // (ids up to `packed_up_to`) would ship as they were, and files added since not at all.
+  void refuse_changed_source(const format::Label& l, int64_t packed_up_to = INT64_MAX) {
     progress_.phase = "scanning";
     io::TempFile walked_db("ferry-rescan");
     {
       format::Catalog walked = format::Catalog::create(walked_db.path());
       pack::walk_source(o_.source, walked, o_.xattrs);
     }
-    pack::SourceChanges c = pack::compare_with_walk(*catalog_, walked_db.path());
+    pack::SourceChanges c = pack::compare_with_walk(*catalog_, walked_db.path(), 5, packed_up_to);
     if (!c.any()) return;
     std::string first;
     for (const std::string& path : c.first) first += "\n  " + util::shown(path);
     const uint64_t total = c.changed + c.added + c.removed;
     if (total > c.first.size()) first += "\n  … and " + std::to_string(total - c.first.size()) + " more";
+    const std::string counts = std::to_string(c.changed) + " entries changed, " +
+                               std::to_string(c.added) + " added, " +
+                               std::to_string(c.removed) + " removed:" + first;
+    if (packed_up_to != INT64_MAX) {
+      throw Error(ErrorKind::kConflict,
+                  "the drives hold an unfinished pack (" + format::id_short(l.shipment) +
+                      "…) of " + o_.source + ", but the source has changed since it began: " +
+                      counts +
+                      "\nCarried on, it would ship those as they were. To ship the source as it "
+                      "is now, add --force to start this shipment over, or pack onto other "
+                      "drives. Nothing was written.");
+    }
     throw Error(ErrorKind::kConflict,
                 "the drives hold a complete shipment (" + format::id_short(l.shipment) + "…) of " +
-                    o_.source + ", but the source has changed since it was packed: " +
-                    std::to_string(c.changed) + " entries changed, " + std::to_string(c.added) +
-                    " added, " + std::to_string(c.removed) + " removed:" + first +
+                    o_.source + ", but the source has changed since it was packed: " + counts +
                     "\nTo ship the source as it is now, start a new shipment: pack onto other "
                     "drives, or add --force to replace this one. Nothing was written.");
   }
@@ -438,6 +450,8 @@ class Packer {
                                             ", not of " + o_.source +
                                             "; run that pack again, or use --force to start over");
     }
+    refuse_changed_source(label_, label_.checkpoint->last_entry);
+    progress_.phase = "resuming";
     // A new attempt number, durable before the first unit is sealed with it. The catalog
     // records from which stripe on it seals, for readers to hold each block to.
     label_.pack_attempt = attempt + 1;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <climits>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,9 @@ struct SourceChanges {
 };
 
 // Compares `shipped` with the catalog at `walked_path`, a fresh walk of the same source.
+// Entries of `shipped` past id `packed_up_to` (not yet packed: a pack to resume) are
+// not held to the walk; an entry the walk found and `shipped` lacks always counts.
 SourceChanges compare_with_walk(format::Catalog& shipped, const std::string& walked_path,
-                                size_t examples = 5);
+                                size_t examples = 5, int64_t packed_up_to = INT64_MAX);
 
 }  // namespace ferry::pack

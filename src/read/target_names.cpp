@@ -1,5 +1,6 @@
 #include "read/target_names.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <unordered_set>
 
 #include "ferry/error.h"
@@ -241,7 +243,22 @@ std::string fold_ascii(std::string name) {
   return name;
 }
 
+// Probe names left in the target by a restore killed while probing: ferry's own, and in
+// the way of the check that the target is empty.
+static void remove_leftover_probes(const std::string& target) {
+  std::vector<std::string> left;
+  {
+    std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(target.c_str()), &::closedir);
+    if (!dir) return;
+    while (const dirent* e = ::readdir(dir.get())) {
+      if (std::strncmp(e->d_name, kProbe, std::strlen(kProbe)) == 0) left.push_back(e->d_name);
+    }
+  }
+  for (const std::string& name : left) io::remove_tree(target + "/" + name);
+}
+
 TargetNames probe_target_names(const std::string& target, const std::string& bytes, bool non_utf8) {
+  remove_leftover_probes(target);
   int dirfd = ::open(target.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0) throw_errno("cannot open target " + target, errno);
   TargetNames t;

@@ -216,6 +216,12 @@ TEST_F(KeptMetadata, PackRunAgainAfterTheSourceChangedIsRefused) {
   EXPECT_NE(again.err.find("new (added)"), std::string::npos) << again.err;
   EXPECT_NE(again.err.find("--force"), std::string::npos) << again.err;
   EXPECT_EQ(pack(3, 1, {"--force"}).exit_code, 0);
+  // An extended attribute (an ACL, a capability) changed alone is a change too.
+  if (::setxattr((source() + "/a").c_str(), "user.note", "x", 1, 0) == 0) {
+    again = pack(3, 1);
+    EXPECT_EQ(again.exit_code, 1) << again.err;
+    EXPECT_NE(again.err.find("a (changed)"), std::string::npos) << again.err;
+  }
 }
 
 }  // namespace
