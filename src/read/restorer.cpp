@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 
 #include "codec/kdf.h"
 #include "ferry/error.h"
@@ -45,6 +46,34 @@ std::string octal(uint32_t mode) {
   char text[16];
   std::snprintf(text, sizeof text, "%04o", mode);
   return text;
+}
+
+std::string utc_time(int64_t ns) {
+  const time_t t = static_cast<time_t>(ns >= 0 ? ns / 1000000000 : (ns - 999999999) / 1000000000);
+  struct tm tm {};
+  char text[40];
+  if (!::gmtime_r(&t, &tm) || std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0) {
+    return std::to_string(ns) + " ns";
+  }
+  return text;
+}
+
+// What the target kept of an entry's mode and mtime, looked at after they were set: some
+// file systems (exFAT through FUSE) take a chmod or a time they cannot hold without an
+// error, and keep 0777 or the nearest date they can. A difference is said, never kept
+// quiet. Times within 2 s are the same time: FAT keeps even seconds, exFAT 10 ms.
+std::vector<std::string> kept_differently(const struct stat& st, uint32_t mode, int64_t mtime_ns) {
+  std::vector<std::string> said;
+  if ((st.st_mode & 01777) != (mode & 01777)) {
+    said.push_back("mode " + octal(mode & 01777) + " not kept: the target shows " +
+                   octal(st.st_mode & 01777));
+  }
+  const int64_t kept = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  if (kept - mtime_ns > 2000000000 || mtime_ns - kept > 2000000000) {
+    said.push_back("mtime " + utc_time(mtime_ns) + " not kept: the target holds " + utc_time(kept) +
+                   ", the nearest time it can");
+  }
+  return said;
 }
 
 // Every selected path must be safe, and no entry may lie below a file or symlink of
@@ -319,6 +348,11 @@ class Restorer {
           read::chmod_file_nofollow(dirfd, leaf, e.mode & 01777) != 0) {
         report_.not_applied.emplace_back(e.path, "mode " + octal(e.mode & 01777) +
                                                      " not applied: " + std::strerror(errno));
+      } else if (e.kind == EntryKind::kFile &&
+                 ::fstatat(dirfd, leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        for (std::string& what : kept_differently(st, e.mode, e.mtime_ns)) {
+          report_.not_applied.emplace_back(e.path, std::move(what));
+        }
       }
     }
   }
@@ -350,6 +384,16 @@ class Restorer {
       }
       bool ok = fd >= 0 && ::futimens(fd, times) == 0;
       int err = errno;
+      struct stat st;
+      if (ok && ::fstat(fd, &st) == 0) {
+        for (std::string& what : kept_differently(st, mode, mtime)) {
+          if (what.rfind("mode", 0) == 0 && !report_.not_applied.empty() &&
+              report_.not_applied.back().first == path) {
+            continue;  // its chmod failed: said already
+          }
+          report_.not_applied.emplace_back(path, std::move(what));
+        }
+      }
       if (fd >= 0) ::close(fd);
       if (!ok) {
         if (err == ELOOP || err == ENOTDIR) {
