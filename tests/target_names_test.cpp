@@ -159,12 +159,14 @@ TEST(TargetNames, NamesTheTargetCannotHoldAreLeftOutWithWhatIsBelowThem) {
   fat.drops_trailing = true;
   read::Selection all({});
   read::NameCheck check = read::check_target_names(fat, catalog, all);
-  ASSERT_EQ(check.unholdable.size(), 4u);
+  ASSERT_EQ(check.unholdable.size(), 5u);
   EXPECT_EQ(check.unholdable[0].first, "a:b");
   EXPECT_EQ(check.unholdable[0].second, "the target cannot hold a name with ':'; not restored");
   EXPECT_EQ(check.unholdable[1].first, "back\\slash");
   EXPECT_EQ(check.unholdable[2].first, "not-utf8-\xff");
   EXPECT_EQ(check.unholdable[3].first, "trailing.");
+  EXPECT_EQ(check.unholdable[4].first, "back\\slash/inside");  // said too, not left in silence
+  EXPECT_EQ(check.unholdable[4].second.rfind("not restored: it lies in ", 0), 0u);
   EXPECT_FALSE(all.contains("back\\slash/inside"));
   EXPECT_TRUE(all.contains("fine"));
 }

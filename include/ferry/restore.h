@@ -49,6 +49,9 @@ struct RestoreReport {
   // extended attribute) or in another form (a copy for a hard link), with what and why:
   // raw path, phrase. In catalog order.
   std::vector<std::pair<std::string, std::string>> not_applied;
+  // Of those, entries not restored at all (a name or link the target cannot hold, or an
+  // entry below such a folder); their content is not on the target.
+  uint64_t not_restored = 0;
   std::vector<std::string> warnings;  // drives ignored, damaged catalog copies, ...
 };
 

@@ -45,6 +45,7 @@ nlohmann::json to_json(const RestoreOptions& o, const RestoreReport& r, double s
           {"hard_links", r.hard_links},
           {"lost_files", lost},
           {"not_applied", not_applied},
+          {"not_restored", r.not_restored},
           {"warnings", r.warnings}};
 }
 
@@ -98,10 +99,20 @@ int run_restore(RestoreCommand& c) {
     if (!c.json) {
       for (const auto& [path, what] : r.not_applied) print_warning(shown(path) + ": " + what);
     }
-    print_warning(std::to_string(r.not_applied.size()) +
-                  " entries were restored without some of their metadata or in another form" +
-                  (c.json ? " (listed in the report)" : " (listed above)") +
-                  "; every file's content is restored");
+    const std::string listed = c.json ? " (listed in the report)" : " (listed above)";
+    const uint64_t other = r.not_applied.size() - r.not_restored;
+    if (r.not_restored == 0) {
+      print_warning(std::to_string(other) +
+                    " entries were restored without some of their metadata or in another form" +
+                    listed + "; every file's content is restored");
+    } else {
+      print_warning(std::to_string(r.not_restored) + " entries were not restored" +
+                    (other ? " and " + std::to_string(other) +
+                                 " were restored without some of their metadata or in another form"
+                           : std::string()) +
+                    listed + ": the target cannot hold them; every other file's content is "
+                    "restored");
+    }
     return kExitPartial;
   }
   return kExitOk;

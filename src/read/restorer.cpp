@@ -284,6 +284,7 @@ class Restorer {
           report_.not_applied.emplace_back(
               e.path, std::string("not restored: the target holds no symbolic links (") +
                           std::strerror(err) + ")");
+          ++report_.not_restored;
           continue;
         }
         if (::renameat(dirfd, tmp.c_str(), dirfd, leaf.c_str()) != 0) {
@@ -454,6 +455,7 @@ read::Renames refuse_colliding_names(const RestoreOptions& o, format::Catalog& c
                                                    o.rename_collisions ? SIZE_MAX : 10, trial.get());
   trial.reset();  // its scratch folder goes before anything is restored
   for (auto& [path, why] : names.unholdable) report.not_applied.emplace_back(path, why);
+  report.not_restored += names.unholdable.size();
   if (names.collisions.empty()) return {};
   if (o.rename_collisions) {
     std::vector<std::pair<std::string, std::string>> renamed;

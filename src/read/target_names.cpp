@@ -322,6 +322,25 @@ NameCheck check_target_names(const TargetNames& t, format::Catalog& catalog, Sel
       selection.exclude(e.path);
     }
   }
+  if (!check.unholdable.empty()) {
+    // What lies below a folder left out goes with it: each entry said, none in silence.
+    std::unordered_map<std::string, std::string> left_out(check.unholdable.begin(),
+                                                          check.unholdable.end());
+    auto cursor = catalog.entries();
+    format::Entry e;
+    std::vector<std::pair<std::string, std::string>> below;
+    while (cursor.next(e)) {
+      if (selection.contains(e.path) || left_out.count(e.path)) continue;
+      for (std::string up = util::parent_path(e.path); !up.empty(); up = util::parent_path(up)) {
+        if (left_out.count(up)) {
+          below.emplace_back(e.path, "not restored: it lies in " + util::shown(up) +
+                                         ", a name the target cannot hold");
+          break;
+        }
+      }
+    }
+    for (auto& b : below) check.unholdable.push_back(std::move(b));
+  }
   Groups groups;
   if (t.folds_case) group_ascii_case(catalog, selection, groups);
   if (trial && (t.folds_case || t.normalizes)) group_by_trial(*trial, catalog, selection, groups);

@@ -115,6 +115,8 @@ TEST_F(ExfatTarget, WithRenameCollisionsEveryFileArrivesAndEachChangeIsSaid) {
       << r.err;
   EXPECT_NE(r.err.find("secret.txt: mode 0600 not kept: the target shows"), std::string::npos)
       << r.err;
+  EXPECT_NE(r.err.find("2 entries were not restored and"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("every file's content is restored"), std::string::npos) << r.err;
 }
 
 }  // namespace
