@@ -303,7 +303,9 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
                      report.parity_mismatches == 0 && report.units_unauthentic == 0 &&
                      !report.blocks_beyond_labels && !set.missing().empty();
   for (const read::DriveRecord& d : set.drives) {
-    only_absent = only_absent && d.role == DriveRole::kMember;  // not a drive given and unusable
+    // A drive given and unusable is damage; a path with no shipment at all (an empty
+    // mount point, a path not there) is a drive not attached.
+    only_absent = only_absent && (d.role == DriveRole::kMember || d.role == DriveRole::kNoShipment);
   }
   if (only_absent && (set.present() < label.layout.k || !data_lost)) {
     report.verdict = Verdict::kIncomplete;

@@ -26,6 +26,15 @@ TEST_F(VerifyAttached, OneIntactDriveAloneIsIncompleteNotDataLost) {
   EXPECT_EQ(json["drives_attached"], 2);
 }
 
+TEST_F(VerifyAttached, AnEmptyMountPointOrAPathNotThereIsADriveNotAttached) {
+  make_dir(dir_.path(), "empty-mount");
+  RunResult r = run_ferry({"verify", drive(0), drive(1), drive(3), dir_ / "empty-mount"});
+  EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
+  r = run_ferry({"verify", drive(0), drive(3), dir_ / "not-there"});
+  EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
+  EXPECT_EQ(r.out.find("data lost"), std::string::npos) << r.out;
+}
+
 TEST_F(VerifyAttached, KDrivesOfFourWithDamageOnOneAreDamaged) {
   flip_bit(segment_file(drive(1), 0), 200);
   RunResult r = run_ferry({"verify", drive(0), drive(1), drive(3)});
