@@ -244,6 +244,13 @@ class Restorer {
     if (!empty_target_) {
       dirfd = out_.parent_of(e.path, &leaf, true);
       if (read::already_restored(dirfd, leaf, e)) {
+        // The same bytes: left alone, but given its time as packed (its mode and the
+        // rest follow with every file's, in apply_metadata).
+        struct timespec times[2] = {read::timespec_of(e.mtime_ns), read::timespec_of(e.mtime_ns)};
+        if (::utimensat(dirfd, leaf.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+          report_.not_applied.emplace_back(e.path, std::string("mtime not applied: ") +
+                                                       std::strerror(errno));
+        }
         ++report_.already_present;
         progress_.bytes_done += e.size;
         streamer.skip(e);

@@ -1,5 +1,6 @@
 // pack --json and restore --json: stdout is one JSON report and nothing else (no
 // progress line, no summary), with the same exit codes as without --json.
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -118,10 +119,19 @@ TEST_F(JsonReport, RestoreReportsWhatWasWritten) {
   EXPECT_EQ(r.err, "");
   EXPECT_EQ(read_all(target() + "/dir/b.bin"), random_bytes(2 * kTestUnitPlain + 7, 2));
 
-  // Again into the same target: everything is already there.
+  // Again into the same target: everything is already there, and a file touched since
+  // gets its packed time back.
+  struct stat before;
+  ASSERT_EQ(::stat((target() + "/dir/b.bin").c_str(), &before), 0);
+  struct timespec now[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, (target() + "/dir/b.bin").c_str(), now, 0), 0);
   RunResult again = run_ferry(restore_args(drives(4), target()));
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(parsed(again).at("already_present"), 3);
+  struct stat after;
+  ASSERT_EQ(::stat((target() + "/dir/b.bin").c_str(), &after), 0);
+  EXPECT_EQ(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+  EXPECT_EQ(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
 
   // Without drive 0: its blocks are rebuilt from parity on the fly.
   RunResult degraded = run_ferry(restore_args({drive(1), drive(2), drive(3)}, target("d")));
