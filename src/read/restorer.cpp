@@ -427,20 +427,32 @@ class Restorer {
 
 // A whole restore into an empty folder makes that folder the source root: its mode and
 // mtime too, last, after everything inside was written.
-void give_target_the_roots_metadata(const std::string& target, format::Catalog& catalog) {
+void give_target_the_roots_metadata(const std::string& target, format::Catalog& catalog,
+                                    RestoreReport& report) {
   auto mode = catalog.meta("root_mode");
   auto mtime = catalog.meta("root_mtime_ns");
   if (!mode || !mtime) return;
+  auto uid = catalog.meta("root_uid"), gid = catalog.meta("root_gid");  // absent in older catalogs
   int64_t mtime_ns = 0;
   unsigned long mode_bits = 0;
   try {
     mtime_ns = std::stoll(*mtime);
-    mode_bits = std::stoul(*mode);
+    mode_bits = std::stoul(*mode) & 07777;
+    // As root, the owner as packed (by number: the source folder's is rarely a name to
+    // look up); setuid and setgid only with it, as for every other entry.
+    const bool owned = ::geteuid() == 0 && uid && gid &&
+                       ::chown(target.c_str(), static_cast<uid_t>(std::stoul(*uid)),
+                               static_cast<gid_t>(std::stoul(*gid))) == 0;
+    if (!owned && (mode_bits & 06000)) {
+      report.not_applied.emplace_back(".", "setuid and setgid bits of the top folder cleared: its "
+                                           "owner was not restored");
+      mode_bits &= 01777;
+    }
   } catch (const std::exception&) {
     return;  // not numbers: not what pack writes
   }
   struct timespec times[2] = {read::timespec_of(mtime_ns), read::timespec_of(mtime_ns)};
-  if (::chmod(target.c_str(), static_cast<mode_t>(mode_bits & 07777)) != 0 ||
+  if (::chmod(target.c_str(), static_cast<mode_t>(mode_bits)) != 0 ||
       ::utimensat(AT_FDCWD, target.c_str(), times, 0) != 0) {
     throw_errno("cannot set the mode and mtime of the target " + target, errno);
   }
@@ -559,7 +571,7 @@ RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
 
   progress.phase = "restoring";
   Restorer(o, *shipment, progress, report, empty_target, renames).run(selection);
-  if (selection.everything() && empty_target) give_target_the_roots_metadata(o.target, catalog);
+  if (selection.everything() && empty_target) give_target_the_roots_metadata(o.target, catalog, report);
   return report;
 }
 

@@ -45,5 +45,20 @@ TEST_F(RestoreTarget, TheDriveNotAttachedIsNamedAndTheTargetTakesTheSourceRootsM
   EXPECT_EQ(st.st_mtim.tv_nsec, 987654321);
 }
 
+TEST_F(RestoreTarget, AsRootTheTargetTakesTheSourceRootsOwnerAndItsSetgidBit) {
+  if (::geteuid() != 0) GTEST_SKIP() << "giving a folder away needs root";
+  write_file(source(), "a", "x");
+  ASSERT_EQ(::chown(source().c_str(), 1001, 1002), 0);
+  ASSERT_EQ(::chmod(source().c_str(), 02750), 0);
+  ASSERT_EQ(pack(3, 1).exit_code, 0);
+  RunResult r = restore(drives(3), target());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  struct stat st;
+  ASSERT_EQ(::stat(target().c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 1001u);
+  EXPECT_EQ(st.st_gid, 1002u);
+  EXPECT_EQ(st.st_mode & 07777, 02750u);
+}
+
 }  // namespace
 }  // namespace ferry::test
