@@ -1,6 +1,9 @@
 #include "read/restore_space.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -19,7 +22,7 @@ uint64_t in_blocks(uint64_t bytes) { return (bytes + kBlock - 1) / kBlock * kBlo
 }  // namespace
 
 uint64_t restored_bytes(format::Catalog& catalog, const Selection& selection,
-                        const HardLinks& links) {
+                        const HardLinks& links, bool holes) {
   uint64_t total = 0;
   auto cursor = catalog.entries();
   format::Entry e;
@@ -30,7 +33,7 @@ uint64_t restored_bytes(format::Catalog& catalog, const Selection& selection,
       total += kBlock;
       continue;
     }
-    if (e.encoding != format::Encoding::kZstdFrames) {
+    if (e.encoding != format::Encoding::kZstdFrames || !holes) {
       total += in_blocks(e.size);
       continue;
     }
@@ -43,6 +46,18 @@ uint64_t restored_bytes(format::Catalog& catalog, const Selection& selection,
     total += in_blocks(left);  // frames missing from a damaged row: counted whole
   }
   return total;
+}
+
+bool target_keeps_holes(const std::string& target) {
+  constexpr off_t kReach = 8 << 20;
+  const std::string probe = target + "/.ferry-probe-holes";
+  int fd = ::open(probe.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return true;  // cannot tell: as before, holes counted as holes
+  struct stat st {};
+  const bool written = ::pwrite(fd, "x", 1, kReach - 1) == 1 && ::fstat(fd, &st) == 0;
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return !written || static_cast<uint64_t>(st.st_blocks) * 512 < static_cast<uint64_t>(kReach) / 2;
 }
 
 void check_target_space(const std::string& target, uint64_t needed) {

@@ -562,7 +562,8 @@ RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
     // Into an empty target only: a restore run again finds part of it there already.
     if (o.check_space && empty_target) {
       read::check_target_space(
-          o.target, read::restored_bytes(catalog, selection, read::HardLinks(catalog, selection)));
+          o.target, read::restored_bytes(catalog, selection, read::HardLinks(catalog, selection),
+                                         read::target_keeps_holes(o.target)));
     }
   } catch (const Error&) {
     if (made_target) ::rmdir(o.target.c_str());  // only while it is still empty

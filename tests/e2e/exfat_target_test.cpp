@@ -119,5 +119,29 @@ TEST_F(ExfatTarget, WithRenameCollisionsEveryFileArrivesAndEachChangeIsSaid) {
   EXPECT_EQ(r.err.find("every file's content is restored"), std::string::npos) << r.err;
 }
 
+// exFAT keeps no holes: a sparse file takes its whole size there, and the space check
+// counts it so, before anything is written (on ext4 the same file takes a few blocks).
+TEST_F(ExfatTarget, ASparseFileCountsWholeOnATargetWithoutHoles) {
+  make_dir(dir_.path(), "sparse-src");
+  {
+    std::ofstream f(dir_ / "sparse-src/disk.img");
+    f.seekp(100 << 20);  // past the 64 MiB image
+    f << "end";
+  }
+  std::vector<std::string> pack_args = {"pack", dir_ / "sparse-src", "--parity", "1",
+                                        "--key-file", key(), "--to"};
+  std::vector<std::string> drives;
+  for (int i = 0; i < 3; ++i) {
+    make_dir(dir_.path(), "sd" + std::to_string(i));
+    drives.push_back(dir_ / ("sd" + std::to_string(i)));
+    pack_args.push_back(drives.back());
+  }
+  ASSERT_EQ(run_ferry(pack_args).exit_code, 0);
+  RunResult r = restore(drives, mount_point() + "/out");
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.err.find("Nothing was written"), std::string::npos) << r.err;
+  EXPECT_TRUE(fs::is_empty(mount_point())) << "the refused restore left something behind";
+}
+
 }  // namespace
 }  // namespace ferry::test
