@@ -128,5 +128,14 @@ TEST(EntryMetadata, AnAttributeTheTargetRefusesIsSaidAndTheRestApplied) {
   EXPECT_EQ(problems[0].rfind("extended attribute nonsense.x not applied: ", 0), 0u) << problems[0];
 }
 
+TEST(RootXattrs, EncodedAsOneMetaValueAndBack) {
+  const std::vector<format::Xattr> xs = {{"system.posix_acl_default", std::string("\x02\0\0\0", 4)},
+                                         {"user.a=b,c", "v,=\xff"}};
+  EXPECT_EQ(format::decode_xattrs(format::encode_xattrs(xs)), xs);
+  EXPECT_TRUE(format::decode_xattrs("").empty());
+  EXPECT_TRUE(format::decode_xattrs("zz=00").empty()) << "not hex";
+  EXPECT_TRUE(format::decode_xattrs("61").empty()) << "no value";
+}
+
 }  // namespace
 }  // namespace ferry::test

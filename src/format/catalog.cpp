@@ -3,6 +3,7 @@
 #include <cstring>
 #include <utility>
 
+#include "codec/sha256.h"
 #include "ferry/error.h"
 
 namespace ferry::format {
@@ -547,6 +548,39 @@ bool Catalog::Cursor::next(Entry& entry) {
   }
   if (rc != SQLITE_DONE) fail(sqlite3_db_handle(stmt_), "read");
   return false;
+}
+
+std::string encode_xattrs(const std::vector<Xattr>& xattrs) {
+  std::string out;
+  for (const Xattr& x : xattrs) {
+    if (!out.empty()) out += ',';
+    out += codec::to_hex(reinterpret_cast<const uint8_t*>(x.name.data()), x.name.size()) + "=" +
+           codec::to_hex(reinterpret_cast<const uint8_t*>(x.value.data()), x.value.size());
+  }
+  return out;
+}
+
+std::vector<Xattr> decode_xattrs(const std::string& text) {
+  std::vector<Xattr> out;
+  auto unhex = [](const std::string& hex, std::string& bytes) {
+    bytes.assign(hex.size() / 2, '\0');
+    return hex.size() % 2 == 0 &&
+           codec::from_hex(hex, reinterpret_cast<uint8_t*>(bytes.data()), bytes.size());
+  };
+  for (size_t at = 0; at < text.size();) {
+    size_t end = text.find(',', at);
+    if (end == std::string::npos) end = text.size();
+    const std::string item = text.substr(at, end - at);
+    const size_t eq = item.find('=');
+    Xattr x;
+    if (eq == std::string::npos || eq == 0 || !unhex(item.substr(0, eq), x.name) ||
+        !unhex(item.substr(eq + 1), x.value)) {
+      return {};
+    }
+    out.push_back(std::move(x));
+    at = end + 1;
+  }
+  return out;
 }
 
 }  // namespace ferry::format

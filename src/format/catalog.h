@@ -27,6 +27,11 @@ struct Xattr {
   std::string name, value;
   bool operator==(const Xattr&) const = default;
 };
+// Extended attributes as one meta value, "hexname=hexvalue,...": the source folder's
+// own (meta `root_xattrs`), which no entry holds. decode_xattrs() gives up (empty) on
+// anything encode_xattrs() would not write.
+std::string encode_xattrs(const std::vector<Xattr>& xattrs);
+std::vector<Xattr> decode_xattrs(const std::string& text);
 
 struct Entry {
   int64_t id = 0;    // walk order; files appear in the data stream in this order

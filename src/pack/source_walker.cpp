@@ -357,6 +357,13 @@ WalkTotals walk_source(const std::string& root, format::Catalog& catalog, bool x
     catalog.set_meta("root_uid", std::to_string(root_st.st_uid));
     catalog.set_meta("root_gid", std::to_string(root_st.st_gid));
   }
+  // The folder's own extended attributes (a default ACL that its files inherit, say).
+  const int root_fd = xattrs ? ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+  if (root_fd >= 0) {
+    const std::vector<format::Xattr> own = read_xattrs(root_fd, ".");
+    ::close(root_fd);
+    if (!own.empty()) catalog.set_meta("root_xattrs", format::encode_xattrs(own));
+  }
   using Kind = format::Catalog::OwnerKind;
   for (auto& [id, name] : names.users) {
     if (!name.empty()) catalog.set_owner_name(Kind::kUser, id, name);

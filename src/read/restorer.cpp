@@ -4,6 +4,7 @@
 // directories' own metadata.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -428,7 +429,7 @@ class Restorer {
 // A whole restore into an empty folder makes that folder the source root: its mode and
 // mtime too, last, after everything inside was written.
 void give_target_the_roots_metadata(const std::string& target, format::Catalog& catalog,
-                                    RestoreReport& report) {
+                                    bool xattrs, RestoreReport& report) {
   auto mode = catalog.meta("root_mode");
   auto mtime = catalog.meta("root_mtime_ns");
   if (!mode || !mtime) return;
@@ -450,6 +451,15 @@ void give_target_the_roots_metadata(const std::string& target, format::Catalog& 
     }
   } catch (const std::exception&) {
     return;  // not numbers: not what pack writes
+  }
+  if (xattrs) {
+    for (const format::Xattr& x : format::decode_xattrs(catalog.meta("root_xattrs").value_or(""))) {
+      if (::lsetxattr(target.c_str(), x.name.c_str(), x.value.data(), x.value.size(), 0) != 0) {
+        report.not_applied.emplace_back(".", "extended attribute " + x.name +
+                                                 " of the top folder not applied: " +
+                                                 std::strerror(errno));
+      }
+    }
   }
   struct timespec times[2] = {read::timespec_of(mtime_ns), read::timespec_of(mtime_ns)};
   if (::chmod(target.c_str(), static_cast<mode_t>(mode_bits)) != 0 ||
@@ -572,7 +582,7 @@ RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
 
   progress.phase = "restoring";
   Restorer(o, *shipment, progress, report, empty_target, renames).run(selection);
-  if (selection.everything() && empty_target) give_target_the_roots_metadata(o.target, catalog, report);
+  if (selection.everything() && empty_target) give_target_the_roots_metadata(o.target, catalog, o.xattrs, report);
   return report;
 }
 

@@ -244,7 +244,8 @@ TEST_F(MountTest, HardLinksXattrsSparseFilesAndTheRootLookAsInTheSource) {
   ASSERT_EQ(::link((src + "/a/first").c_str(), (src + "/second").c_str()), 0);
   const std::string attr("a value\0with a zero", 20);
   const bool have_xattrs =
-      ::setxattr((src + "/a/first").c_str(), "user.ferry.test", attr.data(), attr.size(), 0) == 0;
+      ::setxattr((src + "/a/first").c_str(), "user.ferry.test", attr.data(), attr.size(), 0) == 0 &&
+      ::setxattr(src.c_str(), "user.top", "folder", 6, 0) == 0;
   {
     std::ofstream sparse(src + "/sparse.img");
     sparse.seekp(20 << 20);
@@ -287,6 +288,7 @@ TEST_F(MountTest, HardLinksXattrsSparseFilesAndTheRootLookAsInTheSource) {
               std::string("user.ferry.test\0", 16));
     EXPECT_LT(::getxattr((mnt_ + "/sparse.img").c_str(), "user.ferry.test", value, sizeof value), 0);
     EXPECT_EQ(errno, ENODATA);
+    EXPECT_EQ(::getxattr(mnt_.c_str(), "user.top", value, sizeof value), 6);  // the top folder's
   }
   ASSERT_EQ(::stat(mnt_.c_str(), &root), 0);
   EXPECT_EQ(root.st_mode & 07777, 0750u);

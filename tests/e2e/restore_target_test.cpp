@@ -1,6 +1,7 @@
 // What restore says about its target: every entry in the way of a refused restore, the
 // drive not attached, and the source folder's own mode and mtime on the target folder.
 #include <sys/stat.h>
+#include <sys/xattr.h>
 
 #include <nlohmann/json.hpp>
 
@@ -50,6 +51,7 @@ TEST_F(RestoreTarget, AsRootTheTargetTakesTheSourceRootsOwnerAndItsSetgidBit) {
   write_file(source(), "a", "x");
   ASSERT_EQ(::chown(source().c_str(), 1001, 1002), 0);
   ASSERT_EQ(::chmod(source().c_str(), 02750), 0);
+  const bool have_xattrs = ::setxattr(source().c_str(), "user.top", "folder", 6, 0) == 0;
   ASSERT_EQ(pack(3, 1).exit_code, 0);
   RunResult r = restore(drives(3), target());
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -58,6 +60,10 @@ TEST_F(RestoreTarget, AsRootTheTargetTakesTheSourceRootsOwnerAndItsSetgidBit) {
   EXPECT_EQ(st.st_uid, 1001u);
   EXPECT_EQ(st.st_gid, 1002u);
   EXPECT_EQ(st.st_mode & 07777, 02750u);
+  if (have_xattrs) {  // the folder's own attributes (a default ACL, say) come along
+    char value[16];
+    EXPECT_EQ(::getxattr(target().c_str(), "user.top", value, sizeof value), 6);
+  }
 }
 
 }  // namespace
