@@ -99,6 +99,29 @@ class Crash : public ShipmentTest {
     ::kill(pid, SIGKILL);
     return wait_ferry(pid) == 128 + SIGKILL;
   }
+  // Starts a pack of the source onto drives 0..3 and kills it with SIGKILL as soon as a
+  // checkpoint with packed files is on the drives.
+  struct Killed {
+    bool killed = false;        // false when the pack had already finished
+    bool checkpointed = false;  // a checkpoint holding packed files was seen
+  };
+  Killed kill_pack_at_first_checkpoint() {
+    int pid = spawn_ferry(pack_args(4, 1));
+    Killed k;
+    for (int i = 0; i < 5000 && !k.checkpointed; ++i) {
+      for (const auto& folder : format::find_shipment_folders(drive(0))) {
+        try {
+          auto l = format::read_label(folder);
+          k.checkpointed = !l.complete() && l.checkpoint && l.checkpoint->last_entry > 0;
+        } catch (const Error&) {
+        }
+      }
+      if (!k.checkpointed) std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    ::kill(pid, SIGKILL);
+    k.killed = wait_ferry(pid) == 128 + SIGKILL;
+    return k;
+  }
 };
 
 TEST_F(Crash, PackKilledManyTimesResumesToAnIdenticalShipmentWithoutNonceReuse) {
@@ -161,21 +184,10 @@ TEST_F(Crash, ResumingAfterTheSourceChangedNeverReusesANonce) {
 
 TEST_F(Crash, AResumeRefusesWhenAFileItHadPackedChangedSince) {
   make_source(source(), 12);
-  int pid = spawn_ferry(pack_args(4, 1));
-  bool checkpointed = false;
-  for (int i = 0; i < 5000 && !checkpointed; ++i) {
-    for (const auto& folder : format::find_shipment_folders(drive(0))) {
-      try {
-        auto l = format::read_label(folder);
-        checkpointed = !l.complete() && l.checkpoint && l.checkpoint->last_entry > 0;
-      } catch (const Error&) {
-      }
-    }
-    if (!checkpointed) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const Killed k = kill_pack_at_first_checkpoint();
+  if (!k.killed || !k.checkpointed) {
+    GTEST_SKIP() << "the pack finished before a checkpoint could be caught";
   }
-  ::kill(pid, SIGKILL);
-  wait_ferry(pid);
-  if (!checkpointed) GTEST_SKIP() << "the pack finished before a checkpoint could be caught";
   // dir0/file-0 is the first file in walk order: packed before any checkpoint.
   const size_t len = fs::file_size(source() + "/dir0/file-0");
   write_file(source(), "dir0/file-0", random_bytes(len, 99));
@@ -188,23 +200,9 @@ TEST_F(Crash, AResumeRefusesWhenAFileItHadPackedChangedSince) {
 
 TEST_F(Crash, ResumeSaysSoAndKeepsWorkDone) {
   make_source(source(), 8);
-  // Kill as soon as a checkpoint with packed files is on the drives.
-  int pid = spawn_ferry(pack_args(4, 1));
-  bool checkpointed = false;
-  for (int i = 0; i < 5000 && !checkpointed; ++i) {
-    for (const auto& folder : format::find_shipment_folders(drive(0))) {
-      try {
-        auto l = format::read_label(folder);
-        checkpointed = !l.complete() && l.checkpoint && l.checkpoint->last_entry > 0;
-      } catch (const Error&) {
-      }
-    }
-    if (!checkpointed) std::this_thread::sleep_for(std::chrono::microseconds(200));
-  }
-  ::kill(pid, SIGKILL);
-  bool killed = wait_ferry(pid) == 128 + SIGKILL;
-  if (!killed) GTEST_SKIP() << "pack finished before it could be killed";
-  ASSERT_TRUE(checkpointed);
+  const Killed k = kill_pack_at_first_checkpoint();
+  if (!k.killed) GTEST_SKIP() << "pack finished before it could be killed";
+  ASSERT_TRUE(k.checkpointed);
   auto args = pack_args(4, 1);
   args.erase(std::find(args.begin(), args.end(), "--quiet"));
   RunResult r = run_ferry(args);
