@@ -91,32 +91,45 @@ std::optional<ShipmentEntry> find(Mounted& m, std::string_view rel) {
   return m.shipment->stat(rel);
 }
 
-int fs_getattr(const char* path, struct stat* st, fuse_file_info*) {
+// Serves a request about the entry at `path`: ENOENT when it is not there (or hidden by
+// --only); the reader's errors become EIO.
+template <typename Serve>
+int on_entry(const char* path, Serve serve) {
   Mounted& m = mounted();
   try {
     auto e = find(m, relative(path));
     if (!e) return -ENOENT;
-    fill_stat(m, *e, st);
-    return 0;
+    return serve(m, *e);
   } catch (const std::exception& e) {
     return failed(m, e);
   }
 }
 
+// `bytes` into a caller's buffer of `size`, as getxattr(2) and listxattr(2) answer: the
+// length alone for size 0, ERANGE when it does not fit.
+int reply_bytes(const std::string& bytes, char* out, size_t size) {
+  if (size == 0) return static_cast<int>(bytes.size());
+  if (size < bytes.size()) return -ERANGE;
+  std::memcpy(out, bytes.data(), bytes.size());
+  return static_cast<int>(bytes.size());
+}
+
+int fs_getattr(const char* path, struct stat* st, fuse_file_info*) {
+  return on_entry(path, [&](Mounted& m, const ShipmentEntry& e) {
+    fill_stat(m, e, st);
+    return 0;
+  });
+}
+
 int fs_readlink(const char* path, char* buf, size_t size) {
-  Mounted& m = mounted();
-  try {
-    auto e = find(m, relative(path));
-    if (!e) return -ENOENT;
-    if (e->kind != ShipmentEntry::Kind::kSymlink) return -EINVAL;
+  return on_entry(path, [&](Mounted&, const ShipmentEntry& e) {
+    if (e.kind != ShipmentEntry::Kind::kSymlink) return -EINVAL;
     if (size == 0) return -EINVAL;
-    const size_t n = std::min(size - 1, e->target.size());
-    std::memcpy(buf, e->target.data(), n);
+    const size_t n = std::min(size - 1, e.target.size());
+    std::memcpy(buf, e.target.data(), n);
     buf[n] = '\0';
     return 0;
-  } catch (const std::exception& e) {
-    return failed(m, e);
-  }
+  });
 }
 
 int fs_readdir(const char* path, void* buf, fuse_fill_dir_t fill, off_t, fuse_file_info*,
@@ -144,18 +157,13 @@ int fs_readdir(const char* path, void* buf, fuse_fill_dir_t fill, off_t, fuse_fi
 }
 
 int fs_open(const char* path, fuse_file_info* fi) {
-  Mounted& m = mounted();
   if ((fi->flags & O_ACCMODE) != O_RDONLY) return -EROFS;
-  try {
-    auto e = find(m, relative(path));
-    if (!e) return -ENOENT;
-    if (e->kind != ShipmentEntry::Kind::kFile) return -EISDIR;
-    fi->fh = reinterpret_cast<uint64_t>(new ShipmentEntry(std::move(*e)));
+  return on_entry(path, [&](Mounted&, const ShipmentEntry& e) {
+    if (e.kind != ShipmentEntry::Kind::kFile) return -EISDIR;
+    fi->fh = reinterpret_cast<uint64_t>(new ShipmentEntry(e));
     fi->keep_cache = 1;  // the shipment never changes: the page cache stays valid
     return 0;
-  } catch (const std::exception& e) {
-    return failed(m, e);
-  }
+  });
 }
 
 int fs_read(const char*, char* buf, size_t size, off_t offset, fuse_file_info* fi) {
@@ -170,38 +178,23 @@ int fs_read(const char*, char* buf, size_t size, off_t offset, fuse_file_info* f
 
 // Extended attributes as the catalog holds them (user.*, trusted.*, security.capability,
 // POSIX ACLs): what `getfattr` or `cp -a` out of the mount would otherwise lose silently.
+// Extended attributes as the catalog holds them (user.*, trusted.*, security.capability,
+// POSIX ACLs): what `getfattr` or `cp -a` out of the mount would otherwise lose silently.
 int fs_getxattr(const char* path, const char* name, char* value, size_t size) {
-  Mounted& m = mounted();
-  try {
-    auto e = find(m, relative(path));
-    if (!e) return -ENOENT;
-    for (const auto& [n, v] : m.shipment->xattrs(*e)) {
-      if (n != name) continue;
-      if (size == 0) return static_cast<int>(v.size());
-      if (size < v.size()) return -ERANGE;
-      std::memcpy(value, v.data(), v.size());
-      return static_cast<int>(v.size());
+  return on_entry(path, [&](Mounted& m, const ShipmentEntry& e) {
+    for (const auto& [n, v] : m.shipment->xattrs(e)) {
+      if (n == name) return reply_bytes(v, value, size);
     }
     return -ENODATA;
-  } catch (const std::exception& e) {
-    return failed(m, e);
-  }
+  });
 }
 
 int fs_listxattr(const char* path, char* list, size_t size) {
-  Mounted& m = mounted();
-  try {
-    auto e = find(m, relative(path));
-    if (!e) return -ENOENT;
+  return on_entry(path, [&](Mounted& m, const ShipmentEntry& e) {
     std::string names;
-    for (const auto& [n, v] : m.shipment->xattrs(*e)) names.append(n).push_back('\0');
-    if (size == 0) return static_cast<int>(names.size());
-    if (size < names.size()) return -ERANGE;
-    std::memcpy(list, names.data(), names.size());
-    return static_cast<int>(names.size());
-  } catch (const std::exception& e) {
-    return failed(m, e);
-  }
+    for (const auto& [n, v] : m.shipment->xattrs(e)) names.append(n).push_back('\0');
+    return reply_bytes(names, list, size);
+  });
 }
 
 int fs_release(const char*, fuse_file_info* fi) {
