@@ -178,8 +178,6 @@ int fs_read(const char*, char* buf, size_t size, off_t offset, fuse_file_info* f
 
 // Extended attributes as the catalog holds them (user.*, trusted.*, security.capability,
 // POSIX ACLs): what `getfattr` or `cp -a` out of the mount would otherwise lose silently.
-// Extended attributes as the catalog holds them (user.*, trusted.*, security.capability,
-// POSIX ACLs): what `getfattr` or `cp -a` out of the mount would otherwise lose silently.
 int fs_getxattr(const char* path, const char* name, char* value, size_t size) {
   return on_entry(path, [&](Mounted& m, const ShipmentEntry& e) {
     for (const auto& [n, v] : m.shipment->xattrs(e)) {
