@@ -1,6 +1,5 @@
 // ferry ls DRIVE... (--key-file F | --passphrase-file F) [--long] [--json]
 #include <cstdio>
-#include <ctime>
 #include <iostream>
 #include <utility>
 #include <nlohmann/json.hpp>
@@ -11,6 +10,7 @@
 #include "codec/sha256.h"
 #include "read/drive_set.h"
 #include "read/open_shipment.h"
+#include "util/display.h"
 
 namespace ferry::cli {
 namespace {
@@ -32,12 +32,6 @@ const char* kind_name(format::EntryKind k) {
   return "?";
 }
 
-std::string mtime_text(int64_t ns) {
-  char buf[64];
-  std::time_t t = ns / 1000000000;
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::gmtime(&t));
-  return buf;
-}
 
 int run_ls(const LsCommand& c) {
   Credentials creds = load_credentials(c.keys, true);
@@ -67,7 +61,7 @@ int run_ls(const LsCommand& c) {
       char type = e.kind == format::EntryKind::kDirectory ? 'd' : e.kind == format::EntryKind::kSymlink ? 'l' : '-';
       std::printf("%c %04o %14llu %s %s%s%s\n", type, e.mode,
                   static_cast<unsigned long long>(e.kind == format::EntryKind::kFile ? e.size : 0),
-                  mtime_text(e.mtime_ns).c_str(), path.c_str(),
+                  util::utc_time(e.mtime_ns).c_str(), path.c_str(),
                   e.kind == format::EntryKind::kSymlink ? " -> " : "",
                   e.kind == format::EntryKind::kSymlink ? shown(e.target).c_str() : "");
     } else {

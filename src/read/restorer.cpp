@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 
 #include "codec/kdf.h"
 #include "ferry/error.h"
@@ -49,16 +48,6 @@ std::string octal(uint32_t mode) {
   return text;
 }
 
-std::string utc_time(int64_t ns) {
-  const time_t t = static_cast<time_t>(ns >= 0 ? ns / 1000000000 : (ns - 999999999) / 1000000000);
-  struct tm tm {};
-  char text[40];
-  if (!::gmtime_r(&t, &tm) || std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0) {
-    return std::to_string(ns) + " ns";
-  }
-  return text;
-}
-
 // What the target kept of an entry's mode and mtime, looked at after they were set: some
 // file systems (exFAT through FUSE) take a chmod or a time they cannot hold without an
 // error, and keep 0777 or the nearest date they can. A difference is said, never kept
@@ -71,8 +60,8 @@ std::vector<std::string> kept_differently(const struct stat& st, uint32_t mode, 
   }
   const int64_t kept = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   if (kept - mtime_ns > 2000000000 || mtime_ns - kept > 2000000000) {
-    said.push_back("mtime " + utc_time(mtime_ns) + " not kept: the target holds " + utc_time(kept) +
-                   ", the nearest time it can");
+    said.push_back("mtime " + util::utc_time(mtime_ns) + " UTC not kept: the target holds " +
+                   util::utc_time(kept) + " UTC, the nearest time it can");
   }
   return said;
 }

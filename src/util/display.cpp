@@ -1,6 +1,7 @@
 #include "util/display.h"
 
 #include <cstdio>
+#include <ctime>
 
 namespace ferry::util {
 
@@ -30,6 +31,16 @@ std::string shown(const std::string& raw) {
     }
   }
   return out;
+}
+
+std::string utc_time(int64_t ns) {
+  const time_t t = static_cast<time_t>(ns >= 0 ? ns / 1000000000 : (ns - 999999999) / 1000000000);
+  struct tm tm {};
+  char text[40];
+  if (!::gmtime_r(&t, &tm) || std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &tm) == 0) {
+    return std::to_string(ns) + " ns";
+  }
+  return text;
 }
 
 }  // namespace ferry::util
