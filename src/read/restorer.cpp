@@ -52,9 +52,11 @@ std::string octal(uint32_t mode) {
 // file systems (exFAT through FUSE) take a chmod or a time they cannot hold without an
 // error, and keep 0777 or the nearest date they can. A difference is said, never kept
 // quiet. Times within 2 s are the same time: FAT keeps even seconds, exFAT 10 ms.
-std::vector<std::string> kept_differently(const struct stat& st, uint32_t mode, int64_t mtime_ns) {
+// `mode_said`: a failed chmod was reported already.
+std::vector<std::string> kept_differently(const struct stat& st, uint32_t mode, int64_t mtime_ns,
+                                          bool mode_said = false) {
   std::vector<std::string> said;
-  if ((st.st_mode & 01777) != (mode & 01777)) {
+  if (!mode_said && (st.st_mode & 01777) != (mode & 01777)) {
     said.push_back("mode " + octal(mode & 01777) + " not kept: the target shows " +
                    octal(st.st_mode & 01777));
   }
@@ -371,7 +373,9 @@ class Restorer {
       // Through a descriptor of the directory itself, never its name: a link planted
       // or swapped in there is refused, not followed to a folder outside the target.
       int fd = ::openat(dirfd, leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      bool mode_said = false;
       if (fd >= 0 && ::fchmod(fd, mode) != 0) {
+        mode_said = true;
         if (!read::metadata_unsupported(errno)) {
           const int err = errno;
           ::close(fd);
@@ -384,11 +388,7 @@ class Restorer {
       int err = errno;
       struct stat st;
       if (ok && ::fstat(fd, &st) == 0) {
-        for (std::string& what : kept_differently(st, mode, mtime)) {
-          if (what.rfind("mode", 0) == 0 && !report_.not_applied.empty() &&
-              report_.not_applied.back().first == path) {
-            continue;  // its chmod failed: said already
-          }
+        for (std::string& what : kept_differently(st, mode, mtime, mode_said)) {
           report_.not_applied.emplace_back(path, std::move(what));
         }
       }

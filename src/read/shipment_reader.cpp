@@ -105,7 +105,9 @@ ShipmentReader::ShipmentReader(const ShipmentOptions& options)
     if (auto mtime = c->meta("root_mtime_ns")) root_.mtime_ns = std::stoll(*mtime);
     if (auto uid = c->meta("root_uid")) root_.uid = static_cast<uint32_t>(std::stoul(*uid));
     if (auto gid = c->meta("root_gid")) root_.gid = static_cast<uint32_t>(std::stoul(*gid));
-    root_xattrs_ = c->meta("root_xattrs").value_or("");
+    for (format::Xattr& x : format::decode_xattrs(c->meta("root_xattrs").value_or(""))) {
+      root_xattrs_.emplace_back(std::move(x.name), std::move(x.value));
+    }
   } catch (const std::exception&) {
     // Not numbers: not what pack writes; the defaults stand.
   }
@@ -190,11 +192,8 @@ void ShipmentReader::children(std::string_view dir,
 
 std::vector<std::pair<std::string, std::string>> ShipmentReader::xattrs(
     const ShipmentEntry& entry) const {
+  if (entry.path.empty()) return root_xattrs_;  // the source folder's own, apart from the entries
   std::vector<std::pair<std::string, std::string>> out;
-  if (entry.path.empty()) {  // the source folder's own, kept apart from the entries
-    for (format::Xattr& x : format::decode_xattrs(root_xattrs_)) out.emplace_back(std::move(x.name), std::move(x.value));
-    return out;
-  }
   // A hard link's attributes are its file's, kept with the first name.
   const int64_t id = entry.file_id != 0 ? entry.file_id : entry.id;
   for (format::Xattr& x : catalog()->xattrs(id)) out.emplace_back(std::move(x.name), std::move(x.value));

@@ -66,7 +66,7 @@ class ShipmentReader final : public Shipment {
   ShipmentOptions options_;
   std::unique_ptr<OpenShipment> shipment_;
   ShipmentEntry root_;  // the source folder's mode, mtime and owner, as pack recorded them
-  std::string root_xattrs_;  // and its extended attributes (format::encode_xattrs)
+  std::vector<std::pair<std::string, std::string>> root_xattrs_;  // and its own xattrs
   std::map<int64_t, uint32_t> later_names_;  // a hard-linked file's first id → its other names
   format::Layout layout_;
   std::vector<std::string> warnings_;
