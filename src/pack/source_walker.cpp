@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "ferry/error.h"
+#include "format/posix_acl.h"
 #include "pack/source_file.h"
 #include "util/threads.h"
 
@@ -90,6 +91,18 @@ std::string group_name(uint32_t gid) {
   struct group gr, *found = nullptr;
   if (::getgrgid_r(gid, &gr, buf.data(), buf.size(), &found) != 0 || !found) return {};
   return found->gr_name;
+}
+
+// The names of the users and groups that ACLs among `xattrs` give rights to, as of owners.
+void note_acl_names(const std::vector<format::Xattr>& xattrs, std::map<uint32_t, std::string>& users,
+                    std::map<uint32_t, std::string>& groups) {
+  for (const format::Xattr& x : xattrs) {
+    if (!format::is_posix_acl(x.name)) continue;
+    for (const format::AclNamedId& named : format::acl_named_ids(x.value)) {
+      auto& known = named.group ? groups : users;
+      if (!known.count(named.id)) known[named.id] = named.group ? group_name(named.id) : user_name(named.id);
+    }
+  }
 }
 
 // Hands what the lister finds to the thread that records it, in batches and in order,
@@ -201,6 +214,7 @@ class Lister {
       if (!groups.count(e.gid)) groups[e.gid] = group_name(e.gid);
       if (xattrs_ && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode))) {
         e.xattrs = read_xattrs(dirfd, name);
+        note_acl_names(e.xattrs, users, groups);
       }
       if (S_ISREG(st.st_mode)) {
         e.kind = format::EntryKind::kFile;
@@ -363,6 +377,7 @@ WalkTotals walk_source(const std::string& root, format::Catalog& catalog, bool x
     const std::vector<format::Xattr> own = read_xattrs(root_fd, ".");
     ::close(root_fd);
     if (!own.empty()) catalog.set_meta("root_xattrs", format::encode_xattrs(own));
+    note_acl_names(own, names.users, names.groups);
   }
   using Kind = format::Catalog::OwnerKind;
   for (auto& [id, name] : names.users) {

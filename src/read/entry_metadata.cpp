@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "format/posix_acl.h"
+
 namespace ferry::read {
 namespace {
 
@@ -22,7 +24,7 @@ std::string bits_named(uint32_t mode) {
 EntryMetadata::EntryMetadata(format::Catalog& catalog, bool numeric_owner, bool xattrs,
                              bool as_root)
     : numeric_(numeric_owner), xattrs_(xattrs), as_root_(as_root) {
-  if (as_root_ && !numeric_) {
+  if (!numeric_) {  // for owners as root, for the users and groups of ACLs always
     user_names_ = catalog.owner_names(format::Catalog::OwnerKind::kUser);
     group_names_ = catalog.owner_names(format::Catalog::OwnerKind::kGroup);
   }
@@ -56,6 +58,13 @@ gid_t EntryMetadata::group(uint32_t stored) {
     }
   }
   return it->second;
+}
+
+std::string EntryMetadata::value_here(const format::Xattr& x) {
+  if (numeric_ || !format::is_posix_acl(x.name)) return x.value;
+  return format::remap_acl_ids(x.value, [&](bool is_group, uint32_t id) -> uint32_t {
+    return is_group ? group(id) : user(id);
+  });
 }
 
 int chmod_file_nofollow(int dirfd, const std::string& leaf, mode_t mode) {
@@ -106,7 +115,8 @@ std::vector<std::string> EntryMetadata::apply(int dirfd, const std::string& leaf
   // No *at() form of lsetxattr: /proc/self/fd names the folder.
   const std::string path = "/proc/self/fd/" + std::to_string(dirfd) + "/" + leaf;
   for (const format::Xattr& x : xattrs) {
-    if (::lsetxattr(path.c_str(), x.name.c_str(), x.value.data(), x.value.size(), 0) != 0) {
+    const std::string value = value_here(x);
+    if (::lsetxattr(path.c_str(), x.name.c_str(), value.data(), value.size(), 0) != 0) {
       problems.push_back("extended attribute " + x.name + " not applied: " + std::strerror(errno));
     }
   }

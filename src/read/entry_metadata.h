@@ -1,8 +1,9 @@
 // What restore applies to an entry after its bytes are in place: owner and group,
 // setuid/setgid bits and extended attributes (ACLs and capabilities among them). Owners
 // are applied only when running as root, by name when the name is known here, else by
-// number; the setuid/setgid bits only with the owner, so that no file becomes
-// setuid-root by accident. What cannot be applied is said, never dropped silently.
+// number; the users and groups an ACL names the same way, whoever restores; the
+// setuid/setgid bits only with the owner, so that no file becomes setuid-root by
+// accident. What cannot be applied is said, never dropped silently.
 #pragma once
 
 #include <sys/types.h>
@@ -28,6 +29,9 @@ class EntryMetadata {
                                  const std::vector<format::Xattr>& xattrs);
 
   bool owners_applied() const { return as_root_; }
+
+  // The value to set here: an ACL's users and groups by name, as owners.
+  std::string value_here(const format::Xattr& x);
 
  private:
   uid_t user(uint32_t stored);

@@ -417,8 +417,9 @@ class Restorer {
 
 // A whole restore into an empty folder makes that folder the source root: its mode and
 // mtime too, last, after everything inside was written.
-void give_target_the_roots_metadata(const std::string& target, format::Catalog& catalog,
-                                    bool xattrs, RestoreReport& report) {
+void give_target_the_roots_metadata(const RestoreOptions& o, format::Catalog& catalog,
+                                    RestoreReport& report) {
+  const std::string& target = o.target;
   auto mode = catalog.meta("root_mode");
   auto mtime = catalog.meta("root_mtime_ns");
   if (!mode || !mtime) return;
@@ -441,9 +442,11 @@ void give_target_the_roots_metadata(const std::string& target, format::Catalog& 
   } catch (const std::exception&) {
     return;  // not numbers: not what pack writes
   }
-  if (xattrs) {
+  if (o.xattrs) {
+    read::EntryMetadata metadata(catalog, o.numeric_owner, true, ::geteuid() == 0);
     for (const format::Xattr& x : format::decode_xattrs(catalog.meta("root_xattrs").value_or(""))) {
-      if (::lsetxattr(target.c_str(), x.name.c_str(), x.value.data(), x.value.size(), 0) != 0) {
+      const std::string value = metadata.value_here(x);
+      if (::lsetxattr(target.c_str(), x.name.c_str(), value.data(), value.size(), 0) != 0) {
         report.not_applied.emplace_back(".", "extended attribute " + x.name +
                                                  " of the top folder not applied: " +
                                                  std::strerror(errno));
@@ -571,7 +574,7 @@ RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
 
   progress.phase = "restoring";
   Restorer(o, *shipment, progress, report, empty_target, renames).run(selection);
-  if (selection.everything() && empty_target) give_target_the_roots_metadata(o.target, catalog, o.xattrs, report);
+  if (selection.everything() && empty_target) give_target_the_roots_metadata(o, catalog, report);
   return report;
 }
 

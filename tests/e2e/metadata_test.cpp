@@ -13,28 +13,19 @@
 #include "e2e/checks.h"
 #include "e2e/fixture.h"
 #include "support/full_tree.h"
+#include "support/posix_acl.h"
 
 namespace ferry::test {
 namespace {
 
-// POSIX ACL as the kernel stores it in system.posix_acl_*: version 2, then entries of
-// tag (u16), permissions (u16) and id (u32), little-endian.
-std::string acl(std::initializer_list<std::tuple<uint16_t, uint16_t, uint32_t>> entries) {
-  std::string out = {2, 0, 0, 0};
-  for (auto [tag, perm, id] : entries) {
-    for (uint32_t v : {uint32_t(tag) | uint32_t(perm) << 16, id}) {
-      for (int b = 0; b < 4; ++b) out.push_back(static_cast<char>(v >> (8 * b)));
-    }
-  }
-  return out;
-}
-constexpr uint32_t kNoId = 0xffffffff;
 // user::rwx user:1234:rwx group::r-x mask::rwx other::r-x
-const std::string kAccessAcl =
-    acl({{0x01, 7, kNoId}, {0x02, 7, 1234}, {0x04, 5, kNoId}, {0x10, 7, kNoId}, {0x20, 5, kNoId}});
+const std::string kAccessAcl = acl({{kAclUserObj, 7, kAclNoId}, {kAclUser, 7, 1234},
+                                    {kAclGroupObj, 5, kAclNoId}, {kAclMask, 7, kAclNoId},
+                                    {kAclOther, 5, kAclNoId}});
 // default: user::rwx user:1234:r-x group::r-x mask::r-x other::---
-const std::string kDefaultAcl =
-    acl({{0x01, 7, kNoId}, {0x02, 5, 1234}, {0x04, 5, kNoId}, {0x10, 5, kNoId}, {0x20, 0, kNoId}});
+const std::string kDefaultAcl = acl({{kAclUserObj, 7, kAclNoId}, {kAclUser, 5, 1234},
+                                     {kAclGroupObj, 5, kAclNoId}, {kAclMask, 5, kAclNoId},
+                                     {kAclOther, 0, kAclNoId}});
 // security.capability, revision 2, effective, permitted: cap_net_raw (13).
 const std::string kNetRawCapability =
     std::string("\x01\x00\x00\x02\x00\x20\x00\x00", 8) + std::string(12, '\0');
