@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "ferry/error.h"
 #include "format/catalog.h"
 #include "support/temp_dir.h"
 
@@ -31,6 +32,30 @@ TEST(Catalog, AFilesWalkVersionGoesOnceItIsPacked) {
   EXPECT_EQ(read.offset, 7u);
   EXPECT_EQ(read.inode, 0u);
   EXPECT_EQ(read.ctime_ns, 0);
+}
+
+// A shipment's decrypted catalog opens immutable, through a URI: a path holding what a
+// URI gives a meaning (%, ?, #) or a space still names the same file, and look-ups by
+// path and by id find the same entry.
+TEST(Catalog, OpensImmutableFromAPathAUriWouldMisread) {
+  TempDir dir;
+  const std::string path = dir / "odd %41 ?x=1 #frag.db";
+  int64_t id;
+  {
+    format::Catalog catalog = format::Catalog::create(path);
+    format::Entry e;
+    e.path = "train/a.png";
+    e.size = 5;
+    id = catalog.add(e);
+  }
+  format::Catalog catalog = format::Catalog::open_immutable(path);
+  auto by_path = catalog.find("train/a.png");
+  auto by_id = catalog.find_id(id);
+  ASSERT_TRUE(by_path && by_id);
+  EXPECT_EQ(by_path->id, id);
+  EXPECT_EQ(by_id->path, "train/a.png");
+  EXPECT_FALSE(catalog.find_id(id + 1));
+  EXPECT_THROW(format::Catalog::open_immutable(dir / "odd %41 ?x=1 #frag"), Error);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "format/catalog.h"
 
+#include <cstdio>
 #include <cstring>
 #include <utility>
 
@@ -187,7 +188,8 @@ void bind_entry(Stmt& st, int first, const Entry& e, std::string& frames) {
   st.blob(first + 10, frames.data(), frames.size());
 }
 
-sqlite3* open_db(const std::string& path, int flags) {
+// `name`: the path, or with SQLITE_OPEN_URI a "file:" URI of it.
+sqlite3* open_db(const std::string& name, int flags, const std::string& path) {
   // A Catalog is used by one thread at a time, so SQLite's mutex per connection and its
   // global memory statistics (a mutex taken on every allocation) only cost time: about
   // a fifth of the catalog's CPU when packing many small files. The statistics can be
@@ -196,12 +198,28 @@ sqlite3* open_db(const std::string& path, int flags) {
   static const bool configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
   (void)configured;
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(name.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
     throw Error(ErrorKind::kIO, "cannot open catalog database " + path + ": " + message);
   }
   return db;
+}
+sqlite3* open_db(const std::string& path, int flags) { return open_db(path, flags, path); }
+
+// A "file:" URI naming `path`, with the characters a URI gives a meaning escaped.
+std::string file_uri(const std::string& path) {
+  std::string out = "file:";
+  for (unsigned char c : path) {
+    if (c == '%' || c == '?' || c == '#' || c < 0x20 || c >= 0x7f) {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -217,13 +235,23 @@ Catalog Catalog::create(const std::string& path) {
 
 Catalog Catalog::open_readonly(const std::string& path) {
   Catalog c(open_db(path, SQLITE_OPEN_READONLY));
+  c.check_is_a_catalog();
+  return c;
+}
+
+Catalog Catalog::open_immutable(const std::string& path) {
+  Catalog c(open_db(file_uri(path) + "?immutable=1", SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, path));
+  c.check_is_a_catalog();
+  return c;
+}
+
+void Catalog::check_is_a_catalog() {
   sqlite3_stmt* probe = nullptr;
-  int rc = sqlite3_prepare_v2(c.db_, "SELECT count(*) FROM entries", -1, &probe, nullptr);
+  int rc = sqlite3_prepare_v2(db_, "SELECT count(*) FROM entries", -1, &probe, nullptr);
   sqlite3_finalize(probe);
   if (rc != SQLITE_OK) {
     throw Error(ErrorKind::kCorruption, "the catalog is not a ferry catalog database");
   }
-  return c;
 }
 
 Catalog Catalog::open_readwrite(const std::string& path) {
@@ -405,9 +433,20 @@ std::optional<std::string> Catalog::meta(const std::string& key) {
 
 std::optional<Entry> Catalog::find(const std::string& path) {
   write_file_data();
-  std::string sql = std::string("SELECT ") + kColumns + " FROM entries WHERE path=?1";
+  static const std::string sql = std::string("SELECT ") + kColumns + " FROM entries WHERE path=?1";
   Stmt st(statements_, db_, sql.c_str());
   st.blob(1, path.data(), path.size());
+  if (!st.row()) return std::nullopt;
+  Entry e;
+  read_row(st.s, e);
+  return e;
+}
+
+std::optional<Entry> Catalog::find_id(int64_t id) {
+  write_file_data();
+  static const std::string sql = std::string("SELECT ") + kColumns + " FROM entries WHERE id=?1";
+  Stmt st(statements_, db_, sql.c_str());
+  st.i64(1, id);
   if (!st.row()) return std::nullopt;
   Entry e;
   read_row(st.s, e);

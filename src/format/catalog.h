@@ -63,6 +63,11 @@ class Catalog {
  public:
   static Catalog create(const std::string& path);  // a new, empty catalog
   static Catalog open_readonly(const std::string& path);
+  // A catalog file that nothing writes while it is open (a shipment's decrypted copy):
+  // SQLite then takes no file locks and keeps its page cache from one statement to the
+  // next, where a plain read-only connection locks, stats and re-reads the file header
+  // for every statement (most of a small file's look-up in the reader).
+  static Catalog open_immutable(const std::string& path);
   // An existing working catalog, to continue an interrupted pack.
   static Catalog open_readwrite(const std::string& path);
   ~Catalog();
@@ -98,6 +103,7 @@ class Catalog {
   std::optional<std::string> meta(const std::string& key);
 
   std::optional<Entry> find(const std::string& path);
+  std::optional<Entry> find_id(int64_t id);
   struct Totals {
     uint64_t files = 0, directories = 0, symlinks = 0, file_bytes = 0;
   };
@@ -178,6 +184,7 @@ class Catalog {
 
  private:
   explicit Catalog(sqlite3* db) : db_(db) {}
+  void check_is_a_catalog();  // throws kCorruption when the file holds no catalog
   void exec(const char* sql);
   void insert_rows(const Entry* const* entries, size_t count);
   void write_file_data();  // the rows set_file_data() holds

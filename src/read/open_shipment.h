@@ -24,7 +24,7 @@ struct OpenShipment {
   format::PackAttempts attempts;               // which pack attempt sealed which stripes
 
   // A new read-only connection to the catalog (one per thread).
-  format::Catalog catalog() const { return format::Catalog::open_readonly(catalog_file->path()); }
+  format::Catalog catalog() const { return format::Catalog::open_immutable(catalog_file->path()); }
 };
 
 // Throws kWrongKey when the credentials do not open the shipment, kCorruption when no

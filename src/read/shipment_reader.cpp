@@ -207,8 +207,8 @@ std::shared_ptr<const ShipmentReader::FileData> ShipmentReader::file_data(
     auto it = files_.find(entry.id);
     if (it != files_.end()) return it->second;
   }
-  auto e = catalog()->find(entry.path);
-  if (!e || e->kind != format::EntryKind::kFile || e->id != entry.id) {
+  auto e = catalog()->find_id(entry.id);  // by id: quicker than by path, for many small files
+  if (!e || e->kind != format::EntryKind::kFile || e->path != entry.path) {
     throw Error(ErrorKind::kInvalidArgument,
                 util::shown(entry.path) + " is not a file of shipment " + id().substr(0, 8) + "…");
   }
