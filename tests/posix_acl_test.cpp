@@ -58,8 +58,9 @@ TEST(PosixAcl, NamedEntriesAreFoundAndRemappedTheOthersLeftAsTheyAre) {
   EXPECT_EQ(named(value), (std::vector<std::pair<bool, uint32_t>>{{false, 1234}, {true, 77}}));
   const std::string moved =
       format::remap_acl_ids(value, [](bool group, uint32_t id) { return group ? id + 1 : id * 2; });
-  EXPECT_EQ(moved, acl({{kAclUserObj, 7, kAclNoId}, {kAclUser, 5, 2468}, {kAclGroupObj, 5, kAclNoId},
-                        {kAclGroup, 4, 78}, {kAclMask, 7, kAclNoId}, {kAclOther, 0, kAclNoId}}));
+  EXPECT_EQ(moved,
+            acl({{kAclUserObj, 7, kAclNoId}, {kAclUser, 5, 2468}, {kAclGroupObj, 5, kAclNoId},
+                 {kAclGroup, 4, 78}, {kAclMask, 7, kAclNoId}, {kAclOther, 0, kAclNoId}}));
   // Not an ACL: nothing named, nothing changed.
   for (const std::string& bad : {std::string("\x02\0\0", 3), value.substr(0, value.size() - 1),
                                  std::string("\x03\0\0\0", 4) + value.substr(4)}) {

@@ -155,7 +155,8 @@ void add_restore(CLI::App& app, Runner& run) {
                 "normalization as one, restore the later of each group under a new name "
                 "(listed) instead of refusing");
   sub->add_flag("--numeric-owner", c->restore.numeric_owner,
-                "Restore owners and groups, and the users and groups ACLs name, by number, not by name");
+                "Restore owners and groups, and the users and groups that ACLs name, "
+                "by number, not by name");
   sub->add_flag("--no-xattrs", c->no_xattrs,
                 "Do not restore extended attributes (ACLs and capabilities among them)");
   sub->add_option("--threads", c->restore.threads, "Cores to use, for every thread (default: all)");

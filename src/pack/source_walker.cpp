@@ -27,7 +27,6 @@
 namespace ferry::pack {
 namespace {
 
-
 constexpr const char* kSpecialKinds[] = {"socket", "FIFO", "character device", "block device",
                                          "unknown file type"};
 
@@ -94,13 +93,15 @@ std::string group_name(uint32_t gid) {
 }
 
 // The names of the users and groups that ACLs among `xattrs` give rights to, as of owners.
-void note_acl_names(const std::vector<format::Xattr>& xattrs, std::map<uint32_t, std::string>& users,
+void note_acl_names(const std::vector<format::Xattr>& xattrs,
+                    std::map<uint32_t, std::string>& users,
                     std::map<uint32_t, std::string>& groups) {
   for (const format::Xattr& x : xattrs) {
     if (!format::is_posix_acl(x.name)) continue;
     for (const format::AclNamedId& named : format::acl_named_ids(x.value)) {
       auto& known = named.group ? groups : users;
-      if (!known.count(named.id)) known[named.id] = named.group ? group_name(named.id) : user_name(named.id);
+      if (known.count(named.id)) continue;
+      known[named.id] = named.group ? group_name(named.id) : user_name(named.id);
     }
   }
 }
