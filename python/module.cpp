@@ -10,8 +10,6 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -91,18 +89,6 @@ ferry::ShipmentEntry file_entry(const ferry::Shipment& shipment, const std::stri
   return *entry;
 }
 
-// A large bytes object is fresh memory, mapped by malloc for it alone: without a hint, the
-// kernel faults it in 4 KiB at a time as the reader fills it, and those faults cost more
-// than the copy. Transparent huge pages (where the system leaves them to madvise) take
-// one fault per 2 MiB. A hint only: the contents do not change, and a failure is harmless.
-void ask_for_huge_pages(char* p, size_t len) {
-  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
-  if (len < 2 * kHuge) return;
-  uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
-  uintptr_t end = (reinterpret_cast<uintptr_t>(p) + len) & ~(kHuge - 1);
-  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-}
-
 // Reads [offset, offset + length) of `entry` into a new bytes object, without the GIL:
 // straight into the bytes object, never through a zero-filled copy.
 py::bytes read_entry_range(const ferry::Shipment& shipment, const ferry::ShipmentEntry& entry,
@@ -116,7 +102,6 @@ py::bytes read_entry_range(const ferry::Shipment& shipment, const ferry::Shipmen
   {
     py::gil_scoped_release release;
     char* p = PyBytes_AS_STRING(raw);
-    ask_for_huge_pages(p, want);
     while (got < want) {
       size_t n = shipment.read(entry, offset + got, p + got, want - got);
       if (n == 0) break;
