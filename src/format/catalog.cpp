@@ -163,6 +163,14 @@ void read_row(sqlite3_stmt* s, Entry& e) {
   }
 }
 
+// The entry `st` yields, if it yields one.
+std::optional<Entry> entry_found(Stmt& st) {
+  if (!st.row()) return std::nullopt;
+  Entry e;
+  read_row(st.s, e);
+  return e;
+}
+
 std::string frames_blob(const std::vector<uint32_t>& frames) {
   std::string blob(frames.size() * 4, '\0');
   for (size_t i = 0; i < frames.size(); ++i) {
@@ -436,10 +444,7 @@ std::optional<Entry> Catalog::find(const std::string& path) {
   static const std::string sql = std::string("SELECT ") + kColumns + " FROM entries WHERE path=?1";
   Stmt st(statements_, db_, sql.c_str());
   st.blob(1, path.data(), path.size());
-  if (!st.row()) return std::nullopt;
-  Entry e;
-  read_row(st.s, e);
-  return e;
+  return entry_found(st);
 }
 
 std::optional<Entry> Catalog::find_id(int64_t id) {
@@ -447,10 +452,7 @@ std::optional<Entry> Catalog::find_id(int64_t id) {
   static const std::string sql = std::string("SELECT ") + kColumns + " FROM entries WHERE id=?1";
   Stmt st(statements_, db_, sql.c_str());
   st.i64(1, id);
-  if (!st.row()) return std::nullopt;
-  Entry e;
-  read_row(st.s, e);
-  return e;
+  return entry_found(st);
 }
 
 Catalog::Totals Catalog::totals() {
@@ -510,14 +512,11 @@ Catalog::Cursor Catalog::entries_between(const std::string& low, const std::stri
 
 std::optional<Entry> Catalog::first_path_from(const std::string& low) {
   write_file_data();
-  std::string sql =
+  static const std::string sql =
       std::string("SELECT ") + kColumns + " FROM entries WHERE path >= ?1 ORDER BY path LIMIT 1";
   Stmt st(statements_, db_, sql.c_str());
   st.blob(1, low.data(), low.size());
-  if (!st.row()) return std::nullopt;
-  Entry e;
-  read_row(st.s, e);
-  return e;
+  return entry_found(st);
 }
 
 Catalog::Cursor::~Cursor() { sqlite3_finalize(stmt_); }

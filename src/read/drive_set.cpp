@@ -126,8 +126,9 @@ DriveSet open_drives(const std::vector<std::string>& paths, const std::string& s
     } catch (const Error& e) {
       // A path that is not there (a drive not plugged in, `/mnt/*` matching its empty
       // mount point's name) holds no shipment, like an empty folder; not a damaged drive.
-      d.role = io::exists(given) ? DriveRole::kUnreadable : DriveRole::kNoShipment;
-      d.problem = io::exists(given) ? e.what() : "drive " + given + " does not exist (not attached?)";
+      const bool there = io::exists(given);
+      d.role = there ? DriveRole::kUnreadable : DriveRole::kNoShipment;
+      d.problem = there ? e.what() : "drive " + given + " does not exist (not attached?)";
     }
     set.drives.push_back(std::move(d));
   }

@@ -230,6 +230,20 @@ class FolderTrial : public NameTrial {
   std::vector<std::string> made_;
 };
 
+// Probe names left in the target by a restore killed while probing: ferry's own, and in
+// the way of the check that the target is empty.
+void remove_leftover_probes(const std::string& target) {
+  std::vector<std::string> left;
+  {
+    std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(target.c_str()), &::closedir);
+    if (!dir) return;
+    while (const dirent* e = ::readdir(dir.get())) {
+      if (std::strncmp(e->d_name, kProbe, std::strlen(kProbe)) == 0) left.push_back(e->d_name);
+    }
+  }
+  for (const std::string& name : left) io::remove_tree(target + "/" + name);
+}
+
 }  // namespace
 
 std::unique_ptr<NameTrial> name_trial_in(const std::string& target) {
@@ -241,20 +255,6 @@ std::string fold_ascii(std::string name) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return name;
-}
-
-// Probe names left in the target by a restore killed while probing: ferry's own, and in
-// the way of the check that the target is empty.
-static void remove_leftover_probes(const std::string& target) {
-  std::vector<std::string> left;
-  {
-    std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(target.c_str()), &::closedir);
-    if (!dir) return;
-    while (const dirent* e = ::readdir(dir.get())) {
-      if (std::strncmp(e->d_name, kProbe, std::strlen(kProbe)) == 0) left.push_back(e->d_name);
-    }
-  }
-  for (const std::string& name : left) io::remove_tree(target + "/" + name);
 }
 
 TargetNames probe_target_names(const std::string& target, const std::string& bytes, bool non_utf8) {
