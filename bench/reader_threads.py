@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The reader alone, without FUSE or a DataLoader: every file of a shipment read by
 THREADS Python threads through ferry.Shipment, whole or in CHUNK-byte reads, as the mount
-reads them. Prints the rate and the reader's counters; asserts nothing. By hand:
+reads them. Prints the rate, the time a file takes a thread (what a small-files set is
+about) and the reader's counters; asserts nothing. By hand:
 
     PYTHONPATH=build/python /usr/bin/python3 bench/reader_threads.py --key ship.key \\
         --threads 4 --chunk 131072 d0 d1 d2 d3
@@ -40,7 +41,8 @@ def main():
     for t in threads:
         t.join()
     took = time.monotonic() - start
-    print(f"{len(files)} files, {total / 1e9:.3f} GB in {took:.2f} s: {total / took / 1e9:.3f} GB/s "
+    print(f"{len(files)} files, {total / 1e9:.3f} GB in {took:.2f} s: {total / took / 1e9:.3f} GB/s, "
+          f"{took * args.threads / len(files) * 1e6:.1f} µs a file a thread "
           f"({args.threads} threads, {'whole files' if not args.chunk else f'{args.chunk}-byte reads'})")
     print(s.stats())
 
