@@ -40,6 +40,7 @@ int run_mount(MountCommand& c) {
   o.foreground = c.foreground;
   o.allow_other = c.allow_other;
   o.debug = c.debug;
+  o.warn = [](const std::string& w) { print_warning(w); };
   mount::serve(o);
   return kExitOk;
 #else

@@ -319,6 +319,14 @@ void serve(const MountOptions& given) {
       }
     }
     id = shipment->id();
+    if (options.warn) {
+      for (const std::string& w : shipment->warnings()) options.warn(w);
+      for (uint32_t slot : shipment->missing_slots()) {
+        options.warn("the drive of slot " + std::to_string(slot) + " (of " +
+                     std::to_string(shipment->k() + shipment->m()) +
+                     ") is not attached: reads rebuild its blocks from parity");
+      }
+    }
   }
 
   Mounted m;

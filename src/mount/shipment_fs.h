@@ -3,6 +3,7 @@
 // ferry::Shipment. A read that cannot be served gets EIO, never wrong bytes.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,9 @@ struct MountOptions {
   bool foreground = false;
   bool allow_other = false;  // let other users read it (root, or user_allow_other)
   bool debug = false;        // FUSE's own request log (implies foreground)
+  // Told, before mounting, what opening the drives found: drives ignored or missing
+  // (their blocks rebuilt from parity), damaged catalog copies.
+  std::function<void(const std::string&)> warn;
 };
 
 // Whether this machine can mount FUSE file systems; when not, `why` says what to do.
