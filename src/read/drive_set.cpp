@@ -6,8 +6,10 @@
 #include <cctype>
 #include <cstdio>
 #include <map>
+#include <set>
 
 #include "ferry/error.h"
+#include "format/block.h"
 #include "format/drive_folder.h"
 #include "io/file.h"
 
@@ -49,6 +51,7 @@ std::vector<std::string> DriveSet::warnings() const {
   for (const DriveRecord& d : drives) {
     if (d.role != DriveRole::kMember) out.push_back(d.problem);
   }
+  out.insert(out.end(), notes.begin(), notes.end());
   return out;
 }
 
@@ -60,17 +63,50 @@ static bool same_shipment_layout(const format::Label& a, const format::Label& b)
          a.state == b.state;
 }
 
+// The slot the first block on a drive says it was written for (keyless: the header's
+// CRC is its check), or nullopt when no block header can be read there. Decides between
+// two drives whose labels claim one slot: an edited label does not change the blocks.
+static std::optional<uint32_t> slot_its_blocks_claim(const std::string& folder,
+                                                     const format::ShipmentId& shipment,
+                                                     const io::ReadEnv& env) {
+  try {
+    std::optional<uint64_t> first;
+    std::string name;
+    for (const io::DriveFolderEntry& e :
+         io::list_drive_folder(io::join(folder, format::kSegmentDir))) {
+      const auto index = format::segment_of_file_name(e.name);
+      if (index && S_ISREG(e.st.st_mode) && (!first || *index < *first)) {
+        first = index;
+        name = e.name;
+      }
+    }
+    if (!first) return std::nullopt;
+    auto file = env.open(io::join(io::join(folder, format::kSegmentDir), name));
+    uint8_t header[format::kBlockHeaderSize];
+    if (file->pread(header, sizeof header, 0) != sizeof header) return std::nullopt;
+    std::string why;
+    auto h = format::decode_block_header(header, &why);
+    if (!h || h->shipment != shipment) return std::nullopt;
+    return h->slot;
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
+static bool id_starts_with(const format::ShipmentId& id, const std::string& prefix) {
+  std::string wanted;
+  for (char c : prefix) wanted += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return format::id_hex(id).compare(0, wanted.size(), wanted) == 0;
+}
+
 // The shipment `prefix` names among those voted for.
 static format::ShipmentId pinned_shipment(const std::map<format::ShipmentId, int>& votes,
                                           const std::string& prefix) {
-  std::string wanted;
-  for (char c : prefix) wanted += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::vector<format::ShipmentId> matches;
   std::string found;
   for (const auto& [id, count] : votes) {
-    const std::string hex = format::id_hex(id);
-    found += "\n  " + hex;
-    if (hex.compare(0, wanted.size(), wanted) == 0) matches.push_back(id);
+    found += "\n  " + format::id_hex(id);
+    if (id_starts_with(id, prefix)) matches.push_back(id);
   }
   if (matches.size() == 1) return matches.front();
   throw Error(ErrorKind::kInvalidArgument,
@@ -83,6 +119,7 @@ DriveSet open_drives(const std::vector<std::string>& paths, const std::string& s
                      const io::ReadEnv& env) {
   DriveSet set;
   std::map<format::ShipmentId, int> votes;
+  std::map<std::string, std::set<format::ShipmentId>> held;  // drive → its shipments
   for (const std::string& given : paths) {
     DriveRecord d;
     d.given = given;
@@ -91,11 +128,17 @@ DriveSet open_drives(const std::vector<std::string>& paths, const std::string& s
       if (folders.empty()) {
         d.problem = "drive " + given + " holds no ferry shipment";
       } else {
-        // Prefer a complete shipment when a drive carries several.
+        // A drive may carry several shipments: the one --shipment names, else a complete
+        // one; the others are said (see `held` below).
         for (const std::string& folder : folders) {
           try {
             format::Label l = format::read_label(folder, env);
-            if (!d.label || (l.complete() && !d.label->complete())) {
+            const bool named = !shipment.empty() && id_starts_with(l.shipment, shipment);
+            const bool was_named =
+                d.label && !shipment.empty() && id_starts_with(d.label->shipment, shipment);
+            held[given].insert(l.shipment);
+            if (!d.label || (named && !was_named) ||
+                (named == was_named && l.complete() && !d.label->complete())) {
               d.label = l;
               d.folder = folder;
             }
@@ -168,6 +211,17 @@ DriveSet open_drives(const std::vector<std::string>& paths, const std::string& s
   }
   set.label = *reference;
   set.folders.assign(set.label.layout.n(), "");
+  for (const auto& [given, ids] : held) {
+    std::string others;
+    for (const format::ShipmentId& id : ids) {
+      if (id != chosen) others += (others.empty() ? "" : ", ") + format::id_short(id) + "…";
+    }
+    if (!others.empty() && ids.count(chosen)) {
+      set.notes.push_back("drive " + given + " also holds shipment " + others + "; reading " +
+                          format::id_short(chosen) + "… (give --shipment to choose)");
+    }
+  }
+  std::vector<DriveRecord*> holder(set.label.layout.n(), nullptr);
   for (DriveRecord& d : set.drives) {
     if (!d.label) continue;
     const format::Label& l = *d.label;
@@ -191,12 +245,32 @@ DriveSet open_drives(const std::vector<std::string>& paths, const std::string& s
       d.problem = "drive " + d.given + " (slot " + std::to_string(l.slot) +
                   ") has a label that disagrees with the other drives on the layout, size or "
                   "state of the shipment (edited?); ignoring it";
-    } else if (!set.folders[l.slot].empty()) {
-      d.role = DriveRole::kDuplicate;
-      d.problem = "drive " + d.given + " is slot " + std::to_string(l.slot) +
-                  " again (already given as " + set.folders[l.slot] + "); ignoring it";
+    } else if (holder[l.slot]) {
+      // Two labels claim one slot: the drive whose blocks say so keeps it, whichever was
+      // named first; a copied or edited label does not push an honest drive out.
+      DriveRecord* first = holder[l.slot];
+      const auto theirs = slot_its_blocks_claim(first->folder, chosen, env);
+      const auto mine = slot_its_blocks_claim(d.folder, chosen, env);
+      DriveRecord* odd = &d;
+      if (theirs && *theirs != l.slot && mine == l.slot) {
+        odd = first;
+        holder[l.slot] = &d;
+        set.folders[l.slot] = d.folder;
+        d.role = DriveRole::kMember;
+      }
+      odd->role = DriveRole::kDuplicate;
+      const auto odd_blocks = odd == &d ? mine : theirs;
+      if (odd_blocks && *odd_blocks != l.slot) {
+        odd->problem = "drive " + odd->given + " has a label saying slot " +
+                       std::to_string(l.slot) + ", but its blocks are slot " +
+                       std::to_string(*odd_blocks) + "'s (label edited or copied?); ignoring it";
+      } else {
+        odd->problem = "drive " + odd->given + " is slot " + std::to_string(l.slot) +
+                       " again (already given as " + holder[l.slot]->given + "); ignoring it";
+      }
     } else {
       d.role = DriveRole::kMember;
+      holder[l.slot] = &d;
       set.folders[l.slot] = d.folder;
     }
   }

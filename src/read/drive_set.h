@@ -28,10 +28,12 @@ struct DriveSet {
   // Some drive of the shipment has a label that disagrees with the reference label (chosen
   // by majority): reading around it is safe, writing (repair) is not.
   bool layout_disputed = false;
+  // Said of drives used: one that holds other shipments too.
+  std::vector<std::string> notes;
 
   uint32_t present() const;
   std::vector<uint32_t> missing() const;
-  // Warnings about drives not used: foreign, duplicate, unreadable, empty.
+  // Warnings about drives not used (foreign, duplicate, unreadable, empty), then `notes`.
   std::vector<std::string> warnings() const;
 };
 

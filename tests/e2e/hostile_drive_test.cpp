@@ -310,6 +310,55 @@ TEST_F(HostileDrive, TheLabelMostDrivesAgreeOnWinsWhicheverIsNamedFirst) {
   EXPECT_EQ(role, "disputed") << v.out;
 }
 
+// A label edited to claim another drive's slot (its CRC recomputed), named first: the
+// drive whose blocks belong to that slot keeps it, and the odd one is named.
+TEST_F(HostileDrive, ALabelClaimingAnotherDrivesSlotDoesNotPushTheHonestDriveOut) {
+  forge_label(drive(0), [](json& j) { j["slot"] = 1; });
+  RunResult r = restore_all(target());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(compare_trees(source(), target()), "");
+  EXPECT_NE(r.err.find("drive " + drive(0) + " has a label saying slot 1, but its blocks are "
+                       "slot 0's"),
+            std::string::npos)
+      << r.err;
+  // Whichever order the drives are named in.
+  RunResult v = within_a_minute("verify", [&] {
+    return run_ferry({"verify", drive(3), drive(2), drive(1), drive(0)});
+  });
+  EXPECT_NE(v.exit_code, 4) << v.out << v.err;
+  EXPECT_NE((v.out + v.err).find("blocks are slot 0's"), std::string::npos) << v.out << v.err;
+}
+
+// FORMAT.md: a drive may hold several shipment folders, and tools pick by shipment id.
+TEST_F(HostileDrive, ShipmentPicksTheSecondShipmentOfADriveThatHoldsTwo) {
+  const std::string first = format::id_hex(label_on(drive(0)).shipment);
+  std::vector<std::string> other = {drive(4), drive(5), drive(6)};
+  std::vector<std::string> args = {"pack", source(), "--parity", "1", "--key-file", key(),
+                                   "--quiet", "--to"};
+  args.insert(args.end(), other.begin(), other.end());
+  ASSERT_EQ(run_ferry(args).exit_code, 0);
+  const std::string second_folder = shipment_folder(drive(4));
+  const std::string second = format::id_hex(label_on(drive(4)).shipment);
+  fs::copy(second_folder, drive(0) + "/" + fs::path(second_folder).filename().string(),
+           fs::copy_options::recursive);
+
+  RunResult info = within_a_minute("info", [&] {
+    return run_ferry({"info", drive(0), "--shipment", second.substr(0, 8)});
+  });
+  // (exit 1: one drive of three cannot restore it)
+  EXPECT_NE(info.out.find("shipment   " + second), std::string::npos) << info.out << info.err;
+  // Without --shipment the drive's other shipment is said, not passed over in silence.
+  RunResult plain = within_a_minute("info", [&] { return run_ferry({"info", drive(0)}); });
+  EXPECT_NE((plain.out + plain.err).find("also holds shipment"), std::string::npos)
+      << plain.out << plain.err;
+  RunResult r = within_a_minute("restore", [&] {
+    return restore({drive(0), drive(5)}, target(), {"--shipment", second.substr(0, 8)});
+  });
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(compare_trees(source(), target()), "");
+  EXPECT_NE(first, second);
+}
+
 // Observation 8: a checkpoint's snapshot sealed in the catalog's place, the labels'
 // digest edited to match.
 TEST_F(HostileDrive, ACheckpointSnapshotCannotStandInForTheCatalog) {
