@@ -10,20 +10,44 @@
 
 namespace ferry::exporting {
 
+namespace {
+
+constexpr int kStateVersion = 2;
+
+nlohmann::json shard_line(const std::string& name, const ShardRecord& r) {
+  return {{"shard", name},
+          {"samples", r.samples},
+          {"bytes", r.bytes},
+          {"sha256", r.sha256},
+          {"index_entry", r.index_entry},
+          {"mtime_ns", r.mtime_ns}};
+}
+
+void read_shard_line(const nlohmann::json& r, ExportState& s) {
+  s.shards[r.at("shard").get<std::string>()] =
+      ShardRecord{r.at("samples").get<uint64_t>(), r.at("bytes").get<uint64_t>(),
+                  r.at("sha256").get<std::string>(), r.at("index_entry"),
+                  r.at("mtime_ns").get<int64_t>()};
+}
+
+}  // namespace
+
 std::optional<ExportState> load_state(const std::string& dir) {
   const std::string path = io::join(dir, kStateFile);
   if (!io::exists(path)) return std::nullopt;
   try {
-    nlohmann::json j = nlohmann::json::parse(io::read_whole_file(path));
-    if (j.at("ferry_export").get<int>() != 1) return std::nullopt;
+    const std::string text = io::read_whole_file(path);
     ExportState s;
-    s.shipment = j.at("shipment").get<std::string>();
-    s.options = j.at("options");
-    s.plan = j.at("plan").get<std::string>();
-    for (const auto& [name, r] : j.at("shards").items()) {
-      s.shards[name] = ShardRecord{r.at("samples").get<uint64_t>(), r.at("bytes").get<uint64_t>(),
-                                   r.at("sha256").get<std::string>(), r.at("index_entry"),
-                                   r.at("mtime_ns").get<int64_t>()};
+    size_t at = 0, end = text.find('\n');
+    if (end == std::string::npos) return std::nullopt;
+    nlohmann::json head = nlohmann::json::parse(text.substr(0, end));
+    if (head.at("ferry_export").get<int>() != kStateVersion) return std::nullopt;
+    s.shipment = head.at("shipment").get<std::string>();
+    s.options = head.at("options");
+    s.plan = head.at("plan").get<std::string>();
+    for (at = end + 1; (end = text.find('\n', at)) != std::string::npos; at = end + 1) {
+      // A line without its newline was cut short by a kill: its shard is written again.
+      read_shard_line(nlohmann::json::parse(text.substr(at, end - at)), s);
     }
     return s;
   } catch (const nlohmann::json::exception&) {
@@ -34,20 +58,21 @@ std::optional<ExportState> load_state(const std::string& dir) {
 }
 
 void save_state(const std::string& dir, const ExportState& s) {
-  nlohmann::json shards = nlohmann::json::object();
-  for (const auto& [name, r] : s.shards) {
-    shards[name] = {{"samples", r.samples},
-                    {"bytes", r.bytes},
-                    {"sha256", r.sha256},
-                    {"index_entry", r.index_entry},
-                    {"mtime_ns", r.mtime_ns}};
-  }
-  nlohmann::json j = {{"ferry_export", 1},
-                      {"shipment", s.shipment},
-                      {"options", s.options},
-                      {"plan", s.plan},
-                      {"shards", shards}};
-  io::write_file_atomically(io::join(dir, kStateFile), j.dump(1) + "\n");
+  nlohmann::json head = {{"ferry_export", kStateVersion},
+                         {"shipment", s.shipment},
+                         {"options", s.options},
+                         {"plan", s.plan}};
+  std::string text = head.dump() + "\n";
+  for (const auto& [name, r] : s.shards) text += shard_line(name, r).dump() + "\n";
+  io::write_file_atomically(io::join(dir, kStateFile), text);
+}
+
+void add_shard(const std::string& dir, const std::string& name, const ShardRecord& record) {
+  io::File f = io::File::open_write(io::join(dir, kStateFile), false);
+  const std::string line = shard_line(name, record).dump() + "\n";
+  f.pwrite(line.data(), line.size(), f.size());
+  f.sync();
+  f.close();
 }
 
 std::string file_sha256(const std::string& path) {

@@ -1,8 +1,11 @@
 // The state file an export keeps in its target (.ferry-export.json), so that a killed
 // export run again carries on from its last complete shard: which shipment, which
 // options and which plan of shards it is writing, and each shard completed so far with
-// its size, mtime and SHA-256. Written atomically after each shard is renamed into place; a
-// shard found complete on disk but not yet recorded is written again, to the same bytes.
+// its size, mtime and SHA-256. A journal of JSON lines: the first says what the export
+// is (written atomically, with the shards kept from before, when a run starts), then one
+// line is appended and fsynced as each shard is renamed into place, so that the cost of a
+// shard does not grow with the number before it. A shard found complete on disk but not
+// recorded (a line cut short by a kill is not read) is written again, to the same bytes.
 #pragma once
 
 #include <cstdint>
@@ -32,7 +35,10 @@ struct ExportState {
 
 // The state in `dir`, or nullopt when there is none or it cannot be read as one.
 std::optional<ExportState> load_state(const std::string& dir);
+// Writes the whole state afresh (atomically), shards included.
 void save_state(const std::string& dir, const ExportState& state);
+// Records one more shard complete, after the state save_state() wrote.
+void add_shard(const std::string& dir, const std::string& name, const ShardRecord& record);
 
 // The SHA-256 (hex) of the file at `path`, or "" when it cannot be read.
 std::string file_sha256(const std::string& path);

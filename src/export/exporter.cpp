@@ -51,24 +51,25 @@ nlohmann::json options_fingerprint(const ExportOptions& o, uint64_t shard_size,
           {"hashes", hashes}};
 }
 
+// Shard names as the writers spell them: at least 6 digits for WebDataset, 5 for MDS,
+// more past a million (or 100,000) shards.
 bool is_export_file(const std::string& name) {
-  auto digits = [&](size_t from, size_t n) {
-    if (name.size() < from + n) return false;
-    for (size_t i = from; i < from + n; ++i) {
-      if (name[i] < '0' || name[i] > '9') return false;
+  auto numbered = [&](const std::string& prefix, size_t at_least,
+                      std::initializer_list<const char*> suffixes) {
+    if (name.rfind(prefix, 0) != 0) return false;
+    size_t end = prefix.size();
+    while (end < name.size() && name[end] >= '0' && name[end] <= '9') ++end;
+    if (end - prefix.size() < at_least) return false;
+    for (const char* suffix : suffixes) {
+      if (name.compare(end, std::string::npos, suffix) == 0) return true;
     }
-    return true;
+    return false;
   };
   if (name == kStateFile || name == kMdsIndex || name == kWebDatasetIndex) return true;
   if (name.size() > 9 && name[0] == '.' && name.compare(name.size() - 8, 8, ".partial") == 0) {
     return true;
   }
-  if (name.rfind("shard-", 0) == 0 && digits(6, 6) && name.substr(12) == ".tar") return true;
-  if (name.rfind("shard.", 0) == 0 && digits(6, 5)) {
-    std::string rest = name.substr(11);
-    return rest == ".mds" || rest == ".mds.zstd";
-  }
-  return false;
+  return numbered("shard-", 6, {".tar"}) || numbered("shard.", 5, {".mds", ".mds.zstd"});
 }
 
 std::vector<std::string> folder_names(const std::string& dir) {
@@ -211,6 +212,10 @@ ExportReport export_shipment(const Shipment& shipment, const ExportOptions& o, P
     }
   }
 
+  // The journal starts afresh with the shards kept: a rerun of this command, even of an
+  // export that writes no shard, finds it and carries on.
+  save_state(o.target, state);
+
   progress.phase = "exporting";
   FilePrefetcher prefetch(shipment, std::move(to_read), kReadChunk, kReadAhead);
   ShardWriter writer(prefetch, o, plan, hashes, progress);
@@ -261,9 +266,10 @@ ExportReport export_shipment(const Shipment& shipment, const ExportOptions& o, P
                  {"sha256", info->sha256}};
       }
       index_entries.push_back(entry);
-      state.shards[name] = ShardRecord{shard.samples, shard.bytes, shard.sha256, entry,
-                                       file_mtime_ns(io::join(o.target, name))};
-      save_state(o.target, state);
+      ShardRecord record{shard.samples, shard.bytes, shard.sha256, entry,
+                         file_mtime_ns(io::join(o.target, name))};
+      add_shard(o.target, name, record);
+      state.shards[name] = std::move(record);
     }
     report.samples += shard.samples;
     report.files += sample_files;
