@@ -2,10 +2,12 @@
 // the catalog must still hold every entry in the fixed order (names sorted bytewise,
 // depth first, a folder before what it holds), with special files left out by kind, and
 // give back the entries of one kind alone in that order.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <climits>
 #include <string>
 #include <vector>
 
@@ -97,6 +99,35 @@ TEST(SourceWalker, EachFilesVersionIsRecordedForPack) {
   EXPECT_EQ(e.inode, seen.inode);
   EXPECT_EQ(e.ctime_ns, seen.ctime_ns);
   EXPECT_FALSE(cursor.next(e));
+}
+
+// A time the catalog's signed 64-bit nanoseconds cannot hold (after 2262-04-11, before
+// 1677-09-21) is kept as the nearest it can, and said of the entry, never wrapped round.
+TEST(SourceWalker, ATimeBeyondTheCatalogsRangeIsClampedAndSaid) {
+  TempDir dir;
+  const std::string root = dir / "source";
+  make_dir(dir.path(), "source");
+  write_file(root, "future", "f");
+  write_file(root, "now", "n");
+  const struct timespec year_2300[2] = {{10413792000, 0}, {10413792000, 5}};
+  if (::utimensat(AT_FDCWD, (root + "/future").c_str(), year_2300, 0) != 0) {
+    GTEST_SKIP() << "this file system cannot hold a time in the year 2300";
+  }
+  struct stat st;
+  ASSERT_EQ(::stat((root + "/future").c_str(), &st), 0);
+  if (st.st_mtim.tv_sec != 10413792000) GTEST_SKIP() << "this file system clamps times itself";
+
+  TempDir db;
+  format::Catalog catalog = format::Catalog::create(db / "catalog.db");
+  pack::WalkTotals totals = pack::walk_source(root, catalog);
+  ASSERT_EQ(totals.notes.size(), 1u);
+  EXPECT_NE(totals.notes[0].find("future: its modification time lies beyond"), std::string::npos)
+      << totals.notes[0];
+  auto cursor = catalog.entries_to_pack(0);
+  format::Entry e;
+  ASSERT_TRUE(cursor.next(e));
+  EXPECT_EQ(e.path, "future");
+  EXPECT_EQ(e.mtime_ns, INT64_MAX);
 }
 
 // More entries than the hand-over between the two threads holds at once.

@@ -47,7 +47,7 @@ std::string pax_record(const std::string& key, const std::string& value) {
 }
 
 int64_t floor_seconds(int64_t ns) {
-  return ns >= 0 ? ns / 1000000000 : -((-ns + 999999999) / 1000000000);
+  return ns / 1000000000 - (ns % 1000000000 < 0 ? 1 : 0);  // no -ns: INT64_MIN has none
 }
 
 std::string ustar_block(const std::string& prefix, const std::string& name, uint64_t size,

@@ -284,6 +284,10 @@ class Packer {
     progress_.phase = "scanning";
     catalog_.emplace(format::Catalog::create(work_db_.path()));
     pack::WalkTotals totals = pack::walk_source(o_.source, *catalog_, o_.xattrs);
+    for (const std::string& note : totals.notes) {
+      report_.warnings.push_back(note);
+      if (o_.warn) o_.warn(note);
+    }
     // Nothing is written before this.
     if (o_.check_space) check_space(o_, layout, totals, *catalog_, report_.warnings);
     for (const std::string& folder : old_folders) io::remove_tree(folder);

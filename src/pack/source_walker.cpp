@@ -21,6 +21,7 @@
 
 #include "ferry/error.h"
 #include "format/posix_acl.h"
+#include "util/display.h"
 #include "pack/source_file.h"
 #include "util/threads.h"
 
@@ -209,6 +210,12 @@ class Lister {
       e.path = rel;
       e.mode = st.st_mode & 07777;
       e.mtime_ns = ns_of(st.st_mtim);
+      std::string note;
+      if (!ns_fits(st.st_mtim)) {
+        note = util::shown(rel) + ": its modification time lies beyond what ferry keeps "
+               "(1677-09-21 to 2262-04-11); kept as " +
+               (e.mtime_ns < 0 ? std::string("1677-09-21") : std::string("2262-04-11"));
+      }
       e.uid = st.st_uid;
       e.gid = st.st_gid;
       if (!users.count(e.uid)) users[e.uid] = user_name(e.uid);
@@ -230,7 +237,7 @@ class Lister {
             e.xattrs.clear();  // the first name's, which are the same inode's
           }
         }
-        add(std::move(e));
+        add(std::move(e), note);
       } else if (S_ISLNK(st.st_mode)) {
         std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
         ssize_t n = ::readlinkat(dirfd, name.c_str(), target.data(), target.size());
@@ -242,7 +249,7 @@ class Lister {
         e.kind = format::EntryKind::kSymlink;
         e.size = target.size();
         e.target = std::move(target);
-        add(std::move(e));
+        add(std::move(e), note);
       } else if (S_ISDIR(st.st_mode)) {
         int child = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (child < 0) {
@@ -251,7 +258,7 @@ class Lister {
         }
         e.kind = format::EntryKind::kDirectory;
         try {
-          add(std::move(e));
+          add(std::move(e), note);
           walk(child, rel);
         } catch (const Error& err) {
           skip(rel, err.what());
@@ -268,9 +275,9 @@ class Lister {
 
  private:
   // The recorder gives the entries consecutive ids from 1, in the order added.
-  void add(format::Entry e) {
+  void add(format::Entry e, std::string note = {}) {
     ++next_id_;
-    if (!out_.push(Found{std::move(e), {}})) throw Abandoned{};
+    if (!out_.push(Found{std::move(e), {}, std::move(note)})) throw Abandoned{};
   }
   void skip(const std::string& rel, const std::string& reason) {
     format::Entry e;
@@ -349,6 +356,7 @@ WalkTotals walk_source(const std::string& root, format::Catalog& catalog, bool x
     entries.clear();
     for (const Found& f : batch) {
       count(f, totals);
+      if (!f.note.empty()) totals.notes.push_back(f.note);
       if (f.skip_reason.empty()) {
         entries.push_back(&f.entry);
       } else {

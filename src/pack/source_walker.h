@@ -20,12 +20,15 @@ struct WalkTotals {
   uint64_t directories = 0;
   uint64_t symlinks = 0;
   uint64_t file_bytes = 0;
+  std::vector<std::string> notes;  // entries kept otherwise than found (see Found::note)
 };
 
 // One thing the walk found: an entry, or a path left out and why.
 struct Found {
   format::Entry entry;
   std::string skip_reason;  // empty for an entry
+  // For an entry: what of it is kept otherwise than the source has it, for people.
+  std::string note;
 };
 
 // The name on this system of every owner and group id met (empty: none).

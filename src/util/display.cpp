@@ -34,7 +34,8 @@ std::string shown(const std::string& raw) {
 }
 
 std::string utc_time(int64_t ns) {
-  const time_t t = static_cast<time_t>(ns >= 0 ? ns / 1000000000 : (ns - 999999999) / 1000000000);
+  // Rounded down, without ns - 999999999 (which overflows near INT64_MIN).
+  const time_t t = static_cast<time_t>(ns / 1000000000 - (ns % 1000000000 < 0 ? 1 : 0));
   struct tm tm {};
   char text[40];
   if (!::gmtime_r(&t, &tm) || std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &tm) == 0) {
