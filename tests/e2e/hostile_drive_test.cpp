@@ -329,6 +329,22 @@ TEST_F(HostileDrive, ALabelClaimingAnotherDrivesSlotDoesNotPushTheHonestDriveOut
   EXPECT_NE((v.out + v.err).find("blocks are slot 0's"), std::string::npos) << v.out << v.err;
 }
 
+// The key wrap in the first-named drive's label edited (its CRC recomputed): the key is
+// not blamed while another drive's wraps open with it.
+TEST_F(HostileDrive, AnEditedKeyWrapOnTheFirstDriveDoesNotBlameTheKey) {
+  forge_label(drive(0), [](json& j) {
+    std::string w = j["keys"][0]["wrapped"].get<std::string>();
+    w[0] = w[0] == '0' ? '1' : '0';
+    j["keys"][0]["wrapped"] = w;
+  });
+  RunResult r = restore_all(target());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(compare_trees(source(), target()), "");
+  EXPECT_NE(r.err.find("a label was edited or damaged"), std::string::npos) << r.err;
+  RunResult ls = on_drives({"ls", "--key-file", key()});
+  EXPECT_EQ(ls.exit_code, 0) << ls.err;
+}
+
 // FORMAT.md: a drive may hold several shipment folders, and tools pick by shipment id.
 TEST_F(HostileDrive, ShipmentPicksTheSecondShipmentOfADriveThatHoldsTwo) {
   const std::string first = format::id_hex(label_on(drive(0)).shipment);
