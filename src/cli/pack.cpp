@@ -150,7 +150,8 @@ void add_pack(CLI::App& app, Runner& run) {
       ->check(CLI::Range(4, 65536));
   sub->add_option("--threads", c->pack.threads, "Cores to use, for every thread (default: all)");
   sub->add_flag("--force", c->pack.force, "Replace a shipment already on the drives");
-  sub->add_flag("--no-compress", c->no_compress, "Never compress");
+  sub->add_flag("--no-compress", c->no_compress,
+                "Never compress file contents (a sparse file's holes are still kept as holes)");
   sub->add_flag("--no-xattrs", c->no_xattrs,
                 "Do not record extended attributes (ACLs and capabilities among them)");
   sub->add_option("--segment-size", c->pack.segment_bytes, "Bytes per segment file (default 1 GiB)")

@@ -62,7 +62,10 @@ FilePacker::Attempt FilePacker::read_once(format::Entry& entry, std::string* rea
   const int fd = file.fd();
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   const uint64_t size = file.size();
-  const bool compress = compress_ && worth_compressing(fd, size, zstd_, frame_, packed_);
+  // Without compression a sparse file is still stored as zstd frames: its holes, read as
+  // zeros, squeeze to almost nothing and restore makes them holes again.
+  const bool compress =
+      compress_ ? worth_compressing(fd, size, zstd_, frame_, packed_) : has_hole(fd, size);
 
   entry.offset = stream_.position();
   entry.frames.clear();

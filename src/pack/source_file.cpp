@@ -129,13 +129,17 @@ size_t sample_pays(const uint8_t* data, size_t len, bool at_start, codec::ZstdCo
   return compression_pays(c, len) ? c : 0;
 }
 
+bool has_hole(int fd, uint64_t size) {
+  // SEEK_HOLE moves the offset, which the read that follows starts from.
+  const off_t hole = ::lseek(fd, 0, SEEK_HOLE);
+  if (hole < 0 || ::lseek(fd, 0, SEEK_SET) != 0) return false;
+  return static_cast<uint64_t>(hole) < size;
+}
+
 bool worth_compressing(int fd, uint64_t size, codec::ZstdCompressor& zstd,
                        std::vector<uint8_t>& scratch, std::vector<uint8_t>& packed) {
   if (size < kMinCompressSize) return false;
-  // SEEK_HOLE moves the offset, which the read that follows starts from.
-  const off_t hole = ::lseek(fd, 0, SEEK_HOLE);
-  if (hole >= 0 && ::lseek(fd, 0, SEEK_SET) != 0) return false;
-  if (hole >= 0 && static_cast<uint64_t>(hole) < size) return true;
+  if (has_hole(fd, size)) return true;
   const size_t sample = static_cast<size_t>(std::min<uint64_t>(kCompressionSample, size));
   scratch.resize(std::max(scratch.size(), sample));
   for (uint64_t offset : sample_offsets(size)) {

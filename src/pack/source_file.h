@@ -101,6 +101,9 @@ std::vector<uint64_t> sample_offsets(uint64_t size);
 size_t sample_pays(const uint8_t* data, size_t len, bool at_start, codec::ZstdCompressor& zstd,
                  std::vector<uint8_t>& packed);
 
+// Whether the file has a hole (SEEK_HOLE finds one before its end); leaves the offset at 0.
+bool has_hole(int fd, uint64_t size);
+
 // Whether compressing this file pays, from its samples (never for a format that is
 // compressed already). A sparse file always: its holes, read as zeros, compress to
 // almost nothing, and restore makes them holes again. `scratch` and `packed` are the

@@ -282,7 +282,7 @@ class Lister {
   void skip(const std::string& rel, const std::string& reason) {
     format::Entry e;
     e.path = rel;
-    if (!out_.push(Found{std::move(e), reason})) throw Abandoned{};
+    if (!out_.push(Found{std::move(e), reason, {}})) throw Abandoned{};
   }
 
   FoundQueue& out_;
