@@ -24,13 +24,13 @@ std::string shard_name(const ExportOptions& o, size_t i) {
   return buf;
 }
 
-// The files selected, each once, in catalog order; symlinks counted apart.
+// The files selected, each once, in catalog order; the symlinks met set apart.
 std::vector<ShipmentEntry> selected_files(const Shipment& shipment, const ExportOptions& o,
-                                          uint64_t& symlinks) {
+                                          std::set<std::string>& symlinks) {
   std::vector<ShipmentEntry> files;
   auto take = [&](const ShipmentEntry& e) {
     if (e.kind == ShipmentEntry::Kind::kFile) files.push_back(e);
-    if (e.kind == ShipmentEntry::Kind::kSymlink) ++symlinks;
+    if (e.kind == ShipmentEntry::Kind::kSymlink) symlinks.insert(e.path);
     return true;
   };
   read::Selection selection(o.only);
@@ -65,11 +65,19 @@ std::vector<ShipmentEntry> selected_files(const Shipment& shipment, const Export
 Plan make_plan(const Shipment& shipment, const ExportOptions& o, uint64_t shard_size,
                const std::vector<std::string>& hashes, std::vector<std::string>& warnings) {
   Plan plan;
-  uint64_t symlinks = 0;
+  std::set<std::string> symlinks;
   plan.samples = group_samples(selected_files(shipment, o, symlinks), o.group);
-  if (symlinks) {
-    warnings.push_back(std::to_string(symlinks) +
-                       " symlinks left out: shards hold the files themselves");
+  if (!symlinks.empty()) {
+    constexpr size_t kNamed = 10;
+    std::string names;
+    size_t named = 0;
+    for (const std::string& path : symlinks) {
+      if (named++ == kNamed) break;
+      names += (names.empty() ? "" : ", ") + util::shown(path);
+    }
+    if (symlinks.size() > kNamed) names += " and " + std::to_string(symlinks.size() - kNamed) + " more";
+    warnings.push_back(std::to_string(symlinks.size()) +
+                       " symlinks left out (shards hold files, not links): " + names);
   }
   const auto& samples = plan.samples.samples;
   uint64_t limit = shard_size;
@@ -80,20 +88,22 @@ Plan make_plan(const Shipment& shipment, const ExportOptions& o, uint64_t shard_
         throw Error(ErrorKind::kInvalidArgument,
                     "the sample key " + util::shown(s.key) +
                         " is not UTF-8, and MDS keeps keys as text; export it as WebDataset "
-                        "or leave it out with --only");
+                        "or export the rest without it (--only names what to export)");
       }
       for (const SampleFile& f : s.files) {
         if (!is_utf8(f.ext)) {
           throw Error(ErrorKind::kInvalidArgument,
                       "the extension of " + util::shown(f.entry.path) +
                           " is not UTF-8, and MDS names its columns in text; export it as "
-                          "WebDataset or leave it out with --only");
+                          "WebDataset, or export the rest without it (--only names what to export)");
         }
         exts.insert(f.ext);
       }
     }
     plan.columns = mds_columns({exts.begin(), exts.end()});
-    plan.config = python_json(mds_config(plan.columns, o.zstd ? "zstd" : "", hashes, shard_size));
+    // The limit the shards are cut to: MDS's offsets stop at 4 GiB.
+    plan.config = python_json(mds_config(plan.columns, o.zstd ? "zstd" : "", hashes,
+                                         std::min(shard_size, kMdsMaxShardBytes)));
     plan.overhead = mds_shard_overhead(plan.config.size());
     limit = std::min(limit, kMdsMaxShardBytes);
     for (const Sample& s : samples) {

@@ -431,6 +431,22 @@ TEST_F(Export, RunAgainAfterAnExportOfNoShardIsTheSame) {
   EXPECT_EQ(again.err.find("not empty"), std::string::npos) << again.err;
 }
 
+// The index states the limit the shards were cut to: MDS's 32-bit offsets cap a shard
+// below 4 GiB whatever --shard-size asks; and the symlinks left out are named.
+TEST_F(Export, MdsStatesTheShardLimitItKeptAndSymlinksLeftOutAreNamed) {
+  make_samples(false);
+  std::filesystem::create_symlink("0001.jpg", source() + "/train/alias.jpg");
+  ASSERT_EQ(pack(4, 1).exit_code, 0);
+  RunResult r = run_export(drives(4), target("m"), {"--format", "mds", "--shard-size", "5GiB"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("1 symlinks left out (shards hold files, not links): train/alias.jpg"),
+            std::string::npos)
+      << r.err;
+  nlohmann::json index = nlohmann::json::parse(read_all(io::join(target("m"), "index.json")));
+  ASSERT_FALSE(index["shards"].empty());
+  for (const auto& shard : index["shards"]) EXPECT_EQ(shard["size_limit"], 0xFFFFFFFFull);
+}
+
 TEST_F(Export, RunAgainWhenCompleteChangesNothing) {
   make_samples(false);
   ASSERT_EQ(pack(4, 1).exit_code, 0);
