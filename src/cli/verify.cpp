@@ -149,8 +149,18 @@ void print_human(const VerifyReport& r) {
     std::printf("every file is intact, but %llu stripes that hold no file data cannot be rebuilt\n",
                 static_cast<unsigned long long>(r.stripes_lost));
   }
+  // Blocks past the labels' end are no damage repair mends: only the key tells leftovers
+  // of a pack from labels edited to hide stripes.
+  bool mendable = r.stripes_degraded > 0 || r.units_unauthentic > 0;
+  for (const DriveCheck& c : r.drives) {
+    mendable = mendable || (c.role == DriveRole::kMember && !c.catalog_ok);
+  }
+  if (r.blocks_beyond_labels && !r.keyed) {
+    std::printf("segment files hold blocks beyond the stripes the labels claim: run `ferry "
+                "verify` with the key to tell leftovers of a pack from edited labels\n");
+  }
   if (r.verdict == Verdict::kRecoverable && !(r.attached < n && r.attached_intact) &&
-      (r.stripes_lost == 0 || r.stripes_degraded > 0)) {
+      (r.stripes_lost == 0 || r.stripes_degraded > 0) && (mendable || !r.blocks_beyond_labels)) {
     std::printf("run `ferry repair` on these drives to make the shipment whole again\n");
   }
 }

@@ -178,19 +178,23 @@ void check_files(read::OpenShipment& shipment, const io::ReadEnv& env, int threa
 // or "" when none does. Labels can be edited by anyone (their CRC is no seal): a label
 // claiming fewer stripes than the drives hold would otherwise hide the rest from a
 // keyless verify.
-std::string blocks_beyond_label(const std::string& folder, const format::Label& label) {
+std::string blocks_beyond_label(const std::string& folder, const format::Label& label,
+                                bool labels_vouched_for) {
   const format::Layout& layout = label.layout;
   const uint64_t segments = (label.stripes + layout.segment_stripes - 1) / layout.segment_stripes;
   for (const io::DriveFolderEntry& e : io::list_drive_folder(io::join(folder, format::kSegmentDir))) {
     const auto index = format::segment_of_file_name(e.name);
-    if (!index) continue;
+    if (!index || !S_ISREG(e.st.st_mode)) continue;  // a folder holds no blocks
     const uint64_t held = *index < segments ? std::min<uint64_t>(layout.segment_stripes,
                                                                  label.stripes - *index * layout.segment_stripes)
                                             : 0;
     if (static_cast<uint64_t>(e.st.st_size) > held * layout.record_size()) {
       return format::segment_path(folder, *index) + " holds blocks beyond the " +
-             std::to_string(label.stripes) +
-             " stripes the labels claim (labels edited? verify with the key to know)";
+             std::to_string(label.stripes) + " stripes the labels claim " +
+             (labels_vouched_for
+                  ? "(the catalog vouches for the labels: leftovers of an interrupted pack "
+                    "attempt, or bytes added since; nothing of the shipment)"
+                  : "(labels edited? verify with the key to know)");
     }
   }
   return "";
@@ -250,7 +254,7 @@ VerifyReport verify_shipment(const VerifyOptions& o, Progress& progress) {
       c.unreadable = t.by_status[static_cast<int>(read::BlockStatus::kUnreadable)];
       c.examples = t.examples;
       c.catalog_ok = catalog_ok[d.label->slot];
-      std::string beyond = blocks_beyond_label(d.folder, label);
+      std::string beyond = blocks_beyond_label(d.folder, label, files_read_with_key(report, set));
       if (!beyond.empty()) {
         c.examples.insert(c.examples.begin(), beyond);
         report.blocks_beyond_labels = true;

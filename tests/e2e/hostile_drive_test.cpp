@@ -345,6 +345,25 @@ TEST_F(HostileDrive, AnEditedKeyWrapOnTheFirstDriveDoesNotBlameTheKey) {
   EXPECT_EQ(ls.exit_code, 0) << ls.err;
 }
 
+// A segment file grown past the labels' stripes: keyless verify cannot tell leftovers
+// from hidden stripes and sends the user to the key, not to a repair that has nothing
+// to mend; with the key the catalog vouches for the labels. A stray folder named like a
+// segment holds no blocks.
+TEST_F(HostileDrive, BlocksPastTheLabelsSendToTheKeyNotToRepair) {
+  const std::string segment = segment_file(drive(1), 0);
+  ASSERT_EQ(::truncate(segment.c_str(), static_cast<off_t>(file_size(segment) + (1 << 20))), 0);
+  make_dir(folder(2) + "/segments", "seg-00000099.fry");
+  RunResult keyless = on_drives({"verify"});
+  EXPECT_EQ(keyless.exit_code, 3) << keyless.out << keyless.err;
+  EXPECT_NE(keyless.out.find("run `ferry verify` with the key"), std::string::npos) << keyless.out;
+  EXPECT_EQ(keyless.out.find("run `ferry repair`"), std::string::npos) << keyless.out;
+  EXPECT_EQ(keyless.out.find("seg-00000099"), std::string::npos) << keyless.out;
+  RunResult keyed = on_drives({"verify", "--key-file", key()});
+  EXPECT_EQ(keyed.exit_code, 0) << keyed.out << keyed.err;
+  EXPECT_NE(keyed.out.find("the catalog vouches for the labels"), std::string::npos)
+      << keyed.out;
+}
+
 // FORMAT.md: a drive may hold several shipment folders, and tools pick by shipment id.
 TEST_F(HostileDrive, ShipmentPicksTheSecondShipmentOfADriveThatHoldsTwo) {
   const std::string first = format::id_hex(label_on(drive(0)).shipment);
