@@ -56,7 +56,10 @@ void fill_stat(const Mounted& m, const ShipmentEntry& e, struct stat* st) {
   std::memset(st, 0, sizeof *st);
   switch (e.kind) {
     case ShipmentEntry::Kind::kFile: st->st_mode = S_IFREG | (e.mode & 07777); st->st_nlink = e.links; break;
-    case ShipmentEntry::Kind::kDirectory: st->st_mode = S_IFDIR | (e.mode & 07777); st->st_nlink = 2; break;
+    // 1: "not counted", as btrfs says it. 2 would claim a folder has no subfolders,
+    // which tools that trust link counts (find's leaf optimisation) would believe; the
+    // count itself would cost a listing of the folder on every stat.
+    case ShipmentEntry::Kind::kDirectory: st->st_mode = S_IFDIR | (e.mode & 07777); st->st_nlink = 1; break;
     case ShipmentEntry::Kind::kSymlink: st->st_mode = S_IFLNK | 0777; st->st_nlink = 1; break;
   }
   // Owners as the catalog has them, when the mount was made by root (who may hand files

@@ -62,6 +62,16 @@ bool serving(const std::string& mountpoint) {
 
 std::string read_all(const std::string& path) { return read_whole_file(path); }
 
+// What `find` lists under `dir` (test folders' paths need no quoting beyond '…').
+std::string find_listing(const std::string& dir) {
+  FILE* p = ::popen(("cd '" + dir + "' && find . | LC_ALL=C sort").c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (p && std::fgets(buf, sizeof buf, p)) out += buf;
+  if (p) ::pclose(p);
+  return out;
+}
+
 class MountTest : public ShipmentTest {
  protected:
   void SetUp() override {
@@ -116,6 +126,18 @@ TEST_F(MountTest, MountedTreeEqualsTheSourceInBytesAndMetadata) {
   EXPECT_EQ(errno, EROFS);
   EXPECT_EQ(std::system(("fusermount3 -u '" + mnt_ + "'").c_str()), 0);
   EXPECT_FALSE(is_mounted(mnt_));
+}
+
+// A folder's link count says "not counted" (1), never 2, which would tell find's leaf
+// optimisation that a folder with subfolders has none; and find walks the whole tree.
+TEST_F(MountTest, FoldersDoNotClaimToHaveNoSubfolders) {
+  ASSERT_EQ(mount(drives(4)).exit_code, 0);
+  struct stat st;
+  ASSERT_EQ(::stat(mnt_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_nlink, 1u);
+  const std::string listed = find_listing(mnt_);
+  EXPECT_NE(listed.find("./media/big.bin"), std::string::npos) << listed;
+  EXPECT_EQ(listed, find_listing(source()));
 }
 
 TEST_F(MountTest, WorksWithADriveMissing) {
