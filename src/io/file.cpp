@@ -59,7 +59,7 @@ static File checked_regular(int fd, const std::string& path) {
   if (!S_ISREG(st.st_mode)) {
     throw Error(ErrorKind::kCorruption,
                 path + " is not a regular file (a device, FIFO or folder stands where ferry "
-                       "keeps a file); ferry will not read or write it");
+                       "keeps a file); ferry will not read or write it. Remove it");
   }
   return file;
 }
@@ -68,6 +68,10 @@ static void throw_untrusted_open(const std::string& path, int err, const char* w
   if (err == ELOOP) {
     throw Error(ErrorKind::kCorruption, path + " is a symbolic link where ferry keeps a file; "
                                                "ferry never follows links on a drive. Remove it");
+  }
+  if (err == ENXIO) {  // a FIFO no one reads, opened for writing without blocking
+    throw Error(ErrorKind::kCorruption, path + " is a FIFO or device where ferry keeps a file; "
+                                               "ferry will not read or write it. Remove it");
   }
   throw_errno(std::string("cannot open ") + path + what, err);
 }

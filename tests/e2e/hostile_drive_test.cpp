@@ -143,6 +143,7 @@ TEST_F(HostileDrive, AFifoInPlaceOfACatalogOrSegmentHangsNothing) {
   RunResult repair = on_drives({"repair"});
   EXPECT_NE(repair.exit_code, 0);
   EXPECT_FALSE(crashed(repair));
+  EXPECT_NE(repair.err.find("Remove it"), std::string::npos) << repair.err;  // says what to do
 }
 
 TEST_F(HostileDrive, ACatalogLinkedToDevZeroHangsNothing) {
