@@ -75,7 +75,9 @@ Plan make_plan(const Shipment& shipment, const ExportOptions& o, uint64_t shard_
       if (named++ == kNamed) break;
       names += (names.empty() ? "" : ", ") + util::shown(path);
     }
-    if (symlinks.size() > kNamed) names += " and " + std::to_string(symlinks.size() - kNamed) + " more";
+    if (symlinks.size() > kNamed) {
+      names += " and " + std::to_string(symlinks.size() - kNamed) + " more";
+    }
     warnings.push_back(std::to_string(symlinks.size()) +
                        " symlinks left out (shards hold files, not links): " + names);
   }
@@ -95,7 +97,8 @@ Plan make_plan(const Shipment& shipment, const ExportOptions& o, uint64_t shard_
           throw Error(ErrorKind::kInvalidArgument,
                       "the extension of " + util::shown(f.entry.path) +
                           " is not UTF-8, and MDS names its columns in text; export it as "
-                          "WebDataset, or export the rest without it (--only names what to export)");
+                          "WebDataset, or export the rest without it (--only names what to "
+                          "export)");
         }
         exts.insert(f.ext);
       }

@@ -32,8 +32,8 @@ Samples group_samples(std::vector<ShipmentEntry> files, SampleGrouping grouping)
       throw Error(ErrorKind::kConflict,
                   "file " + util::shown(entry.path) + " has the extension " + ext +
                       ", which names the sample key in WebDataset and MDS: a loader would "
-                      "take its bytes for the key. Rename it, or export the rest without it (--only names "
-                      "what to export)");
+                      "take its bytes for the key. Rename it, or export the rest without it "
+                      "(--only names what to export)");
     }
     auto [it, fresh] = by_key.try_emplace(key, out.samples.size());
     if (fresh) {
