@@ -134,7 +134,19 @@ void print_human(const VerifyReport& r) {
   const uint32_t n = r.k + r.m;
   if (r.attached < n && r.attached_intact) {
     const uint32_t short_of_k = r.attached < r.k ? r.k - r.attached : 0;
-    std::printf("%u of %u drives attached; ", r.attached, n);
+    // Drives given but not usable (a label unreadable, disputed or a duplicate) are not
+    // "not attached": they are listed above with what is wrong.
+    size_t unusable = 0;
+    for (const DriveCheck& c : r.drives) {
+      unusable += c.role == DriveRole::kUnreadable || c.role == DriveRole::kDisputed ||
+                  c.role == DriveRole::kDuplicate;
+    }
+    if (unusable > 0) {
+      std::printf("%u of %u drives usable (%zu more given, not usable: see above); ", r.attached,
+                  n, unusable);
+    } else {
+      std::printf("%u of %u drives attached; ", r.attached, n);
+    }
     if (short_of_k > 0) {
       std::printf("attach %u more to check the data (any %u hold it all), %u more to check "
                   "parity\n", short_of_k, r.k, n - r.attached);

@@ -62,5 +62,17 @@ TEST_F(VerifyAttached, KDrivesOfFourSayWhatIsMissingIsNotAttached) {
       << r.out;
 }
 
+// All four given, one label unreadable: that drive is given, not missing, and the
+// summary says so rather than ask for it to be attached.
+TEST_F(VerifyAttached, ADriveGivenButUnusableIsNotCalledNotAttached) {
+  const std::string label = format::label_path(shipment_folder(drive(3)));
+  write_range(label, 0, "garbage");
+  RunResult r = run_ferry({"verify", drive(0), drive(1), drive(2), drive(3)});
+  EXPECT_NE(r.out.find("3 of 4 drives usable (1 more given, not usable: see above)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("drives attached"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace ferry::test
