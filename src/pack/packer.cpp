@@ -280,6 +280,23 @@ class Packer {
       : o_(o), env_(o.env ? *o.env : io::WriteEnv::posix()), progress_(progress),
         work_db_("ferry-catalog") {}
 
+  // Removes what a fresh pack replaces (an abandoned start, or anything with --force),
+  // but only once every drive is known writable and no other ferry process holds any of
+  // those folders: a pack still running there is not wiped out, and a read-only drive
+  // late in the list does not leave the drives before it emptied and nothing written.
+  void replace_old_folders(const std::vector<std::string>& old_folders) {
+    for (const std::string& drive : o_.drives) {
+      if (::access(drive.c_str(), W_OK) != 0) {
+        throw_errno("drive " + drive + " is not writable; nothing was removed or written", errno);
+      }
+    }
+    std::vector<std::unique_ptr<io::DriveLock>> held;
+    for (const std::string& folder : old_folders) {
+      held.push_back(std::make_unique<io::DriveLock>(folder));
+    }
+    for (const std::string& folder : old_folders) io::remove_tree(folder);
+  }
+
   PackReport fresh(const format::Layout& layout, const std::vector<std::string>& old_folders) {
     progress_.phase = "scanning";
     catalog_.emplace(format::Catalog::create(work_db_.path()));
@@ -290,7 +307,7 @@ class Packer {
     }
     // Nothing is written before this.
     if (o_.check_space) check_space(o_, layout, totals, *catalog_, report_.warnings);
-    for (const std::string& folder : old_folders) io::remove_tree(folder);
+    replace_old_folders(old_folders);
 
     label_.layout = layout;
     codec::random_bytes(label_.shipment.data(), label_.shipment.size());

@@ -100,6 +100,51 @@ TEST_F(Hostile, ASecondProcessOnTheSameDrivesIsRefused) {
   EXPECT_EQ(compare_trees(source(), target()), "");
 }
 
+// The first pack held before its first checkpoint (an unfinished start, which the same
+// command may replace): the second is refused by its lock, never wipes it out.
+TEST_F(Hostile, ASecondPackNeverReplacesAPackStillRunning) {
+  big_source(80, 400000);
+  int pid = spawn_ferry(pack_args(4, 1));
+  bool started = false;
+  for (int i = 0; i < 20000 && !started; ++i) {
+    for (const auto& e : fs::directory_iterator(drive(3))) {
+      started = started || fs::exists(e.path() / "lock");
+    }
+    if (!started) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  ::kill(pid, SIGSTOP);
+  const bool checkpointed = label_has_checkpoint(drive(0));
+  RunResult second = run_ferry(pack_args(4, 1));
+  ::kill(pid, SIGCONT);
+  int first = wait_ferry(pid);
+  if (!started) GTEST_SKIP() << "the first pack finished before the second started";
+  if (checkpointed) GTEST_SKIP() << "held after its first checkpoint: another test's case";
+  EXPECT_NE(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find("in use by another ferry process"), std::string::npos) << second.err;
+  EXPECT_EQ(first, 0);
+  ASSERT_EQ(restore(drives(4), target()).exit_code, 0);
+  EXPECT_EQ(compare_trees(source(), target()), "");
+}
+
+// --force over a complete shipment with the last drive read-only: refused before
+// anything is removed, so the old shipment is still whole.
+TEST_F(Hostile, ForceWithAReadOnlyDriveRemovesNothing) {
+  big_source(5, 100000);
+  fs::remove(drive(3));
+  if (!mount_tmpfs(drive(3), "size=64m")) GTEST_SKIP() << "cannot mount tmpfs (not root?)";
+  ASSERT_EQ(run_ferry(pack_args(4, 1)).exit_code, 0);
+  ASSERT_EQ(::mount("tmpfs", drive(3).c_str(), "tmpfs", MS_REMOUNT | MS_RDONLY, "size=64m"), 0);
+  std::vector<std::string> args = pack_args(4, 1);
+  args.push_back("--force");
+  RunResult r = run_ferry(args);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find(drive(3)), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nothing was removed"), std::string::npos) << r.err;
+  ASSERT_EQ(restore(drives(4), target()).exit_code, 0);
+  EXPECT_EQ(compare_trees(source(), target()), "");
+  ASSERT_EQ(::mount("tmpfs", drive(3).c_str(), "tmpfs", MS_REMOUNT, "size=64m"), 0);
+}
+
 TEST_F(Hostile, AReadOnlyDriveIsNamedAndPackCompletesOnceWritable) {
   big_source(5, 100000);
   fs::remove(drive(2));
