@@ -325,13 +325,11 @@ std::string format_bit_rate(double bytes_per_second) {
     ++u;
   }
   if (u == 0) {
-    // Below 1 kbit/s the product by 8 can show its rounding (0.0035600000000000002):
-    // the fewest digits that still read back as the same rate.
-    for (int digits = 1; digits <= 17; ++digits) {
-      char text[40];
-      std::snprintf(text, sizeof text, "%.*gbit/s", digits, bits);
-      if (parse_rate(text) == bytes_per_second) return text;
-    }
+    // Below 1 kbit/s (a trip's break-even over a tiny set) exact figures only show the
+    // product by 8's rounding (0.0035600000000000002): six significant digits.
+    char text[40];
+    std::snprintf(text, sizeof text, "%.6gbit/s", bits);
+    return text;
   }
   std::string text = shortest(bits / scale) + names[u];
   if (u > 0 && parse_rate(text) != bytes_per_second) text = shortest(bits) + "bit/s";
