@@ -177,6 +177,14 @@ TEST(PlanInputCheck, RejectsLayoutsThatCannotExist) {
   in = eighty_tb_on_four_22tb_drives();
   in.drive_bytes_per_second = 0;
   EXPECT_TRUE(rejects(in));
+  // What pack refuses is not planned either: no parity, or a single drive.
+  in = eighty_tb_on_four_22tb_drives();
+  in.parity = 0;
+  EXPECT_TRUE(rejects(in));
+  in = eighty_tb_on_four_22tb_drives();
+  in.drives = 1;
+  in.parity = 0;
+  EXPECT_TRUE(rejects(in));
 }
 
 void write_bytes(const std::string& path, size_t n) {

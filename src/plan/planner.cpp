@@ -16,12 +16,13 @@ void require(bool ok, const std::string& message) {
 bool positive(double x) { return x > 0 && std::isfinite(x); }
 
 void validate(const PlanInput& in) {
-  require(in.drives >= 1 && in.drives <= kMaxDrives,
-          "a shipment has 1 to " + std::to_string(kMaxDrives) + " drives, not " +
+  // As pack takes them: at least one parity drive and one data drive.
+  require(in.drives >= 2 && in.drives <= kMaxDrives,
+          "a shipment has 2 to " + std::to_string(kMaxDrives) + " drives, not " +
               std::to_string(in.drives));
-  require(in.parity >= 0 && in.parity < in.drives,
+  require(in.parity >= 1 && in.parity < in.drives,
           "parity " + std::to_string(in.parity) + " on " + std::to_string(in.drives) +
-              " drives leaves no data drive; parity must be 0 to " + std::to_string(in.drives - 1));
+              " drives: pack takes 1 to " + std::to_string(in.drives - 1));
   require(in.drive_bytes > 0, "the drive size must be more than zero, e.g. 22TB");
   require(in.block_size >= format::kMinBlockSize && in.block_size <= format::kMaxBlockSize,
           "block size " + std::to_string(in.block_size) + " is out of range");
@@ -56,7 +57,7 @@ LayoutTimes times_for(const PlanInput& in, int drives, int parity) {
 }
 
 std::optional<Recommendation> recommend(const PlanInput& in, uint64_t catalog_entries) {
-  for (int drives = 1; drives <= kMaxDrives; ++drives) {
+  for (int drives = 2; drives <= kMaxDrives; ++drives) {
     int parity = in.parity;
     if (in.bags >= 2) parity = std::max(parity, (drives + in.bags - 1) / in.bags);
     if (parity >= drives) continue;
