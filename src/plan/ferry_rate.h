@@ -3,9 +3,10 @@
 //
 // Measured by doing, for a short while, the work each source byte costs a pack, through
 // the same codec calls pack makes: SHA-256 of the file, AES-256-GCM of the unit,
-// Reed–Solomon parity and CRC32C of the blocks, and the copies in and out that the
-// kernel's reads and writes make. Times the cores ferry may use, less what its threads
-// and queues leave idle. zstd is left out: how much it costs depends on the data, and
+// Reed–Solomon parity and CRC32C of the blocks, and the kernel's reads and writes
+// (through unlinked scratch files, so their copies and new pages cost what pack's do; a
+// hot buffer in their place measured 2.5 times pack's real rate). Times the cores ferry
+// may use, less what its threads and queues leave idle. zstd is left out: how much it costs depends on the data, and
 // the media files ferry is built for are compressed already.
 #pragma once
 
