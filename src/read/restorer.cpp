@@ -560,7 +560,7 @@ RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
   try {
     renames = refuse_colliding_names(o, catalog, selection, report);
     empty_target = read::holds_nothing(o.target);
-    if (!o.overwrite && !empty_target) read::check_target(o.target, catalog, selection, &renames);
+    if (!empty_target) read::check_target(o.target, catalog, selection, &renames, o.overwrite);
     // Into an empty target only: a restore run again finds part of it there already.
     if (o.check_space && empty_target) {
       read::check_target_space(

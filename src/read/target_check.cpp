@@ -70,7 +70,7 @@ bool already_restored(int dirfd, const std::string& leaf, const format::Entry& e
 }
 
 void check_target(const std::string& target, format::Catalog& catalog, const Selection& selection,
-                  const Renames* renames) {
+                  const Renames* renames, bool overwrite) {
   std::vector<std::string> names = top_level_names(target);
   if (names.empty()) return;
   // Every conflict is counted, the first few named: one at a time, a user fixing them
@@ -89,12 +89,20 @@ void check_target(const std::string& target, format::Catalog& catalog, const Sel
     if (count > conflicts.size()) {
       listed += "\n  … and " + std::to_string(count - conflicts.size()) + " more";
     }
+    if (overwrite) {
+      throw Error(ErrorKind::kConflict,
+                  "--overwrite replaces files, not folders, and never a folder with a file: " +
+                      std::to_string(count) + " entries of target " + target +
+                      " are of another kind than in the shipment:" + listed +
+                      "\nRemove them, or restore into an empty folder. Nothing was written.");
+    }
     throw Error(ErrorKind::kConflict, "target " + target + " is not empty: " +
                                           std::to_string(count) + " entries are in the way:" +
                                           listed +
                                           "\nRestore into an empty folder, or add --overwrite");
   };
   for (const std::string& name : names) {
+    if (overwrite) break;  // entries this restore does not write are left as they are
     if (name.rfind(".ferry-tmp-", 0) == 0) continue;  // left by an interrupted restore
     auto entry = catalog.find(name);
     if (!entry || !(selection.contains(name) ||
@@ -116,7 +124,21 @@ void check_target(const std::string& target, format::Catalog& catalog, const Sel
     }
     struct stat st;
     if (::fstatat(dirfd, leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    if (!already_restored(dirfd, leaf, e)) conflict(util::shown(e.path) + " exists with other content");
+    if (overwrite) {
+      // A folder is where the shipment has a file or link, or the other way round: the
+      // file cannot be renamed over the folder, nor the folder's entries written through
+      // the file.
+      const bool folder_here = S_ISDIR(st.st_mode);
+      const bool folder_there = e.kind == format::EntryKind::kDirectory;
+      if (folder_here != folder_there) {
+        conflict(util::shown(e.path) + (folder_here ? " is a folder here, a file or link in "
+                                                      "the shipment"
+                                                    : " is a file or link here, a folder in "
+                                                      "the shipment"));
+      }
+    } else if (!already_restored(dirfd, leaf, e)) {
+      conflict(util::shown(e.path) + " exists with other content");
+    }
   }
   refuse();
 }

@@ -18,10 +18,11 @@ bool holds_nothing(const std::string& target);
 // True when the file, symlink or folder at `dirfd`/`leaf` already holds `entry`.
 bool already_restored(int dirfd, const std::string& leaf, const format::Entry& entry);
 
-// Throws kConflict, naming the first conflict, when `target` holds anything the restore
-// would overwrite or that is not part of the selected entries.
+// Throws kConflict, naming the first conflicts, when `target` holds anything the restore
+// would overwrite or that is not part of the selected entries; with `overwrite`, only
+// what --overwrite cannot replace: a folder where a file or link goes, or the reverse.
 // `renames`: where entries whose names collide on the target are restored instead.
 void check_target(const std::string& target, format::Catalog& catalog, const Selection& selection,
-                  const Renames* renames = nullptr);
+                  const Renames* renames = nullptr, bool overwrite = false);
 
 }  // namespace ferry::read

@@ -9,6 +9,7 @@
 
 #include "e2e/checks.h"
 #include "e2e/fixture.h"
+#include "io/file.h"
 
 namespace ferry::test {
 namespace {
@@ -199,6 +200,31 @@ TEST_F(BadInput, DifferingFileIsKeptWithoutOverwriteAndReplacedWithIt) {
   RunResult r = restore(drives(4), target(), {"--overwrite"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(compare_trees(source(), target()), "");
+}
+
+// --overwrite replaces files; a folder where the shipment has a file (or a file where it
+// has a folder) is refused before anything is written, each named, not met half-way.
+TEST_F(BadInput, OverwriteRefusesAFolderForAFileAndTheReverseUpFront) {
+  small_tree();
+  ASSERT_EQ(pack(4, 1).exit_code, 0);
+  ASSERT_EQ(restore(drives(4), target()).exit_code, 0);
+  io::remove_tree(target() + "/dir");
+  write_file(target(), "dir", "a file where a folder goes\n", 0644);
+  ::unlink((target() + "/a.txt").c_str());
+  make_dir(target(), "a.txt");
+  write_file(target(), "a.txt/inside", "kept\n", 0644);
+  write_file(target(), "empty/.keep", "", 0644);  // a folder still: no conflict
+
+  RunResult r = restore(drives(4), target(), {"--overwrite"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("a.txt is a folder here, a file or link in the shipment"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("dir is a file or link here, a folder in the shipment"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("Nothing was written"), std::string::npos) << r.err;
+  EXPECT_EQ(read_all(target() + "/dir"), "a file where a folder goes\n");
+  EXPECT_EQ(read_all(target() + "/a.txt/inside"), "kept\n");
 }
 
 // --- pack -------------------------------------------------------------------------------
