@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "ferry/error.h"
+#include "util/display.h"
 
 int main(int argc, char** argv) {
   using namespace ferry::cli;
@@ -56,6 +57,21 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // A word where the command goes that names none: said as such, not as "a subcommand
+    // is required".
+    if (argc >= 2 && argv[1][0] != '-') {
+      std::string names;
+      bool known = false;
+      for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+        known = known || sub->get_name() == argv[1];
+        names += (names.empty() ? "" : ", ") + sub->get_name();
+      }
+      if (!known) {
+        print_error("unknown command '" + ferry::util::shown(argv[1]) + "'; the commands are: " +
+                    names + " (`ferry help` says what each does)");
+        return kExitUsage;
+      }
+    }
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }

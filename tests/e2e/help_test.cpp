@@ -44,12 +44,16 @@ TEST(Help, HelpAloneShowsTheMainHelp) {
 }
 
 TEST(Help, UnknownCommandIsAUsageErrorNamingTheCommands) {
-  RunResult r = run_ferry({"help", "pakc"});
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.out, "");
-  EXPECT_NE(r.err.find("pakc"), std::string::npos) << r.err;
-  for (const std::string& command : listed_commands()) {
-    EXPECT_NE(r.err.find(command), std::string::npos) << command << " not named in: " << r.err;
+  // Asked for help on it, or given as the command itself.
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"help", "pakc"},
+                                               std::vector<std::string>{"pakc", "src"}}) {
+    RunResult r = run_ferry(args);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.out, "");
+    EXPECT_NE(r.err.find("unknown command 'pakc'"), std::string::npos) << r.err;
+    for (const std::string& command : listed_commands()) {
+      EXPECT_NE(r.err.find(command), std::string::npos) << command << " not named in: " << r.err;
+    }
   }
 }
 
