@@ -119,8 +119,11 @@ DriveSet open_drives(const std::vector<std::string>& paths, const std::string& s
                      const io::ReadEnv& env) {
   DriveSet set;
   std::map<format::ShipmentId, int> votes;
-  std::map<std::string, std::set<format::ShipmentId>> held;  // drive → its shipments
+  // Every readable shipment folder of each drive (index = drive given): a drive holding
+  // several votes for each, and reads the one chosen.
+  std::vector<std::vector<std::pair<std::string, format::Label>>> held(paths.size());
   for (const std::string& given : paths) {
+    auto& found_here = held[set.drives.size()];
     DriveRecord d;
     d.given = given;
     try {
@@ -129,14 +132,14 @@ DriveSet open_drives(const std::vector<std::string>& paths, const std::string& s
         d.problem = "drive " + given + " holds no ferry shipment";
       } else {
         // A drive may carry several shipments: the one --shipment names, else a complete
-        // one; the others are said (see `held` below).
+        // one; the others are said below.
         for (const std::string& folder : folders) {
           try {
             format::Label l = format::read_label(folder, env);
             const bool named = !shipment.empty() && id_starts_with(l.shipment, shipment);
             const bool was_named =
                 d.label && !shipment.empty() && id_starts_with(d.label->shipment, shipment);
-            held[given].insert(l.shipment);
+            found_here.emplace_back(folder, l);
             if (!d.label || (named && !was_named) ||
                 (named == was_named && l.complete() && !d.label->complete())) {
               d.label = l;
@@ -160,7 +163,9 @@ DriveSet open_drives(const std::vector<std::string>& paths, const std::string& s
           }
         }
         if (d.label) {
-          ++votes[d.label->shipment];
+          std::set<format::ShipmentId> ids;
+          for (const auto& [folder, l] : found_here) ids.insert(l.shipment);
+          for (const format::ShipmentId& id : ids) ++votes[id];
         } else {
           d.role = DriveRole::kUnreadable;
           if (d.problem.empty()) d.problem = "drive " + given + ": label unreadable";
@@ -191,6 +196,21 @@ DriveSet open_drives(const std::vector<std::string>& paths, const std::string& s
     }
   }
   if (!shipment.empty()) chosen = pinned_shipment(votes, shipment);
+  // A drive that holds the chosen shipment among others reads that one.
+  for (size_t i = 0; i < set.drives.size(); ++i) {
+    DriveRecord& d = set.drives[i];
+    if (!d.label || d.label->shipment == chosen) continue;
+    for (const auto& [folder, l] : held[i]) {
+      if (l.shipment != chosen) continue;
+      try {
+        io::require_real_directory(io::join(folder, format::kSegmentDir));
+        d.label = l;
+        d.folder = folder;
+        if (l.complete()) break;
+      } catch (const Error&) {
+      }
+    }
+  }
   // The reference label is the one most drives of the shipment agree with, whatever
   // order they were named in: one edited label is an odd drive, not the rule. On a tie a
   // complete label wins (labels turn complete last), then the one named first.
@@ -211,15 +231,20 @@ DriveSet open_drives(const std::vector<std::string>& paths, const std::string& s
   }
   set.label = *reference;
   set.folders.assign(set.label.layout.n(), "");
-  for (const auto& [given, ids] : held) {
-    std::string others;
-    for (const format::ShipmentId& id : ids) {
-      if (id != chosen) others += (others.empty() ? "" : ", ") + format::id_short(id) + "…";
+  for (size_t i = 0; i < set.drives.size(); ++i) {
+    std::set<format::ShipmentId> others;
+    bool holds_chosen = false;
+    for (const auto& [folder, l] : held[i]) {
+      holds_chosen = holds_chosen || l.shipment == chosen;
+      if (l.shipment != chosen) others.insert(l.shipment);
     }
-    if (!others.empty() && ids.count(chosen)) {
-      set.notes.push_back("drive " + given + " also holds shipment " + others + "; reading " +
-                          format::id_short(chosen) + "… (give --shipment to choose)");
+    if (others.empty() || !holds_chosen) continue;
+    std::string named;
+    for (const format::ShipmentId& id : others) {
+      named += (named.empty() ? "" : ", ") + format::id_short(id) + "…";
     }
+    set.notes.push_back("drive " + set.drives[i].given + " also holds shipment " + named +
+                        "; reading " + format::id_short(chosen) + "… (--shipment chooses)");
   }
   std::vector<DriveRecord*> holder(set.label.layout.n(), nullptr);
   for (DriveRecord& d : set.drives) {

@@ -393,6 +393,33 @@ TEST_F(HostileDrive, ShipmentPicksTheSecondShipmentOfADriveThatHoldsTwo) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(compare_trees(source(), target()), "");
   EXPECT_NE(first, second);
+  // Without --shipment, the shipment most drives hold: the drive holding both is one of
+  // its members, not a foreign drive, whichever folder it lists first.
+  RunResult v = on_drives({"verify", "--json"});
+  json report = json::parse(v.out, nullptr, false);
+  ASSERT_TRUE(report.is_object()) << v.out << v.err;
+  EXPECT_EQ(report["shipment"], first);
+  for (const json& d : report["drives"]) {
+    if (d["path"] == drive(0)) {
+      EXPECT_EQ(d["role"], "member") << v.out;
+    }
+  }
+  // The same the other way round (one of the two drives lists the other shipment's
+  // folder first, whatever the random ids).
+  const std::string first_folder = shipment_folder(drive(1));
+  fs::copy(first_folder, drive(4) + "/" + fs::path(first_folder).filename().string(),
+           fs::copy_options::recursive);
+  RunResult w = within_a_minute("verify", [&] {
+    return run_ferry({"verify", "--json", drive(4), drive(5), drive(6)});
+  });
+  report = json::parse(w.out, nullptr, false);
+  ASSERT_TRUE(report.is_object()) << w.out << w.err;
+  EXPECT_EQ(report["shipment"], second);
+  for (const json& d : report["drives"]) {
+    if (d["path"] == drive(4)) {
+      EXPECT_EQ(d["role"], "member") << w.out;
+    }
+  }
 }
 
 // Observation 8: a checkpoint's snapshot sealed in the catalog's place, the labels'
