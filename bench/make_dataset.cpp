@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -164,16 +165,17 @@ void random_read(const std::string& out, uint64_t size, uint64_t seed) {
 int main(int argc, char** argv) {
   std::string profile = "mixed", out;
   uint64_t size = 256000000, files = 200000, seed = 1;
-  bool size_given = false, files_given = false;
+  std::set<std::string> given;  // the options named
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    given.insert(a);
     auto value = [&]() -> std::string {
       if (i + 1 >= argc) die(a + " needs a value");
       return argv[++i];
     };
     if (a == "--profile") profile = value();
-    else if (a == "--size") size = parse_size(value()), size_given = true;
-    else if (a == "--files") files = std::strtoull(value().c_str(), nullptr, 10), files_given = true;
+    else if (a == "--size") size = parse_size(value());
+    else if (a == "--files") files = std::strtoull(value().c_str(), nullptr, 10);
     else if (a == "--seed") seed = std::strtoull(value().c_str(), nullptr, 10);
     else if (a == "-h" || a == "--help") {
       std::printf("usage: ferry-make-dataset [--profile mixed|small-files|random-read] [--size 2GiB] [--files N] [--seed N] OUT\n");
@@ -184,8 +186,9 @@ int main(int argc, char** argv) {
   if (out.empty()) die("name the output folder");
   mkdir_p(out);
   // Each profile is sized by one of them: the other, given, would be ignored silently.
-  if (profile == "small-files" && size_given) die("small-files is sized by --files N, not --size");
-  if (profile != "small-files" && files_given) die(profile + " is sized by --size, not --files");
+  const bool by_count = profile == "small-files";
+  if (by_count && given.count("--size")) die("small-files is sized by --files N, not --size");
+  if (!by_count && given.count("--files")) die(profile + " is sized by --size, not --files");
   if (profile == "mixed") mixed(out, size, seed);
   else if (profile == "small-files") small_files(out, files, seed);
   else if (profile == "random-read") random_read(out, size, seed);

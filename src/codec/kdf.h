@@ -14,6 +14,7 @@ struct ScryptParams {
   uint64_t log2_n = 17;  // N = 2^17, r = 8: 128 MiB of memory per derivation
   uint32_t r = 8;
   uint32_t p = 1;
+  bool operator==(const ScryptParams&) const = default;
 };
 
 Key scrypt(const std::string& passphrase, const std::vector<uint8_t>& salt,

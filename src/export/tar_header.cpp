@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "util/ns_time.h"
+
 namespace ferry::exporting {
 namespace {
 
@@ -44,10 +46,6 @@ std::string pax_record(const std::string& key, const std::string& value) {
   size_t len = base + 1;
   while (len != base + std::to_string(len).size()) len = base + std::to_string(len).size();
   return std::to_string(len) + " " + key + "=" + value + "\n";
-}
-
-int64_t floor_seconds(int64_t ns) {
-  return ns / 1000000000 - (ns % 1000000000 < 0 ? 1 : 0);  // no -ns: INT64_MIN has none
 }
 
 std::string ustar_block(const std::string& prefix, const std::string& name, uint64_t size,
@@ -106,7 +104,7 @@ bool is_utf8(const std::string& text) {
 
 std::string tar_header(const TarMember& m) {
   std::string prefix, rest;
-  const int64_t mtime = floor_seconds(m.mtime_ns);
+  const int64_t mtime = util::timespec_of(m.mtime_ns).tv_sec;
   // UTF-8 beyond ASCII goes to pax, where readers know it is UTF-8; other bytes stay raw
   // in ustar when they fit, as GNU tar keeps them (its pax reader ignores hdrcharset).
   const bool name_fits =

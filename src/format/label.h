@@ -21,6 +21,7 @@ struct KeyWrap {
   std::vector<uint8_t> salt;
   codec::Nonce nonce{};
   std::vector<uint8_t> wrapped;  // encrypted data key followed by its GCM tag
+  bool operator==(const KeyWrap&) const = default;
 };
 
 // A shipment's labels say kPacking until every block and catalog copy is durable.

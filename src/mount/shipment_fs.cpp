@@ -16,7 +16,9 @@
 
 #include "ferry/error.h"
 #include "format/constants.h"
+#include "read/drive_set.h"
 #include "util/display.h"
+#include "util/ns_time.h"
 
 namespace ferry::mount {
 namespace {
@@ -74,12 +76,7 @@ void fill_stat(const Mounted& m, const ShipmentEntry& e, struct stat* st) {
   // that copy sparse files (cp, tar -S, rsync -S) see it as the sparse file it was.
   const uint64_t allocated = e.kind == ShipmentEntry::Kind::kFile ? std::min(e.size, e.stored) : e.size;
   st->st_blocks = static_cast<blkcnt_t>((allocated + 511) / 512);
-  st->st_mtim.tv_sec = e.mtime_ns / 1000000000;
-  st->st_mtim.tv_nsec = e.mtime_ns % 1000000000;
-  if (st->st_mtim.tv_nsec < 0) {
-    st->st_mtim.tv_nsec += 1000000000;
-    --st->st_mtim.tv_sec;
-  }
+  st->st_mtim = util::timespec_of(e.mtime_ns);
   st->st_atim = st->st_ctim = st->st_mtim;
 }
 
@@ -325,9 +322,7 @@ void serve(const MountOptions& given) {
     if (options.warn) {
       for (const std::string& w : shipment->warnings()) options.warn(w);
       for (uint32_t slot : shipment->missing_slots()) {
-        options.warn("the drive of slot " + std::to_string(slot) + " (of " +
-                     std::to_string(shipment->k() + shipment->m()) +
-                     ") is not attached: reads rebuild its blocks from parity");
+        options.warn(read::missing_slot_warning(slot, shipment->k() + shipment->m()));
       }
     }
   }

@@ -9,6 +9,7 @@
 
 #include "format/constants.h"
 #include "pack/compressed_formats.h"
+#include "util/ns_time.h"
 
 namespace ferry::pack {
 
@@ -61,7 +62,7 @@ SourceFile::~SourceFile() {
 }
 
 SourceFile::Version SourceFile::version_of(const struct stat& st) {
-  return {static_cast<uint64_t>(st.st_size), ns_of(st.st_mtim), ns_of(st.st_ctim),
+  return {static_cast<uint64_t>(st.st_size), util::ns_of(st.st_mtim), util::ns_of(st.st_ctim),
           static_cast<uint64_t>(st.st_ino)};
 }
 

@@ -58,19 +58,6 @@ class SourceFile {
   uint32_t mode_ = 0;  // permission bits
 };
 
-// Whether a stat time fits the catalog's nanoseconds since the epoch (a signed 64-bit
-// count: from 1677-09-21 to 2262-04-11).
-inline bool ns_fits(const struct timespec& t) {
-  constexpr int64_t kMostSeconds = INT64_MAX / 1000000000 - 1;
-  return t.tv_sec >= -kMostSeconds && t.tv_sec <= kMostSeconds;
-}
-// A stat time in nanoseconds since the epoch, as the catalog keeps times; one beyond
-// that range is the nearest the range holds (see ns_fits).
-inline int64_t ns_of(const struct timespec& t) {
-  if (!ns_fits(t)) return t.tv_sec < 0 ? INT64_MIN : INT64_MAX;
-  return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
-}
-
 // read() that retries EINTR; returns the bytes read (0 at the end) or -1.
 ssize_t read_some(int fd, void* buf, size_t len);
 // Reads until `len` bytes or the end; returns the bytes read or -1.

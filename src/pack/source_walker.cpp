@@ -21,8 +21,9 @@
 
 #include "ferry/error.h"
 #include "format/posix_acl.h"
-#include "util/display.h"
 #include "pack/source_file.h"
+#include "util/display.h"
+#include "util/ns_time.h"
 #include "util/threads.h"
 
 namespace ferry::pack {
@@ -209,9 +210,9 @@ class Lister {
       format::Entry e;
       e.path = rel;
       e.mode = st.st_mode & 07777;
-      e.mtime_ns = ns_of(st.st_mtim);
+      e.mtime_ns = util::ns_of(st.st_mtim);
       std::string note;
-      if (!ns_fits(st.st_mtim)) {
+      if (!util::ns_fits(st.st_mtim)) {
         note = util::shown(rel) + ": its modification time lies beyond what ferry keeps "
                "(1677-09-21 to 2262-04-11); kept as " +
                (e.mtime_ns < 0 ? std::string("1677-09-21") : std::string("2262-04-11"));
@@ -227,7 +228,7 @@ class Lister {
       if (S_ISREG(st.st_mode)) {
         e.kind = format::EntryKind::kFile;
         e.size = static_cast<uint64_t>(st.st_size);
-        e.ctime_ns = ns_of(st.st_ctim);
+        e.ctime_ns = util::ns_of(st.st_ctim);
         e.inode = static_cast<uint64_t>(st.st_ino);
         if (st.st_nlink > 1) {
           // A later name of a file already walked shares its stored bytes.
@@ -376,7 +377,7 @@ WalkTotals walk_source(const std::string& root, format::Catalog& catalog, bool x
   struct stat root_st;
   if (::stat(root.c_str(), &root_st) == 0) {  // for the target folder of a whole restore
     catalog.set_meta("root_mode", std::to_string(root_st.st_mode & 07777));
-    catalog.set_meta("root_mtime_ns", std::to_string(ns_of(root_st.st_mtim)));
+    catalog.set_meta("root_mtime_ns", std::to_string(util::ns_of(root_st.st_mtim)));
     catalog.set_meta("root_uid", std::to_string(root_st.st_uid));
     catalog.set_meta("root_gid", std::to_string(root_st.st_gid));
   }

@@ -58,21 +58,19 @@ double measure_ns_per_byte(int data_drives, int parity_drives, double seconds) {
   std::vector<uint8_t> out(block);
   uint64_t written = 0, read_unit = 0;
   auto read_in = [&](uint8_t* to) {
-    if (files && ::pread(source, to, unit, static_cast<off_t>(read_unit++ % source_units * unit)) ==
-                     static_cast<ssize_t>(unit)) {
-      return;
+    const auto at = static_cast<off_t>(read_unit++ % source_units * unit);
+    if (!files || ::pread(source, to, unit, at) != static_cast<ssize_t>(unit)) {
+      std::memcpy(to, in.data(), unit);
     }
-    std::memcpy(to, in.data(), unit);
   };
   auto write_out = [&](const uint8_t* from) {
-    if (files) {
-      if (written >= kWrittenBeforeCut && ::ftruncate(blocks, 0) == 0) written = 0;
-      if (::pwrite(blocks, from, block, static_cast<off_t>(written)) == static_cast<ssize_t>(block)) {
-        written += block;
-        return;
-      }
+    if (files && written >= kWrittenBeforeCut && ::ftruncate(blocks, 0) == 0) written = 0;
+    if (files && ::pwrite(blocks, from, block, static_cast<off_t>(written)) ==
+                     static_cast<ssize_t>(block)) {
+      written += block;
+    } else {
+      std::memcpy(out.data(), from, block);
     }
-    std::memcpy(out.data(), from, block);
   };
 
   codec::Key key{};

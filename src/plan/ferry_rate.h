@@ -6,8 +6,9 @@
 // Reed–Solomon parity and CRC32C of the blocks, and the kernel's reads and writes
 // (through unlinked scratch files, so their copies and new pages cost what pack's do; a
 // hot buffer in their place measured 2.5 times pack's real rate). Times the cores ferry
-// may use, less what its threads and queues leave idle. zstd is left out: how much it costs depends on the data, and
-// the media files ferry is built for are compressed already.
+// may use, less what its threads and queues leave idle. zstd is left out: how much it
+// costs depends on the data, and the media files ferry is built for are compressed
+// already.
 #pragma once
 
 #include <optional>

@@ -71,17 +71,13 @@ static std::optional<uint32_t> slot_its_blocks_claim(const std::string& folder,
                                                      const io::ReadEnv& env) {
   try {
     std::optional<uint64_t> first;
-    std::string name;
     for (const io::DriveFolderEntry& e :
          io::list_drive_folder(io::join(folder, format::kSegmentDir))) {
       const auto index = format::segment_of_file_name(e.name);
-      if (index && S_ISREG(e.st.st_mode) && (!first || *index < *first)) {
-        first = index;
-        name = e.name;
-      }
+      if (index && S_ISREG(e.st.st_mode) && (!first || *index < *first)) first = index;
     }
     if (!first) return std::nullopt;
-    auto file = env.open(io::join(io::join(folder, format::kSegmentDir), name));
+    auto file = env.open(format::segment_path(folder, *first));
     uint8_t header[format::kBlockHeaderSize];
     if (file->pread(header, sizeof header, 0) != sizeof header) return std::nullopt;
     std::string why;
@@ -131,17 +127,13 @@ DriveSet open_drives(const std::vector<std::string>& paths, const std::string& s
       if (folders.empty()) {
         d.problem = "drive " + given + " holds no ferry shipment";
       } else {
-        // A drive may carry several shipments: the one --shipment names, else a complete
-        // one; the others are said below.
+        // Prefer a complete shipment when a drive carries several; once the shipment to
+        // read is chosen, a drive that holds it reads it (below).
         for (const std::string& folder : folders) {
           try {
             format::Label l = format::read_label(folder, env);
-            const bool named = !shipment.empty() && id_starts_with(l.shipment, shipment);
-            const bool was_named =
-                d.label && !shipment.empty() && id_starts_with(d.label->shipment, shipment);
             found_here.emplace_back(folder, l);
-            if (!d.label || (named && !was_named) ||
-                (named == was_named && l.complete() && !d.label->complete())) {
+            if (!d.label || (l.complete() && !d.label->complete())) {
               d.label = l;
               d.folder = folder;
             }
@@ -196,19 +188,28 @@ DriveSet open_drives(const std::vector<std::string>& paths, const std::string& s
     }
   }
   if (!shipment.empty()) chosen = pinned_shipment(votes, shipment);
-  // A drive that holds the chosen shipment among others reads that one.
+  // A drive that holds the chosen shipment among others reads that one, and says so.
   for (size_t i = 0; i < set.drives.size(); ++i) {
     DriveRecord& d = set.drives[i];
-    if (!d.label || d.label->shipment == chosen) continue;
-    for (const auto& [folder, l] : held[i]) {
-      if (l.shipment != chosen) continue;
-      try {
-        io::require_real_directory(io::join(folder, format::kSegmentDir));
-        d.label = l;
-        d.folder = folder;
-        if (l.complete()) break;
-      } catch (const Error&) {
+    std::string others;
+    const std::pair<std::string, format::Label>* wanted = nullptr;
+    for (const auto& found : held[i]) {
+      if (found.second.shipment == chosen) {
+        wanted = &found;
+      } else {
+        others += (others.empty() ? "" : ", ") + format::id_short(found.second.shipment) + "…";
       }
+    }
+    if (!wanted || others.empty()) continue;
+    set.notes.push_back("drive " + d.given + " also holds shipment " + others + "; reading " +
+                        format::id_short(chosen) + "… (--shipment chooses)");
+    if (!d.label || d.label->shipment == chosen) continue;
+    try {
+      io::require_real_directory(io::join(wanted->first, format::kSegmentDir));
+      d.label = wanted->second;
+      d.folder = wanted->first;
+    } catch (const Error&) {
+      // Left as it was: a drive of another shipment here.
     }
   }
   // The reference label is the one most drives of the shipment agree with, whatever
@@ -231,21 +232,6 @@ DriveSet open_drives(const std::vector<std::string>& paths, const std::string& s
   }
   set.label = *reference;
   set.folders.assign(set.label.layout.n(), "");
-  for (size_t i = 0; i < set.drives.size(); ++i) {
-    std::set<format::ShipmentId> others;
-    bool holds_chosen = false;
-    for (const auto& [folder, l] : held[i]) {
-      holds_chosen = holds_chosen || l.shipment == chosen;
-      if (l.shipment != chosen) others.insert(l.shipment);
-    }
-    if (others.empty() || !holds_chosen) continue;
-    std::string named;
-    for (const format::ShipmentId& id : others) {
-      named += (named.empty() ? "" : ", ") + format::id_short(id) + "…";
-    }
-    set.notes.push_back("drive " + set.drives[i].given + " also holds shipment " + named +
-                        "; reading " + format::id_short(chosen) + "… (--shipment chooses)");
-  }
   std::vector<DriveRecord*> holder(set.label.layout.n(), nullptr);
   for (DriveRecord& d : set.drives) {
     if (!d.label) continue;
@@ -337,6 +323,11 @@ void require_k(const DriveSet& set) {
                   " are here; missing slots: " + missing + ". Attach " +
                   std::to_string(k - set.present()) + " more of the missing drives. Nothing was written." +
                   ignored);
+}
+
+std::string missing_slot_warning(uint32_t slot, uint32_t n) {
+  return "the drive of slot " + std::to_string(slot) + " (of " + std::to_string(n) +
+         ") is not attached: its blocks are rebuilt from parity";
 }
 
 void require_complete(const DriveSet& set) {

@@ -62,4 +62,7 @@ void require_k(const DriveSet& set);
 // The ferry-wide "incomplete shipment" refusal.
 void require_complete(const DriveSet& set);
 
+// What restore and the mount say of a slot not attached, read around with parity.
+std::string missing_slot_warning(uint32_t slot, uint32_t n);
+
 }  // namespace ferry::read

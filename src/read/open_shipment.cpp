@@ -26,15 +26,6 @@ void check_label_against_catalog(OpenShipment& s, const std::string& path) {
   s.attempts = format::PackAttempts::parse(catalog.meta("attempts").value_or(""), "catalog " + path);
 }
 
-bool same_wraps(const std::vector<format::KeyWrap>& a, const std::vector<format::KeyWrap>& b) {
-  auto same = [](const format::KeyWrap& x, const format::KeyWrap& y) {
-    return x.type == y.type && x.scrypt.log2_n == y.scrypt.log2_n && x.scrypt.r == y.scrypt.r &&
-           x.scrypt.p == y.scrypt.p && x.salt == y.salt && x.nonce == y.nonce &&
-           x.wrapped == y.wrapped;
-  };
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), same);
-}
-
 }  // namespace
 
 std::unique_ptr<OpenShipment> open_shipment(DriveSet drives, const Credentials& credentials,
@@ -45,18 +36,17 @@ std::unique_ptr<OpenShipment> open_shipment(DriveSet drives, const Credentials& 
   auto key = format::unwrap_data_key(label, credentials);
   // The reference label's key wraps may be the one thing edited or damaged on it: any
   // drive of the shipment whose wraps open with the key will do (the catalog, sealed
-  // with the data key, still has to open with what they give).
-  // Only wraps that differ are tried: a wrong passphrase costs one derivation, not N.
+  // with the data key, still has to open with what they give). Only wraps that differ
+  // are tried: a wrong passphrase costs one derivation, not N.
   std::vector<const std::vector<format::KeyWrap>*> tried = {&label.keys};
   for (const DriveRecord& d : s->drives.drives) {
     if (key) break;
     if (!d.label || d.label->shipment != label.shipment) continue;
-    if (std::any_of(tried.begin(), tried.end(), [&](auto* keys) {
-          return same_wraps(*keys, d.label->keys);
-        })) {
+    const auto& keys = d.label->keys;
+    if (std::any_of(tried.begin(), tried.end(), [&](auto* other) { return *other == keys; })) {
       continue;
     }
-    tried.push_back(&d.label->keys);
+    tried.push_back(&keys);
     key = format::unwrap_data_key(*d.label, credentials);
     if (key) {
       s->catalog_problems.push_back("the key wraps in the labels of other drives do not open "

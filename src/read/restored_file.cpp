@@ -8,20 +8,10 @@
 #include <cstring>
 
 #include "ferry/error.h"
+#include "util/ns_time.h"
 #include "util/safe_path.h"
 
 namespace ferry::read {
-
-struct timespec timespec_of(int64_t ns) {
-  struct timespec t;
-  t.tv_sec = static_cast<time_t>(ns / 1000000000);
-  t.tv_nsec = static_cast<long>(ns % 1000000000);
-  if (t.tv_nsec < 0) {
-    t.tv_nsec += 1000000000;
-    --t.tv_sec;
-  }
-  return t;
-}
 
 RestoredFile::RestoredFile(int dirfd, const format::Entry& entry, std::string shown)
     : dirfd_(dirfd), entry_(entry), sparse_(entry.encoding == format::Encoding::kZstdFrames),
@@ -78,7 +68,8 @@ void RestoredFile::publish(const std::string& leaf) {
   if (skipped_ && ::ftruncate(file_.fd(), static_cast<off_t>(position_)) != 0) {
     throw_errno("cannot write " + file_.path(), errno);
   }
-  struct timespec times[2] = {timespec_of(entry_.mtime_ns), timespec_of(entry_.mtime_ns)};
+  const struct timespec mtime = util::timespec_of(entry_.mtime_ns);
+  struct timespec times[2] = {mtime, mtime};
   // Without setuid and setgid: those come with the owner (EntryMetadata), never before.
   // A target that keeps no modes (FAT) refuses: restore's metadata pass finds the mode
   // not applied and lists the file.

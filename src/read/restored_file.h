@@ -15,9 +15,6 @@
 
 namespace ferry::read {
 
-// A catalog mtime (nanoseconds since the epoch) as the system calls take it.
-struct timespec timespec_of(int64_t ns);
-
 // An errno by which a file system says it keeps no such metadata (FAT and exFAT keep
 // no owner, no mode bits but read-only, no symbolic links): the entry is restored
 // without it and listed, and the restore goes on.

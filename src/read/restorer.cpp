@@ -33,6 +33,7 @@
 #include "read/whole_file_writer.h"
 #include "util/dir_chain.h"
 #include "util/display.h"
+#include "util/ns_time.h"
 #include "util/safe_path.h"
 #include "util/threads.h"
 
@@ -238,7 +239,7 @@ class Restorer {
       if (read::already_restored(dirfd, leaf, e)) {
         // The same bytes: left alone, but given its time as packed (its mode and the
         // rest follow with every file's, in apply_metadata).
-        struct timespec times[2] = {read::timespec_of(e.mtime_ns), read::timespec_of(e.mtime_ns)};
+        struct timespec times[2] = {util::timespec_of(e.mtime_ns), util::timespec_of(e.mtime_ns)};
         if (::utimensat(dirfd, leaf.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
           report_.not_applied.emplace_back(e.path, std::string("mtime not applied: ") +
                                                        std::strerror(errno));
@@ -292,7 +293,7 @@ class Restorer {
           throw_errno("cannot create symbolic link " + io::join(options_.target, e.path), err);
         }
       }
-      struct timespec times[2] = {read::timespec_of(e.mtime_ns), read::timespec_of(e.mtime_ns)};
+      struct timespec times[2] = {util::timespec_of(e.mtime_ns), util::timespec_of(e.mtime_ns)};
       ::utimensat(dirfd, leaf.c_str(), times, AT_SYMLINK_NOFOLLOW);
       ++report_.symlinks;
     }
@@ -369,7 +370,7 @@ class Restorer {
       int dirfd = out_.parent_of(renames_.apply(path), &leaf, true);
       auto mode = static_cast<mode_t>(folders.integer(1) & 07777);
       int64_t mtime = folders.integer(2);
-      struct timespec times[2] = {read::timespec_of(mtime), read::timespec_of(mtime)};
+      struct timespec times[2] = {util::timespec_of(mtime), util::timespec_of(mtime)};
       // Through a descriptor of the directory itself, never its name: a link planted
       // or swapped in there is refused, not followed to a folder outside the target.
       int fd = ::openat(dirfd, leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -453,7 +454,7 @@ void give_target_the_roots_metadata(const RestoreOptions& o, format::Catalog& ca
       }
     }
   }
-  struct timespec times[2] = {read::timespec_of(mtime_ns), read::timespec_of(mtime_ns)};
+  struct timespec times[2] = {util::timespec_of(mtime_ns), util::timespec_of(mtime_ns)};
   if (::chmod(target.c_str(), static_cast<mode_t>(mode_bits)) != 0 ||
       ::utimensat(AT_FDCWD, target.c_str(), times, 0) != 0) {
     throw_errno("cannot set the mode and mtime of the target " + target, errno);
@@ -531,9 +532,7 @@ RestoreReport restore_shipment(const RestoreOptions& o, Progress& progress) {
   RestoreReport report;
   report.warnings = drives.warnings();
   for (uint32_t slot : drives.missing()) {
-    report.warnings.push_back("the drive of slot " + std::to_string(slot) + " (of " +
-                              std::to_string(drives.label.layout.n()) +
-                              ") is not attached: its blocks are rebuilt from parity");
+    report.warnings.push_back(read::missing_slot_warning(slot, drives.label.layout.n()));
   }
   auto shipment = read::open_shipment(std::move(drives), o.credentials, env);
   for (const auto& p : shipment->catalog_problems) report.warnings.push_back(p);

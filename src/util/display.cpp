@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "util/ns_time.h"
+
 namespace ferry::util {
 
 std::string shown(const std::string& raw) {
@@ -34,8 +36,7 @@ std::string shown(const std::string& raw) {
 }
 
 std::string utc_time(int64_t ns) {
-  // Rounded down, without ns - 999999999 (which overflows near INT64_MIN).
-  const time_t t = static_cast<time_t>(ns / 1000000000 - (ns % 1000000000 < 0 ? 1 : 0));
+  const time_t t = timespec_of(ns).tv_sec;
   struct tm tm {};
   char text[40];
   if (!::gmtime_r(&t, &tm) || std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &tm) == 0) {
